@@ -1,0 +1,105 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { VaultError } from '../errors.js';
+import { isObject, type Json } from '../records/fhir-values.js';
+
+/**
+ * Reads the FHIR JSON a patient is handed or downloads: a Bundle of any type, a single resource,
+ * or NDJSON (one resource a line, as bulk export writes). What cannot be read is reported per
+ * entry or line; a file that is not FHIR JSON at all is refused before anything is stored.
+ */
+
+export type FileRecord = { resource: Json; raw: string };
+export type FileProblem = { where: string; problem: string };
+
+const MAX_JSON_FILE_BYTES = 512 * 1024 * 1024;
+
+function looksLikeResource(value: unknown): value is Json {
+  return isObject(value) && typeof value.resourceType === 'string' && /^[A-Z][A-Za-z]+$/.test(value.resourceType);
+}
+
+/** Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say). */
+function* bundleRecords(bundle: Json, problems: FileProblem[], where: string): Generator<FileRecord> {
+  const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  for (const [index, entry] of entries.entries()) {
+    const resource = isObject(entry) ? entry.resource : undefined;
+    if (!looksLikeResource(resource)) {
+      if (!(isObject(entry) && isObject(entry.request) && entry.request.method === 'DELETE')) {
+        problems.push({ where: `${where} entry ${index + 1}`, problem: 'has no FHIR resource' });
+      }
+      continue;
+    }
+    if (resource.resourceType === 'Bundle') {
+      yield* bundleRecords(resource, problems, `${where} entry ${index + 1}`);
+    } else {
+      yield { resource, raw: JSON.stringify(resource) };
+    }
+  }
+}
+
+async function* ndjsonRecords(path: string, problems: FileProblem[]): AsyncGenerator<FileRecord> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  let good = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    const text = line.trim();
+    if (text === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      problems.push({ where: `line ${lineNumber}`, problem: 'is not valid JSON' });
+      continue;
+    }
+    if (!looksLikeResource(value)) {
+      problems.push({ where: `line ${lineNumber}`, problem: 'is not a FHIR resource' });
+      continue;
+    }
+    good++;
+    if (value.resourceType === 'Bundle') yield* bundleRecords(value, problems, `line ${lineNumber}`);
+    else yield { resource: value, raw: text };
+  }
+  if (good === 0) throw new VaultError('bad-input', `${basename(path)} holds no FHIR resources.`);
+}
+
+function isNdjsonName(path: string): boolean {
+  return /\.(ndjson|jsonl)$/i.test(path);
+}
+
+export async function* readFhirFile(path: string, problems: FileProblem[]): AsyncGenerator<FileRecord> {
+  const name = basename(path);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new VaultError('bad-input', `${name} could not be opened.`);
+  }
+  if (isNdjsonName(path)) {
+    yield* ndjsonRecords(path, problems);
+    return;
+  }
+  if (size > MAX_JSON_FILE_BYTES) throw new VaultError('bad-input', `${name} is too large to read as one JSON document.`);
+  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // A file of resources one per line without the .ndjson name is still NDJSON.
+    if (text.trimStart().startsWith('{') && text.trim().includes('\n')) {
+      yield* ndjsonRecords(path, problems);
+      return;
+    }
+    throw new VaultError('bad-input', `${name} is not valid JSON.`);
+  }
+  if (!looksLikeResource(value)) throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
+  if (value.resourceType === 'Bundle') {
+    const records = [...bundleRecords(value, problems, name)];
+    if (records.length === 0) throw new VaultError('bad-input', `${name} is a Bundle with no records in it.`);
+    yield* records;
+  } else {
+    yield { resource: value, raw: text.trim() };
+  }
+}

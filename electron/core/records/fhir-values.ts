@@ -1,0 +1,126 @@
+/**
+ * Small readers over FHIR's common data types. Resources arrive as untyped JSON from servers of
+ * three FHIR versions and of varying care, so every reader takes `unknown` and never throws.
+ */
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function list(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
+}
+
+export function codings(concept: unknown): Json[] {
+  if (!isObject(concept)) return [];
+  return list(concept.coding).filter(isObject);
+}
+
+/** The words a person would use for a CodeableConcept: its text, else a coding's display, else a code. */
+export function conceptText(concept: unknown): string | undefined {
+  if (!isObject(concept)) return undefined;
+  const text = str(concept.text);
+  if (text) return text;
+  const all = codings(concept);
+  for (const c of all) {
+    const display = str(c.display);
+    if (display) return display;
+  }
+  for (const c of all) {
+    const code = str(c.code);
+    if (code) return code;
+  }
+  return undefined;
+}
+
+export function firstConceptText(concepts: unknown): string | undefined {
+  for (const concept of list(concepts)) {
+    const text = conceptText(concept);
+    if (text) return text;
+  }
+  return undefined;
+}
+
+export function hasCode(concepts: unknown, codes: readonly string[]): boolean {
+  return list(concepts).some((concept) => codings(concept).some((c) => codes.includes(String(c.code ?? ''))));
+}
+
+/** `system|code` pairs and displays, for full-text search by code or by any of a record's names. */
+export function conceptSearchText(concepts: unknown): string[] {
+  const out: string[] = [];
+  for (const concept of list(concepts)) {
+    if (!isObject(concept)) continue;
+    const text = str(concept.text);
+    if (text) out.push(text);
+    for (const c of codings(concept)) {
+      const code = str(c.code);
+      if (code) out.push(str(c.system) ? `${str(c.system)}|${code}` : code);
+      const display = str(c.display);
+      if (display && display !== text) out.push(display);
+    }
+  }
+  return out;
+}
+
+export function referenceDisplay(reference: unknown): string | undefined {
+  return isObject(reference) ? str(reference.display) : undefined;
+}
+
+/** A FHIR Quantity as value, unit and the text a person reads ("6.3 %"). */
+export function quantity(value: unknown): { value: number; unit: string | undefined; text: string } | undefined {
+  if (!isObject(value)) return undefined;
+  const n = num(value.value);
+  if (n === undefined) return undefined;
+  const unit = str(value.unit) ?? str(value.code);
+  const comparator = str(value.comparator) ?? '';
+  return { value: n, unit, text: `${comparator}${formatNumber(n)}${unit ? ` ${unit}` : ''}` };
+}
+
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  // Enough digits for a lab value without floating-point noise such as 5.6000000001.
+  return String(Number(n.toPrecision(6)));
+}
+
+export function humanName(names: unknown): string | undefined {
+  const all = list(names).filter(isObject);
+  const official = all.find((n) => n.use === 'official') ?? all.find((n) => n.use !== 'old') ?? all[0];
+  if (!official) return undefined;
+  const text = str(official.text);
+  if (text) return text;
+  const given = list(official.given).map(str).filter(Boolean).join(' ');
+  const family = list(official.family).map(str).filter(Boolean).join(' ');
+  return [given, family].filter(Boolean).join(' ') || undefined;
+}
+
+/**
+ * A FHIR date, dateTime or instant as an ISO instant in UTC, so records from servers in different
+ * time zones sort together. Partial dates ("2019", "2019-04") take the first moment they name.
+ */
+export function toInstant(value: unknown): string | undefined {
+  const s = str(value);
+  if (!s) return undefined;
+  const partial = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(s);
+  if (partial) {
+    const [, y, m = '01', d = '01'] = partial;
+    const date = new Date(`${y}-${m}-${d}T00:00:00.000Z`);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  }
+  const date = new Date(s);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+export function periodStart(value: unknown): string | undefined {
+  return isObject(value) ? (str(value.start) ?? str(value.end)) : undefined;
+}

@@ -1,0 +1,100 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { VaultError } from '../errors.js';
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations/index.js';
+
+export type VaultDatabase = Database.Database;
+
+const PLAIN_SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** The first 16 bytes of a file: a plaintext SQLite database always starts with its magic string. */
+function fileHeader(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const read = readSync(fd, buf, 0, 16, 0);
+    return buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function isPlaintextSqlite(path: string): boolean {
+  return fileHeader(path).equals(PLAIN_SQLITE_HEADER);
+}
+
+/**
+ * Keys a connection the way SQLCipher 4 does, so the file opens in Zetetic's own SQLCipher with the
+ * same raw key: the library's default cipher (chacha20) would not. The raw key form `x'…'` skips
+ * SQLCipher's per-open PBKDF2: the key is already random, and unlock stays fast.
+ */
+function applyKey(db: VaultDatabase, dataKey: Buffer): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  // Interpolating is safe here: the value is always 64 hex digits made from our own Buffer.
+  db.pragma(`key="x'${dataKey.toString('hex')}'"`);
+}
+
+function expectPragma(db: VaultDatabase, name: string, expected: string | number): void {
+  const actual = db.pragma(name, { simple: true });
+  if (String(actual).toLowerCase() !== String(expected)) {
+    throw new Error(`vault pragma ${name} is ${String(actual)}, expected ${expected}`);
+  }
+}
+
+function configure(db: VaultDatabase): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('secure_delete = ON');
+  // Temporary tables and sort spills stay in memory so no plaintext scratch file touches the disk.
+  db.pragma('temp_store = MEMORY');
+  db.pragma('busy_timeout = 5000');
+  expectPragma(db, 'journal_mode', 'wal');
+  expectPragma(db, 'synchronous', 2);
+  expectPragma(db, 'foreign_keys', 1);
+  expectPragma(db, 'secure_delete', 1);
+}
+
+/** Opens (or creates) the encrypted vault database and brings its schema up to date. */
+export function openVaultDatabase(path: string, dataKey: Buffer, mode: 'create' | 'open'): VaultDatabase {
+  if (mode === 'open') {
+    if (!existsSync(path)) throw new VaultError('vault-missing');
+    if (statSync(path).size === 0) throw new VaultError('vault-damaged', 'The file is empty.');
+    if (isPlaintextSqlite(path)) throw new VaultError('not-a-vault', 'It is an unencrypted database.');
+  } else if (existsSync(path)) {
+    throw new VaultError('vault-exists');
+  }
+
+  let db: VaultDatabase;
+  try {
+    db = new Database(path, { fileMustExist: mode === 'open' });
+  } catch (error) {
+    throw new VaultError('vault-damaged', undefined, { cause: error });
+  }
+  try {
+    applyKey(db, dataKey);
+    // The first read proves the key; nothing has been written to the file before this point.
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new VaultError('vault-damaged', undefined, { cause: error });
+      }
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new VaultError('vault-busy');
+      throw error;
+    }
+    if (schemaVersion(db) > LATEST_SCHEMA_VERSION) throw new VaultError('vault-from-future');
+    configure(db);
+    migrate(db);
+    if (mode === 'create') {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      if (isPlaintextSqlite(path)) throw new Error('vault file was written without encryption');
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

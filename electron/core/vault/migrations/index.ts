@@ -1,0 +1,31 @@
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { VaultError } from '../../errors.js';
+import { initialSchema } from './001-initial-schema.js';
+
+export type Migration = { version: number; name: string; up: (db: Database.Database) => void };
+
+/** In order; a migration is never edited once released, only followed by a new one. */
+export const migrations: readonly Migration[] = [initialSchema];
+
+export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Runs every migration the file has not seen, each in its own transaction with its version bump,
+ * so a crash leaves the file at the last whole version. A file from a newer app is refused before
+ * anything is written to it.
+ */
+export function migrate(db: Database.Database, upTo: number = LATEST_SCHEMA_VERSION): void {
+  const current = schemaVersion(db);
+  if (current > LATEST_SCHEMA_VERSION) throw new VaultError('vault-from-future');
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > upTo) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${Number(migration.version)}`);
+    }).immediate();
+  }
+}

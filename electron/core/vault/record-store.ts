@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { recordColumns, type FhirVersion } from '../records/record-columns.js';
+import type { Json } from '../records/fhir-values.js';
+import type { VaultDatabase } from './database.js';
+
+export type IncomingRecord = {
+  resource: Json;
+  /** The JSON text as received, when the caller has it; otherwise the resource is serialised. */
+  raw?: string;
+  fhirVersion: FhirVersion;
+};
+
+export type StoreOutcome = 'added' | 'updated' | 'unchanged';
+export type StoreTally = Record<StoreOutcome, number>;
+
+/**
+ * A hash of the resource's content that ignores key order, so the same record served twice with
+ * its properties shuffled (a server upgrade, another serialiser) is not mistaken for a change.
+ */
+export function contentHash(resource: unknown): string {
+  return createHash('sha256').update(canonicalJson(resource)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Json)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The identity of a record at its source; a resource without an id is identified by its content. */
+export function serverId(resource: Json, hash: string): string {
+  return typeof resource.id === 'string' && resource.id !== '' ? resource.id : `content:${hash}`;
+}
+
+type Statements = {
+  find: Database.Statement<[number, string, string], { id: number; content_hash: string; version: number; raw: string; source_state: string }>;
+  insert: Database.Statement<unknown[]>;
+  history: Database.Statement<unknown[]>;
+  update: Database.Statement<unknown[]>;
+  present: Database.Statement<[string, number]>;
+};
+
+const statementCache = new WeakMap<VaultDatabase, Statements>();
+
+function statements(db: VaultDatabase): Statements {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = {
+      find: db.prepare(
+        'SELECT id, content_hash, version, raw, source_state FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
+      ),
+      insert: db.prepare(`
+        INSERT INTO resources (person_id, connection_id, resource_type, server_id, fhir_version, category, sort_date,
+          display, codes, value_text, value_num, value_unit, abnormal, status, version, content_hash, raw,
+          first_seen_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+      history: db.prepare(
+        'INSERT INTO resource_history (resource_id, version, content_hash, raw, replaced_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      update: db.prepare(`
+        UPDATE resources SET fhir_version = ?, category = ?, sort_date = ?, display = ?, codes = ?, value_text = ?,
+          value_num = ?, value_unit = ?, abnormal = ?, status = ?, version = version + 1, content_hash = ?, raw = ?,
+          source_state = 'present', updated_at = ?
+        WHERE id = ?`),
+      present: db.prepare(`UPDATE resources SET source_state = 'present', updated_at = ? WHERE id = ?`),
+    };
+    statementCache.set(db, s);
+  }
+  return s;
+}
+
+/**
+ * Stores records for one person from one connection, idempotently: the same content again changes
+ * nothing, changed content keeps the old version in resource_history. Runs inside the caller's
+ * transaction, so a batch is committed whole or not at all.
+ */
+export function storeRecords(
+  db: VaultDatabase,
+  personId: number,
+  connectionId: number,
+  records: readonly IncomingRecord[],
+  tally: StoreTally = { added: 0, updated: 0, unchanged: 0 },
+): StoreTally {
+  const s = statements(db);
+  const now = new Date().toISOString();
+  for (const record of records) {
+    const { resource } = record;
+    const type = String(resource.resourceType);
+    const hash = contentHash(resource);
+    const id = serverId(resource, hash);
+    const existing = s.find.get(connectionId, type, id);
+    if (existing && existing.content_hash === hash) {
+      if (existing.source_state !== 'present') s.present.run(now, existing.id);
+      tally.unchanged++;
+      continue;
+    }
+    const raw = record.raw ?? JSON.stringify(resource);
+    const c = recordColumns(resource);
+    if (existing) {
+      s.history.run(existing.id, existing.version, existing.content_hash, existing.raw, now);
+      s.update.run(
+        record.fhirVersion,
+        c.category,
+        c.sortDate,
+        c.display,
+        c.codes,
+        c.valueText,
+        c.valueNum,
+        c.valueUnit,
+        c.abnormal ? 1 : 0,
+        c.status,
+        hash,
+        raw,
+        now,
+        existing.id,
+      );
+      tally.updated++;
+    } else {
+      s.insert.run(
+        personId,
+        connectionId,
+        type,
+        id,
+        record.fhirVersion,
+        c.category,
+        c.sortDate,
+        c.display,
+        c.codes,
+        c.valueText,
+        c.valueNum,
+        c.valueUnit,
+        c.abnormal ? 1 : 0,
+        c.status,
+        hash,
+        raw,
+        now,
+        now,
+      );
+      tally.added++;
+    }
+  }
+  return tally;
+}

@@ -1,0 +1,166 @@
+import { timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
+import { VaultError } from '../errors.js';
+import { toInstant } from '../records/fhir-values.js';
+import type { VaultDatabase } from './database.js';
+
+type EntryRow = {
+  id: number;
+  person_id: number;
+  resource_type: string;
+  category: Category;
+  sort_date: string;
+  display: string;
+  value_text: string | null;
+  value_unit: string | null;
+  abnormal: number;
+  status: string | null;
+  connection_id: number;
+  source_label: string;
+};
+
+export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
+  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label`;
+
+export function toEntry(row: EntryRow): TimelineEntry {
+  return {
+    id: row.id,
+    personId: row.person_id,
+    resourceType: row.resource_type,
+    category: row.category,
+    date: row.sort_date === '' ? null : row.sort_date,
+    title: row.display,
+    value: row.value_text,
+    unit: row.value_unit,
+    abnormal: row.abnormal === 1,
+    status: row.status,
+    source: { connectionId: row.connection_id, label: row.source_label },
+  };
+}
+
+export type TimelineQuery = {
+  personId: number;
+  limit: number;
+  cursor?: string | null | undefined;
+  categories?: readonly Category[] | undefined;
+  connectionIds?: readonly number[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+};
+
+/** The position after the last entry of a page: its date and id, opaque to the renderer. */
+export function encodeCursor(sortDate: string, id: number): string {
+  return Buffer.from(JSON.stringify([sortDate, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'string' && Number.isInteger(value[1])) {
+      return [value[0], value[1] as number];
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw new VaultError('invalid-request', 'The timeline position was not understood.');
+}
+
+/** The first instant after a date range's end: "2020-05" ends before 2020-06-01. */
+function endOfRange(to: string): string | undefined {
+  const partial = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(to);
+  if (!partial) {
+    const instant = toInstant(to);
+    return instant ? new Date(new Date(instant).getTime() + 1).toISOString() : undefined;
+  }
+  const [, y, m, d] = partial;
+  const date = new Date(Date.UTC(Number(y), m ? Number(m) - 1 : 0, d ? Number(d) : 1));
+  if (d) date.setUTCDate(date.getUTCDate() + 1);
+  else if (m) date.setUTCMonth(date.getUTCMonth() + 1);
+  else date.setUTCFullYear(date.getUTCFullYear() + 1);
+  return date.toISOString();
+}
+
+/** WHERE clauses shared by the timeline and search: person, categories, sources, date range. */
+export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): { sql: string[]; params: unknown[] } {
+  const sql = ['r.person_id = ?'];
+  const params: unknown[] = [q.personId];
+  const cats = q.categories && q.categories.length > 0 ? q.categories : timelineCategories;
+  sql.push(`r.category IN (${cats.map(() => '?').join(', ')})`);
+  params.push(...cats);
+  if (q.connectionIds && q.connectionIds.length > 0) {
+    sql.push(`r.connection_id IN (${q.connectionIds.map(() => '?').join(', ')})`);
+    params.push(...q.connectionIds);
+  }
+  if (q.from) {
+    const from = toInstant(q.from);
+    if (!from) throw new VaultError('invalid-request', 'The start date was not understood.');
+    sql.push('r.sort_date >= ?');
+    params.push(from);
+  }
+  if (q.to) {
+    const to = endOfRange(q.to);
+    if (!to) throw new VaultError('invalid-request', 'The end date was not understood.');
+    sql.push("r.sort_date < ? AND r.sort_date <> ''");
+    params.push(to);
+  }
+  return { sql, params };
+}
+
+/**
+ * One page of a person's timeline, newest first, by keyset: the cursor is the last entry's
+ * (date, id), so page 1,000 costs what page 1 does.
+ */
+export function timelinePage(db: VaultDatabase, q: TimelineQuery): { entries: TimelineEntry[]; nextCursor: string | null } {
+  const { sql, params } = entryFilters(q);
+  if (q.cursor) {
+    const [date, id] = decodeCursor(q.cursor);
+    sql.push('(r.sort_date, r.id) < (?, ?)');
+    params.push(date, id);
+  }
+  const rows = db
+    .prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM resources r JOIN connections c ON c.id = r.connection_id
+       WHERE ${sql.join(' AND ')} ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
+    )
+    .all(...params, q.limit + 1) as EntryRow[];
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  const last = page.at(-1);
+  return { entries: page.map(toEntry), nextCursor: more && last ? encodeCursor(last.sort_date, last.id) : null };
+}
+
+export type RecordStats = { total: number; byType: Record<string, number>; byCategory: Record<string, number> };
+
+export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
+  const where = personId === undefined ? '' : 'WHERE person_id = ?';
+  const args = personId === undefined ? [] : [personId];
+  const byType: Record<string, number> = {};
+  const byCategory: Record<string, number> = {};
+  let total = 0;
+  const rows = db
+    .prepare(`SELECT resource_type, category, count(*) AS n FROM resources ${where} GROUP BY resource_type, category`)
+    .all(...args) as { resource_type: string; category: string; n: number }[];
+  for (const row of rows) {
+    total += row.n;
+    byType[row.resource_type] = (byType[row.resource_type] ?? 0) + row.n;
+    byCategory[row.category] = (byCategory[row.category] ?? 0) + row.n;
+  }
+  return { total, byType, byCategory };
+}
+
+export function getRecord(db: VaultDatabase, id: number) {
+  const row = db
+    .prepare(
+      `SELECT ${ENTRY_COLUMNS}, r.fhir_version, r.raw, r.version, r.first_seen_at, r.updated_at
+       FROM resources r JOIN connections c ON c.id = r.connection_id WHERE r.id = ?`,
+    )
+    .get(id) as (EntryRow & { fhir_version: string; raw: string; version: number; first_seen_at: string; updated_at: string }) | undefined;
+  if (!row) throw new VaultError('not-found');
+  return {
+    entry: toEntry(row),
+    fhirVersion: row.fhir_version,
+    resource: JSON.parse(row.raw) as unknown,
+    versions: row.version,
+    firstSeenAt: row.first_seen_at,
+    updatedAt: row.updated_at,
+  };
+}

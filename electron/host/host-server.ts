@@ -1,0 +1,107 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { contentSecurityPolicy } from '../../shared/csp.js';
+import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
+import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
+import type { CoreConnection } from '../core/worker/core-client.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+export type HostServer = { url: string; origin: string; token: string; server: Server; close(): Promise<void> };
+
+/**
+ * Serves the built renderer and the IPC contract over a WebSocket, on 127.0.0.1 only, so the real
+ * renderer runs in a real browser against the real core. A random token per run (in the page's
+ * URL fragment, which browsers never send to a server) and an Origin check keep other pages and
+ * other local users' programs out.
+ */
+export async function startHostServer(core: CoreConnection, rendererDir: string, port = 0): Promise<HostServer> {
+  const token = randomBytes(32).toString('base64url');
+  const root = resolve(rendererDir);
+  let origin = '';
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let path = normalize(decodeURIComponent(url.pathname));
+    if (path.endsWith('/')) path += 'index.html';
+    const file = join(root, path);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': contentSecurityPolicy(`ws://${url.host}`),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+
+  const sockets = new WebSocketServer({
+    server,
+    path: HOST_SOCKET_PATH,
+    maxPayload: 8 * 1024 * 1024,
+    verifyClient: ({ req }: { req: IncomingMessage }) => {
+      const given = Buffer.from(new URL(req.url ?? '', 'http://127.0.0.1').searchParams.get('token') ?? '');
+      const expected = Buffer.from(token);
+      const tokenOk = given.length === expected.length && timingSafeEqual(given, expected);
+      return tokenOk && req.headers.origin === origin;
+    },
+  });
+
+  const clients = new Set<WebSocket>();
+  core.on((event, payload) => {
+    const message = JSON.stringify({ event, payload } satisfies WireMessage);
+    for (const socket of clients) socket.send(message);
+  });
+
+  sockets.on('connection', (socket) => {
+    clients.add(socket);
+    socket.on('close', () => clients.delete(socket));
+    socket.on('message', (data) => {
+      let message: WireRequest;
+      try {
+        message = JSON.parse(String(data)) as WireRequest;
+        if (typeof message.id !== 'number') throw new Error('no id');
+      } catch {
+        socket.close(1003, 'bad message');
+        return;
+      }
+      void core.dispatch(message.channel, message.request).then((result) => {
+        socket.send(JSON.stringify({ id: message.id, result } satisfies WireMessage));
+      });
+    });
+  });
+
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+  const { port: bound } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${bound}`;
+  return {
+    url: `${origin}/#token=${token}`,
+    origin,
+    token,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const socket of clients) socket.terminate();
+        sockets.close();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appVersion } from '../core/app-version.js';
+import { startCoreWorker } from '../core/worker/core-client.js';
+import { startHostServer } from './host-server.js';
+
+/**
+ * `npm run host -- --vault FILE`: the core and the built renderer on 127.0.0.1 for a browser. Prints
+ * one JSON line with the address (token included) on stdout once it is ready.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const program = new Command('phr-vault-host')
+  .requiredOption('--vault <file>', 'the vault file to serve')
+  .option('--renderer <dir>', 'the built renderer', resolve(here, '../../renderer'))
+  .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
+  .parse();
+const opts = program.opts<{ vault: string; renderer: string; port: string }>();
+
+const vaultPath = resolve(opts.vault);
+mkdirSync(dirname(vaultPath), { recursive: true });
+const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
+const host = await startHostServer(core, opts.renderer, Number(opts.port));
+process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin })}\n`);
+
+const stop = async () => {
+  await host.close();
+  await core.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
