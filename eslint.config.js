@@ -5,7 +5,17 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', 'tests/artifacts/**', 'bench/out/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'tests/fixtures/**',
+      'test-results/**',
+      'tests/artifacts/**',
+      'bench/out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
@@ -18,14 +28,20 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
-    languageOptions: { globals: { ...globals.browser }, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+    },
   },
   {
     // The core must run without Electron (in the test host, the CLI and a worker thread):
     // only electron/main.ts, electron/preload.cts and electron/shell/** may import it.
     files: ['electron/core/**', 'electron/host/**', 'electron/cli/**', 'shared/**', 'renderer/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only the shell may import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only the shell may import electron.' }] },
+      ],
     },
   },
   {
@@ -34,7 +50,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', '**/electron/**'], message: 'The renderer has no Node and no core.' }], paths: ['electron'] },
+        {
+          patterns: [
+            { group: ['node:*', '**/electron/**'], message: 'The renderer has no Node and no core.' },
+          ],
+          paths: ['electron'],
+        },
       ],
     },
   },

@@ -140,6 +140,8 @@ export function toFailure(error: unknown): { kind: VaultError['kind']; message: 
   if (error instanceof ZodError) return { kind: 'invalid-request', message: userMessage('invalid-request') };
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY') return { kind: 'vault-busy', message: userMessage('vault-busy') };
-  console.error(`phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`);
+  console.error(
+    `phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`,
+  );
   return { kind: 'internal', message: userMessage('internal') };
 }

@@ -20,7 +20,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export type HostServer = { url: string; origin: string; token: string; server: Server; close(): Promise<void> };
+export type HostServer = {
+  url: string;
+  origin: string;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+};
 
 /**
  * Serves the built renderer and the IPC contract over a WebSocket, on 127.0.0.1 only, so the real
@@ -28,7 +34,11 @@ export type HostServer = { url: string; origin: string; token: string; server: S
  * URL fragment, which browsers never send to a server) and an Origin check keep other pages and
  * other local users' programs out.
  */
-export async function startHostServer(core: CoreConnection, rendererDir: string, port = 0): Promise<HostServer> {
+export async function startHostServer(
+  core: CoreConnection,
+  rendererDir: string,
+  port = 0,
+): Promise<HostServer> {
   const token = randomBytes(32).toString('base64url');
   const root = resolve(rendererDir);
   let origin = '';
@@ -38,13 +48,18 @@ export async function startHostServer(core: CoreConnection, rendererDir: string,
     let path = normalize(decodeURIComponent(url.pathname));
     if (path.endsWith('/')) path += 'index.html';
     const file = join(root, path);
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      !(file === root || file.startsWith(root + sep)) ||
+      !existsSync(file) ||
+      !statSync(file).isFile()
+    ) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       return;
     }
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': contentSecurityPolicy(`ws://${url.host}`),
+      'content-security-policy': contentSecurityPolicy(origin.replace(/^http/, 'ws')),
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',

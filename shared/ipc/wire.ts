@@ -5,9 +5,7 @@ import type { Channel, EventName, Result } from './contract.js';
  * worker). Requests carry an id so answers can come back in any order.
  */
 export type WireRequest = { id: number; channel: Channel; request: unknown };
-export type WireMessage =
-  | { id: number; result: Result<unknown> }
-  | { event: EventName; payload: unknown };
+export type WireMessage = { id: number; result: Result<unknown> } | { event: EventName; payload: unknown };
 
 /** The host's WebSocket path; the per-run token travels as `?token=` on it. */
 export const HOST_SOCKET_PATH = '/ipc';

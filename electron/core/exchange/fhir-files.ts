@@ -17,7 +17,9 @@ export type FileProblem = { where: string; problem: string };
 const MAX_JSON_FILE_BYTES = 512 * 1024 * 1024;
 
 function looksLikeResource(value: unknown): value is Json {
-  return isObject(value) && typeof value.resourceType === 'string' && /^[A-Z][A-Za-z]+$/.test(value.resourceType);
+  return (
+    isObject(value) && typeof value.resourceType === 'string' && /^[A-Z][A-Za-z]+$/.test(value.resourceType)
+  );
 }
 
 /** Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say). */
@@ -81,7 +83,8 @@ export async function* readFhirFile(path: string, problems: FileProblem[]): Asyn
     yield* ndjsonRecords(path, problems);
     return;
   }
-  if (size > MAX_JSON_FILE_BYTES) throw new VaultError('bad-input', `${name} is too large to read as one JSON document.`);
+  if (size > MAX_JSON_FILE_BYTES)
+    throw new VaultError('bad-input', `${name} is too large to read as one JSON document.`);
   const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   let value: unknown;
   try {
@@ -94,7 +97,8 @@ export async function* readFhirFile(path: string, problems: FileProblem[]): Asyn
     }
     throw new VaultError('bad-input', `${name} is not valid JSON.`);
   }
-  if (!looksLikeResource(value)) throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
+  if (!looksLikeResource(value))
+    throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
   if (value.resourceType === 'Bundle') {
     const records = [...bundleRecords(value, problems, name)];
     if (records.length === 0) throw new VaultError('bad-input', `${name} is a Bundle with no records in it.`);

@@ -38,7 +38,13 @@ export async function importFhirFiles(
   );
   const reports: FileImportReport[] = [];
   for (const path of paths) {
-    const report: FileImportReport = { file: basename(path), added: 0, updated: 0, unchanged: 0, problems: [] };
+    const report: FileImportReport = {
+      file: basename(path),
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      problems: [],
+    };
     let batch: IncomingRecord[] = [];
     let committed = 0;
     const flush = () => {

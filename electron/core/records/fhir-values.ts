@@ -78,19 +78,49 @@ export function referenceDisplay(reference: unknown): string | undefined {
 }
 
 /** A FHIR Quantity as value, unit and the text a person reads ("6.3 %"). */
-export function quantity(value: unknown): { value: number; unit: string | undefined; text: string } | undefined {
+export function quantity(
+  value: unknown,
+): { value: number; unit: string | undefined; text: string } | undefined {
   if (!isObject(value)) return undefined;
   const n = num(value.value);
   if (n === undefined) return undefined;
-  const unit = str(value.unit) ?? str(value.code);
+  const unit = readableUnit(str(value.unit) ?? str(value.code));
   const comparator = str(value.comparator) ?? '';
   return { value: n, unit, text: `${comparator}${formatNumber(n)}${unit ? ` ${unit}` : ''}` };
 }
 
+/** UCUM codes that servers often send as the unit people read, in the form people write them. */
+const UCUM_READABLE: Record<string, string> = {
+  'mm[Hg]': 'mmHg',
+  '[lb_av]': 'lb',
+  '[in_i]': 'in',
+  'kg/m2': 'kg/m²',
+  Cel: '°C',
+  '[degF]': '°F',
+  '/min': '/min',
+  '{beats}/min': 'beats/min',
+  '{breaths}/min': 'breaths/min',
+  '10*3/uL': '×10³/µL',
+  '10*6/uL': '×10⁶/µL',
+  '10*9/L': '×10⁹/L',
+  '10*12/L': '×10¹²/L',
+  ug: 'µg',
+  'ug/L': 'µg/L',
+  'ug/dL': 'µg/dL',
+  'umol/L': 'µmol/L',
+  uL: 'µL',
+};
+
+export function readableUnit(unit: string | undefined): string | undefined {
+  return unit === undefined ? undefined : (UCUM_READABLE[unit] ?? unit);
+}
+
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
-  // Enough digits for a lab value without floating-point noise such as 5.6000000001.
-  return String(Number(n.toPrecision(6)));
+  // Four significant digits read like a lab report (70.3, 5.63, 0.0123); larger values keep every
+  // whole digit. The exact value stays in the stored record and in value_num.
+  if (Math.abs(n) >= 1000) return String(Math.round(n));
+  return String(Number(n.toPrecision(4)));
 }
 
 export function humanName(names: unknown): string | undefined {

@@ -115,7 +115,13 @@ function sortDate(r: Json, type: string): string {
       candidates.push(r.effectiveDateTime, r.effectiveInstant, periodStart(r.effectivePeriod), r.issued);
       break;
     case 'Condition':
-      candidates.push(r.onsetDateTime, periodStart(r.onsetPeriod), r.recordedDate, r.assertedDate, r.dateRecorded);
+      candidates.push(
+        r.onsetDateTime,
+        periodStart(r.onsetPeriod),
+        r.recordedDate,
+        r.assertedDate,
+        r.dateRecorded,
+      );
       break;
     case 'AllergyIntolerance':
       candidates.push(r.onsetDateTime, periodStart(r.onsetPeriod), r.onset, r.recordedDate, r.assertedDate);
@@ -125,7 +131,11 @@ function sortDate(r: Json, type: string): string {
       break;
     case 'MedicationRequest':
     case 'MedicationOrder':
-      candidates.push(r.authoredOn, r.dateWritten, periodStart(isObject(r.dispenseRequest) ? r.dispenseRequest.validityPeriod : undefined));
+      candidates.push(
+        r.authoredOn,
+        r.dateWritten,
+        periodStart(isObject(r.dispenseRequest) ? r.dispenseRequest.validityPeriod : undefined),
+      );
       break;
     case 'MedicationStatement':
     case 'MedicationAdministration':
@@ -207,7 +217,9 @@ function display(r: Json, type: string): string {
       text = medicationName(r);
       break;
     case 'Encounter':
-      text = firstConceptText(r.type) ?? (isObject(r.class) ? str(r.class.display) ?? str(r.class.code) : str(r.class));
+      text =
+        firstConceptText(r.type) ??
+        (isObject(r.class) ? (str(r.class.display) ?? str(r.class.code)) : str(r.class));
       break;
     case 'DocumentReference':
       text = documentTitle(r);
@@ -259,6 +271,14 @@ function humanReadableType(type: string): string {
 
 type Value = { text: string; num: number | null; unit: string | null };
 
+const SYSTOLIC = '8480-6';
+const DIASTOLIC = '8462-4';
+function componentRank(component: Json): number {
+  if (hasCode(component.code, [SYSTOLIC])) return 0;
+  if (hasCode(component.code, [DIASTOLIC])) return 1;
+  return 2;
+}
+
 function observationValue(r: Json): Value | null {
   const q = quantity(r.valueQuantity);
   if (q) return { text: q.text, num: q.value, unit: q.unit ?? null };
@@ -266,17 +286,24 @@ function observationValue(r: Json): Value | null {
   if (concept) return { text: concept, num: null, unit: null };
   const s = str(r.valueString);
   if (s) return { text: s, num: null, unit: null };
-  if (typeof r.valueBoolean === 'boolean') return { text: r.valueBoolean ? 'Yes' : 'No', num: null, unit: null };
+  if (typeof r.valueBoolean === 'boolean')
+    return { text: r.valueBoolean ? 'Yes' : 'No', num: null, unit: null };
   const n = num(r.valueInteger);
   if (n !== undefined) return { text: formatNumber(n), num: n, unit: null };
   // Blood pressure and other panels carry their values in components: "120/80 mmHg".
   const parts = list(r.component)
     .filter(isObject)
+    // Systolic before diastolic, as people read blood pressure, whatever order the server sent.
+    .sort((a, b) => componentRank(a) - componentRank(b))
     .map((c) => quantity(c.valueQuantity))
     .filter((q): q is NonNullable<typeof q> => q !== undefined);
   if (parts.length > 0) {
     const units = [...new Set(parts.map((p) => p.unit).filter(Boolean))];
-    const text = parts.map((p) => formatNumber(p.value)).join('/') + (units.length === 1 ? ` ${units[0]}` : '');
+    // Blood pressure is read in whole millimetres of mercury, however precise the device was.
+    const pressure = units.length === 1 && units[0] === 'mmHg';
+    const text =
+      parts.map((p) => (pressure ? String(Math.round(p.value)) : formatNumber(p.value))).join('/') +
+      (units.length === 1 ? ` ${units[0]}` : '');
     return { text, num: null, unit: units.length === 1 ? (units[0] ?? null) : null };
   }
   return null;

@@ -46,7 +46,9 @@ export function importConnection(db: VaultDatabase, personId: number, label: str
     .get(personId, label) as { id: number } | undefined;
   if (existing) return existing.id;
   const { lastInsertRowid } = db
-    .prepare(`INSERT INTO connections (person_id, kind, label, state, created_at) VALUES (?, 'import', ?, 'connected', ?)`)
+    .prepare(
+      `INSERT INTO connections (person_id, kind, label, state, created_at) VALUES (?, 'import', ?, 'connected', ?)`,
+    )
     .run(personId, label, new Date().toISOString());
   return Number(lastInsertRowid);
 }

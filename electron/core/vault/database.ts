@@ -61,7 +61,8 @@ export function openVaultDatabase(path: string, dataKey: Buffer, mode: 'create' 
   if (mode === 'open') {
     if (!existsSync(path)) throw new VaultError('vault-missing');
     if (statSync(path).size === 0) throw new VaultError('vault-damaged', 'The file is empty.');
-    if (isPlaintextSqlite(path)) throw new VaultError('not-a-vault', 'It is an unencrypted database.');
+    if (isPlaintextSqlite(path))
+      throw new VaultError('not-a-vault', 'The file is an ordinary, unencrypted database.');
   } else if (existsSync(path)) {
     throw new VaultError('vault-exists');
   }

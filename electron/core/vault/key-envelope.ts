@@ -14,7 +14,11 @@ import type { HkdfParams, ScryptParams, WrappedKey } from './key-wrapping.js';
 const Wrapped = z.object({ iv: z.string(), ciphertext: z.string(), tag: z.string() });
 const Scrypt = z.object({
   name: z.literal('scrypt'),
-  N: z.number().int().min(2 ** 10).max(2 ** 22),
+  N: z
+    .number()
+    .int()
+    .min(2 ** 10)
+    .max(2 ** 22),
   r: z.number().int().min(1).max(32),
   p: z.number().int().min(1).max(16),
   salt: z.string(),
@@ -60,18 +64,22 @@ export function wrapLabel(envelope: Pick<KeyEnvelope, 'vaultId'>, wrap: 'passphr
 
 export function readEnvelope(vaultPath: string): KeyEnvelope {
   const path = envelopePath(vaultPath);
-  if (!existsSync(path)) throw new VaultError('not-a-vault', 'Its key file (.keys.json) is missing beside it.');
+  if (!existsSync(path))
+    throw new VaultError('not-a-vault', 'The key file (.keys.json) that belongs beside it is missing.');
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new VaultError('vault-damaged', 'Its key file (.keys.json) cannot be read.');
+    throw new VaultError('vault-damaged', 'The vault’s key file (.keys.json) cannot be read.');
   }
   const parsed = Envelope.safeParse(json);
   if (!parsed.success) {
     const version = (json as { version?: unknown } | null)?.version;
     if (typeof version === 'number' && version > 1) throw new VaultError('vault-from-future');
-    throw new VaultError('vault-damaged', 'Its key file (.keys.json) is not in a form this app knows.');
+    throw new VaultError(
+      'vault-damaged',
+      'The vault’s key file (.keys.json) is not in a form this app knows.',
+    );
   }
   return parsed.data;
 }

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  hkdfSync,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * The data key that encrypts the database is random and never leaves memory unwrapped. It is
@@ -34,16 +41,24 @@ export function derivePassphraseKey(passphrase: string, params: ScryptParams): P
   // The passphrase is normalised so the same words typed on another keyboard layout still unlock.
   const secret = Buffer.from(passphrase.normalize('NFC'), 'utf8');
   return new Promise((resolve, reject) => {
-    scrypt(secret, Buffer.from(params.salt, 'base64'), 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => {
-      secret.fill(0);
-      if (err) reject(err);
-      else resolve(key);
-    });
+    scrypt(
+      secret,
+      Buffer.from(params.salt, 'base64'),
+      32,
+      { N, r, p, maxmem: 256 * N * r + 1024 * 1024 },
+      (err, key) => {
+        secret.fill(0);
+        if (err) reject(err);
+        else resolve(key);
+      },
+    );
   });
 }
 
 export function deriveRecoveryKey(code: Buffer, params: HkdfParams): Buffer {
-  return Buffer.from(hkdfSync('sha256', code, Buffer.from(params.salt, 'base64'), 'phr-vault recovery v1', 32));
+  return Buffer.from(
+    hkdfSync('sha256', code, Buffer.from(params.salt, 'base64'), 'phr-vault recovery v1', 32),
+  );
 }
 
 export function wrapKey(dataKey: Buffer, wrappingKey: Buffer, aad: string): WrappedKey {
@@ -51,7 +66,11 @@ export function wrapKey(dataKey: Buffer, wrappingKey: Buffer, aad: string): Wrap
   const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return { iv: iv.toString('base64'), ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  return {
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  };
 }
 
 /** Returns null when the wrapping key is wrong (the GCM tag does not verify). */

@@ -2,7 +2,13 @@ import type { Person, Relationship } from '../../../shared/domain.js';
 import { VaultError } from '../errors.js';
 import type { VaultDatabase } from './database.js';
 
-type PersonRow = { id: number; name: string; birth_date: string | null; relationship: Relationship; record_count: number };
+type PersonRow = {
+  id: number;
+  name: string;
+  birth_date: string | null;
+  relationship: Relationship;
+  record_count: number;
+};
 
 function toPerson(row: PersonRow): Person {
   return {
@@ -30,9 +36,9 @@ export function getPerson(db: VaultDatabase, id: number): Person {
 }
 
 export function findPersonByName(db: VaultDatabase, name: string): Person | undefined {
-  const row = db.prepare(`${SELECT_PERSONS} WHERE p.name = ? COLLATE NOCASE ORDER BY p.id LIMIT 1`).get(name.trim()) as
-    | PersonRow
-    | undefined;
+  const row = db
+    .prepare(`${SELECT_PERSONS} WHERE p.name = ? COLLATE NOCASE ORDER BY p.id LIMIT 1`)
+    .get(name.trim()) as PersonRow | undefined;
   return row ? toPerson(row) : undefined;
 }
 

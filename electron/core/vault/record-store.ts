@@ -37,7 +37,10 @@ export function serverId(resource: Json, hash: string): string {
 }
 
 type Statements = {
-  find: Database.Statement<[number, string, string], { id: number; content_hash: string; version: number; raw: string; source_state: string }>;
+  find: Database.Statement<
+    [number, string, string],
+    { id: number; content_hash: string; version: number; raw: string; source_state: string }
+  >;
   insert: Database.Statement<unknown[]>;
   history: Database.Statement<unknown[]>;
   update: Database.Statement<unknown[]>;

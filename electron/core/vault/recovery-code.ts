@@ -32,11 +32,7 @@ export function formatRecoveryCode(bytes: Buffer): string {
 
 /** The code's bytes, or null when what was typed cannot be a recovery code. */
 export function parseRecoveryCode(typed: string): Buffer | null {
-  const clean = typed
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const clean = typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (clean.length !== Math.ceil((CODE_BYTES * 8) / 5)) return null;
   let bits = 0;
   let value = 0;

@@ -80,7 +80,10 @@ function endOfRange(to: string): string | undefined {
 }
 
 /** WHERE clauses shared by the timeline and search: person, categories, sources, date range. */
-export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): { sql: string[]; params: unknown[] } {
+export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): {
+  sql: string[];
+  params: unknown[];
+} {
   const sql = ['r.person_id = ?'];
   const params: unknown[] = [q.personId];
   const cats = q.categories && q.categories.length > 0 ? q.categories : timelineCategories;
@@ -109,7 +112,10 @@ export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): { sql:
  * One page of a person's timeline, newest first, by keyset: the cursor is the last entry's
  * (date, id), so page 1,000 costs what page 1 does.
  */
-export function timelinePage(db: VaultDatabase, q: TimelineQuery): { entries: TimelineEntry[]; nextCursor: string | null } {
+export function timelinePage(
+  db: VaultDatabase,
+  q: TimelineQuery,
+): { entries: TimelineEntry[]; nextCursor: string | null } {
   const { sql, params } = entryFilters(q);
   if (q.cursor) {
     const [date, id] = decodeCursor(q.cursor);
@@ -125,10 +131,17 @@ export function timelinePage(db: VaultDatabase, q: TimelineQuery): { entries: Ti
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page.at(-1);
-  return { entries: page.map(toEntry), nextCursor: more && last ? encodeCursor(last.sort_date, last.id) : null };
+  return {
+    entries: page.map(toEntry),
+    nextCursor: more && last ? encodeCursor(last.sort_date, last.id) : null,
+  };
 }
 
-export type RecordStats = { total: number; byType: Record<string, number>; byCategory: Record<string, number> };
+export type RecordStats = {
+  total: number;
+  byType: Record<string, number>;
+  byCategory: Record<string, number>;
+};
 
 export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
   const where = personId === undefined ? '' : 'WHERE person_id = ?';
@@ -137,7 +150,9 @@ export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
   const byCategory: Record<string, number> = {};
   let total = 0;
   const rows = db
-    .prepare(`SELECT resource_type, category, count(*) AS n FROM resources ${where} GROUP BY resource_type, category`)
+    .prepare(
+      `SELECT resource_type, category, count(*) AS n FROM resources ${where} GROUP BY resource_type, category`,
+    )
     .all(...args) as { resource_type: string; category: string; n: number }[];
   for (const row of rows) {
     total += row.n;
@@ -153,7 +168,15 @@ export function getRecord(db: VaultDatabase, id: number) {
       `SELECT ${ENTRY_COLUMNS}, r.fhir_version, r.raw, r.version, r.first_seen_at, r.updated_at
        FROM resources r JOIN connections c ON c.id = r.connection_id WHERE r.id = ?`,
     )
-    .get(id) as (EntryRow & { fhir_version: string; raw: string; version: number; first_seen_at: string; updated_at: string }) | undefined;
+    .get(id) as
+    | (EntryRow & {
+        fhir_version: string;
+        raw: string;
+        version: number;
+        first_seen_at: string;
+        updated_at: string;
+      })
+    | undefined;
   if (!row) throw new VaultError('not-found');
   return {
     entry: toEntry(row),

@@ -32,7 +32,8 @@ export type VaultFileOptions = {
 };
 
 function checkStrength(passphrase: string): void {
-  if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH) throw new VaultError('weak-passphrase');
+  if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH)
+    throw new VaultError('weak-passphrase');
 }
 
 /**
@@ -75,7 +76,11 @@ export class VaultFile {
       );
       const passphraseKey = await derivePassphraseKey(passphrase, scrypt);
       draft.wraps.passphrase.key = wrapKey(dataKey, passphraseKey, wrapLabel(draft, 'passphrase'));
-      draft.wraps.recovery.key = wrapKey(dataKey, deriveRecoveryKey(recovery.bytes, hkdf), wrapLabel(draft, 'recovery'));
+      draft.wraps.recovery.key = wrapKey(
+        dataKey,
+        deriveRecoveryKey(recovery.bytes, hkdf),
+        wrapLabel(draft, 'recovery'),
+      );
       passphraseKey.fill(0);
       recovery.bytes.fill(0);
 
@@ -154,7 +159,10 @@ export class VaultFile {
     const key = await derivePassphraseKey(passphrase, kdf);
     const next: KeyEnvelope = {
       ...envelope,
-      wraps: { ...envelope.wraps, passphrase: { kdf, key: wrapKey(dataKey, key, wrapLabel(envelope, 'passphrase')) } },
+      wraps: {
+        ...envelope.wraps,
+        passphrase: { kdf, key: wrapKey(dataKey, key, wrapLabel(envelope, 'passphrase')) },
+      },
     };
     key.fill(0);
     writeEnvelope(this.path, next);
@@ -162,7 +170,8 @@ export class VaultFile {
 
   #envelope(): KeyEnvelope {
     if (this.state === 'absent') throw new VaultError('vault-missing');
-    if (!existsSync(this.path)) throw new VaultError('vault-damaged', 'The vault file is missing beside its key file.');
+    if (!existsSync(this.path))
+      throw new VaultError('vault-damaged', 'The vault file is missing beside its key file.');
     return readEnvelope(this.path);
   }
 

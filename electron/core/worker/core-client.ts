@@ -31,7 +31,10 @@ export function startCoreWorker(options: ServiceOptions): CoreConnection {
   worker.on('exit', () => {
     exited = true;
     for (const resolve of pending.values()) {
-      resolve({ ok: false, error: { kind: 'internal', message: 'The vault stopped unexpectedly. Restart PHR Vault.' } });
+      resolve({
+        ok: false,
+        error: { kind: 'internal', message: 'The vault stopped unexpectedly. Restart PHR Vault.' },
+      });
     }
     pending.clear();
   });
@@ -40,7 +43,10 @@ export function startCoreWorker(options: ServiceOptions): CoreConnection {
   return {
     dispatch(channel, request) {
       if (exited) {
-        return Promise.resolve({ ok: false, error: { kind: 'internal', message: 'The vault is not running. Restart PHR Vault.' } });
+        return Promise.resolve({
+          ok: false,
+          error: { kind: 'internal', message: 'The vault is not running. Restart PHR Vault.' },
+        });
       }
       const id = nextId++;
       return new Promise((resolve) => {

@@ -18,10 +18,14 @@ export function schemaVersion(db: Database.Database): number {
  * so a crash leaves the file at the last whole version. A file from a newer app is refused before
  * anything is written to it.
  */
-export function migrate(db: Database.Database, upTo: number = LATEST_SCHEMA_VERSION): void {
+export function migrate(
+  db: Database.Database,
+  upTo: number = LATEST_SCHEMA_VERSION,
+  steps: readonly Migration[] = migrations,
+): void {
   const current = schemaVersion(db);
-  if (current > LATEST_SCHEMA_VERSION) throw new VaultError('vault-from-future');
-  for (const migration of migrations) {
+  if (current > (steps.at(-1)?.version ?? 0)) throw new VaultError('vault-from-future');
+  for (const migration of steps) {
     if (migration.version <= current || migration.version > upTo) continue;
     db.transaction(() => {
       migration.up(db);

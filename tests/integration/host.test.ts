@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Result } from '../../shared/ipc/contract.js';
+import { requireBuild } from '../support/cli.js';
+import { startHost, type RunningHost } from '../support/host.js';
+import { tempDir } from '../support/temp-dir.js';
+
+function connect(host: RunningHost, opts: { token?: string; origin?: string } = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ipc?token=${opts.token ?? host.token}`, {
+    origin: opts.origin ?? host.origin,
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function client(ws: WebSocket) {
+  let nextId = 1;
+  const pending = new Map<number, (r: Result<unknown>) => void>();
+  const events: { event: string; payload: unknown }[] = [];
+  ws.on('message', (data) => {
+    const message = JSON.parse(String(data)) as {
+      id?: number;
+      result?: Result<unknown>;
+      event?: string;
+      payload?: unknown;
+    };
+    if (message.event) events.push({ event: message.event, payload: message.payload });
+    else pending.get(message.id!)?.(message.result!);
+  });
+  return {
+    events,
+    call(channel: string, request: unknown = {}): Promise<Result<unknown>> {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        ws.send(JSON.stringify({ id, channel, request }));
+      });
+    },
+  };
+}
+
+describe('the test host', () => {
+  let host: RunningHost;
+  let dir: string;
+
+  beforeAll(async () => {
+    requireBuild();
+    dir = tempDir('phr-vault-host-');
+    const renderer = join(dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>PHR Vault</title>');
+    host = await startHost(join(dir, 'vault.phrvault'), renderer);
+  });
+  afterAll(() => host?.stop());
+
+  it('listens on 127.0.0.1 only and serves the renderer with its CSP', async () => {
+    expect(new URL(host.origin).hostname).toBe('127.0.0.1');
+    const res = await fetch(`${host.origin}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain(
+      `connect-src ws://${new URL(host.origin).host}`,
+    );
+    expect((await fetch(`${host.origin}/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${host.origin}/missing.js`)).status).toBe(404);
+  });
+
+  it('refuses a socket without the token or from another origin', async () => {
+    await expect(connect(host, { token: 'wrong' })).rejects.toThrow(/401/);
+    await expect(connect(host, { origin: 'http://evil.example' })).rejects.toThrow(/401/);
+  });
+
+  it('serves the contract: create, events, persons, typed errors', async () => {
+    const ws = await connect(host);
+    const api = client(ws);
+    expect(await api.call('vault.status')).toEqual({
+      ok: true,
+      value: { state: 'absent', location: join(dir, 'vault.phrvault') },
+    });
+    expect(await api.call('persons.list')).toMatchObject({ ok: false, error: { kind: 'vault-missing' } });
+
+    const weak = await api.call('vault.create', { passphrase: 'short' });
+    expect(weak).toEqual({
+      ok: false,
+      error: { kind: 'weak-passphrase', message: expect.stringContaining('at least 8') },
+    });
+
+    const created = (await api.call('vault.create', {
+      passphrase: 'correct horse battery',
+      ownerName: 'Pat',
+    })) as {
+      ok: true;
+      value: { recoveryCode: string; status: { state: string } };
+    };
+    expect(created.ok).toBe(true);
+    expect(created.value.status.state).toBe('unlocked');
+    expect(api.events).toContainEqual({
+      event: 'vault.state',
+      payload: expect.objectContaining({ state: 'unlocked' }),
+    });
+
+    expect(
+      await api.call('persons.add', { name: 'Sam', relationship: 'child', birthDate: '2015-06-01' }),
+    ).toMatchObject({
+      ok: true,
+      value: { name: 'Sam', relationship: 'child', recordCount: 0 },
+    });
+    const people = (await api.call('persons.list')) as { ok: true; value: { name: string }[] };
+    expect(people.value.map((p) => p.name)).toEqual(['Pat', 'Sam']);
+
+    const invalid = await api.call('persons.add', { name: '', relationship: 'stranger', extra: 1 });
+    expect(invalid).toEqual({ ok: false, error: { kind: 'invalid-request', message: expect.any(String) } });
+    expect(JSON.stringify(invalid)).not.toMatch(/at |ZodError|\.ts/);
+    expect(await api.call('fs.readFile', { path: '/etc/passwd' })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+
+    expect(await api.call('vault.lock')).toMatchObject({ ok: true, value: { state: 'locked' } });
+    expect(await api.call('vault.unlock', { passphrase: 'wrong passphrase' })).toMatchObject({
+      ok: false,
+      error: { kind: 'wrong-passphrase' },
+    });
+    expect(await api.call('vault.unlock', { passphrase: 'correct horse battery' })).toMatchObject({
+      ok: true,
+    });
+    ws.close();
+  });
+
+  it('closes a socket that sends garbage, and keeps serving others', async () => {
+    const bad = await connect(host);
+    const closed = new Promise<number>((resolve) => bad.once('close', resolve));
+    bad.send('not json');
+    expect(await closed).toBe(1003);
+    const good = client(await connect(host));
+    expect(await good.call('vault.status')).toMatchObject({ ok: true });
+  });
+});
