@@ -1,0 +1,61 @@
+import type { Person, Relationship } from '../../../shared/domain.js';
+import type { ResponseOf } from '../../../shared/ipc/contract.js';
+import { api } from './api.js';
+
+export type RecordStats = ResponseOf<'records.stats'>;
+export type NewPerson = { name: string; birthDate?: string | undefined; relationship: Relationship };
+
+/**
+ * The people whose records this vault keeps, and the summary of the one being looked at. Made
+ * fresh each time the vault opens, so nothing of it outlives a lock.
+ */
+export class People {
+  #list = $state.raw<Person[]>([]);
+  #loaded = $state(false);
+  #selectedId = $state<number | null>(null);
+  #stats = $state.raw<RecordStats | null>(null);
+  // Clicking quickly through people starts several requests; only the latest may land.
+  #statsRequest = 0;
+
+  #selected = $derived(this.#list.find((p) => p.id === this.#selectedId) ?? this.#list[0] ?? null);
+
+  get list(): Person[] {
+    return this.#list;
+  }
+
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  get selected(): Person | null {
+    return this.#selected;
+  }
+
+  /** Counts for the selected person; null while they load. */
+  get stats(): RecordStats | null {
+    return this.#stats;
+  }
+
+  async load(): Promise<void> {
+    this.#list = await api.call('persons.list', {});
+    this.#loaded = true;
+    await this.select(this.#selected?.id ?? null);
+  }
+
+  async select(id: number | null): Promise<void> {
+    this.#selectedId = id;
+    const person = this.#selected;
+    const request = ++this.#statsRequest;
+    this.#stats = null;
+    if (!person) return;
+    const stats = await api.call('records.stats', { personId: person.id });
+    if (request === this.#statsRequest) this.#stats = stats;
+  }
+
+  async add(person: NewPerson): Promise<Person> {
+    const added = await api.call('persons.add', person);
+    this.#list = await api.call('persons.list', {});
+    await this.select(added.id);
+    return added;
+  }
+}

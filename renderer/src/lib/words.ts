@@ -1,0 +1,64 @@
+import type { Category, Relationship } from '../../../shared/domain.js';
+
+/**
+ * What each kind of record is called on screen. A Record over the shared union makes the compiler
+ * insist on words for every category, so a new one in the core cannot show up unnamed. The order
+ * is the order the summary lists them in.
+ */
+export const categoryWords: Record<Category, string> = {
+  conditions: 'Conditions',
+  medications: 'Medications',
+  allergies: 'Allergies',
+  labs: 'Lab results',
+  vitals: 'Vital signs',
+  immunizations: 'Immunizations',
+  procedures: 'Procedures',
+  visits: 'Visits',
+  documents: 'Documents',
+  'care-plans': 'Care plans',
+  'social-history': 'Social history',
+  devices: 'Devices',
+  insurance: 'Insurance',
+  billing: 'Claims',
+  administrative: 'Care team',
+  other: 'Other records',
+};
+
+export const relationshipWords: Record<Relationship, string> = {
+  self: 'You',
+  child: 'Child',
+  parent: 'Parent',
+  partner: 'Partner',
+  relative: 'Relative',
+  other: 'Other',
+};
+
+/** `self` is the vault's owner, made with the vault; everyone added later is someone else. */
+export const relationshipsToAdd = [
+  'child',
+  'parent',
+  'partner',
+  'relative',
+  'other',
+] as const satisfies readonly Relationship[];
+
+const count = new Intl.NumberFormat();
+
+export function recordCountWords(n: number): string {
+  if (n === 0) return 'No records yet';
+  return `${count.format(n)} ${n === 1 ? 'record' : 'records'}`;
+}
+
+export function formatCount(n: number): string {
+  return count.format(n);
+}
+
+/** A FHIR date (year, year-month or full date) as a person reads it, without shifting time zones. */
+export function birthDateWords(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  if (!year) return date;
+  const options: Intl.DateTimeFormatOptions = { year: 'numeric', timeZone: 'UTC' };
+  if (month) options.month = 'long';
+  if (month && day) options.day = 'numeric';
+  return new Intl.DateTimeFormat(undefined, options).format(Date.UTC(year, (month ?? 1) - 1, day ?? 1));
+}
