@@ -8,7 +8,7 @@ import { importFhirFiles } from '../core/exchange/import-fhir.js';
 import { addPerson, findPersonByName, firstPerson, listPersons } from '../core/vault/persons.js';
 import { recordStats, timelinePage } from '../core/vault/timeline.js';
 import { VaultFile } from '../core/vault/vault-file.js';
-import type { Person } from '../../shared/domain.js';
+import { relationships, type Person, type Relationship } from '../../shared/domain.js';
 import type { VaultDatabase } from '../core/vault/database.js';
 
 /**
@@ -57,12 +57,17 @@ async function withVault<T>(file: string, work: (db: VaultDatabase) => Promise<T
   }
 }
 
-function personFor(db: VaultDatabase, name: string | undefined, createIfMissing: boolean): Person {
+function personFor(
+  db: VaultDatabase,
+  name: string | undefined,
+  createIfMissing: boolean,
+  relationship: Relationship = 'other',
+): Person {
   if (name) {
     const found = findPersonByName(db, name);
     if (found) return found;
     if (!createIfMissing) throw new UsageError(`There is no person called “${name}” in this vault.`);
-    return addPerson(db, { name, relationship: 'other' });
+    return addPerson(db, { name, relationship });
   }
   const first = firstPerson(db);
   if (first) return first;
@@ -120,16 +125,27 @@ export function buildProgram(): Command {
       '--person <name>',
       'whose records these are (created if missing; default: the vault’s first person)',
     )
+    .option(
+      '--relationship <relationship>',
+      `who a new --person is to you: ${relationships.filter((r) => r !== 'self').join(', ')}`,
+      'other',
+    )
     .option('--source <label>', 'where the records came from, as shown in the timeline')
     .option('--batch <n>', 'records per transaction', '1000')
     .argument('<paths...>', 'FHIR JSON or NDJSON files')
     .action(
-      async (paths: string[], opts: { vault: string; person?: string; source?: string; batch: string }) => {
+      async (
+        paths: string[],
+        opts: { vault: string; person?: string; relationship: string; source?: string; batch: string },
+      ) => {
+        if (!(relationships as readonly string[]).includes(opts.relationship)) {
+          throw new UsageError(`--relationship takes one of: ${relationships.join(', ')}.`);
+        }
         const batchSize = Number.parseInt(opts.batch, 10);
         if (!Number.isInteger(batchSize) || batchSize < 1)
           throw new UsageError('--batch takes a whole number above 0.');
         await withVault(opts.vault, async (db) => {
-          const person = personFor(db, opts.person, true);
+          const person = personFor(db, opts.person, true, opts.relationship as Relationship);
           const reports = await importFhirFiles(
             db,
             paths.map((p) => resolve(p)),

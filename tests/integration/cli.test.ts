@@ -14,7 +14,8 @@ describe('the phr-vault command line', () => {
     vault = join(tempDir('phr-vault-cli-'), 'family.phrvault');
   });
 
-  it('creates a vault and prints the recovery code once', () => {
+  it('creates a vault and prints the recovery code once, making its folder if needed', () => {
+    vault = join(vault, '..', 'new folder', 'family.phrvault');
     const created = runCli(['create', '--vault', vault, '--name', 'Pat', '--json'], PASS);
     expect(created.stderr).toBe('');
     expect(created.status).toBe(0);
@@ -32,7 +33,18 @@ describe('the phr-vault command line', () => {
     expect(mine.stdout).toContain('109 added, 0 updated, 0 unchanged (for Pat)');
     expect(mine.stderr).toContain('109 records saved');
     const child = runCli(
-      ['import', '--vault', vault, '--person', 'Daisey', '--source', 'Example Hospital', DAISEY],
+      [
+        'import',
+        '--vault',
+        vault,
+        '--person',
+        'Daisey',
+        '--relationship',
+        'child',
+        '--source',
+        'Example Hospital',
+        DAISEY,
+      ],
       PASS,
     );
     expect(child.status).toBe(0);
@@ -51,7 +63,7 @@ describe('the phr-vault command line', () => {
     expect(json.byType.Observation).toBe(46 + 131);
     expect(json.persons.map((p) => [p.name, p.recordCount, p.relationship])).toEqual([
       ['Pat', 109, 'self'],
-      ['Daisey', 312, 'other'],
+      ['Daisey', 312, 'child'],
     ]);
     const one = JSON.parse(
       runCli(['stats', '--vault', vault, '--person', 'Daisey', '--json'], PASS).stdout,
@@ -107,6 +119,9 @@ describe('the phr-vault command line', () => {
       (JSON.parse(runCli(['stats', '--vault', vault, '--json'], PASS).stdout) as { total: number }).total,
     ).toBe(421);
 
+    expect(
+      runCli(['import', '--vault', vault, '--person', 'X', '--relationship', 'boss', GEOFFREY], PASS).status,
+    ).toBe(2);
     const usage = runCli(['timeline', '--vault', vault, '--limit', 'lots'], PASS);
     expect(usage.status).toBe(2);
     expect(runCli(['frobnicate']).status).toBe(2);

@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
 import { openVaultDatabase, type VaultDatabase } from './database.js';
 import {
@@ -65,6 +66,8 @@ export class VaultFile {
   async create(passphrase: string): Promise<string> {
     checkStrength(passphrase);
     if (this.state !== 'absent') throw new VaultError('vault-exists');
+    // A new vault may be the first thing in its folder (a fresh app data folder, a USB stick).
+    mkdirSync(dirname(this.path), { recursive: true });
     const dataKey = newDataKey();
     try {
       const recovery = newRecoveryCode();
