@@ -1,44 +1,34 @@
 import { ZodError } from 'zod';
 import type { VaultStatus } from '../../shared/domain.js';
 import { userMessage } from '../../shared/errors.js';
-import {
-  contract,
-  isChannel,
-  type Channel,
-  type EventName,
-  type EventOf,
-  type ParsedRequestOf,
-  type ResponseOf,
-  type Result,
-} from '../../shared/ipc/contract.js';
+import { contract, isChannel, type EventName, type EventOf, type Result } from '../../shared/ipc/contract.js';
 import { isVaultError, VaultError } from './errors.js';
-import { listConnections } from './vault/connections.js';
-import { addPerson, listPersons } from './vault/persons.js';
-import { searchRecords } from './vault/search.js';
-import { getRecord, recordStats, timelinePage } from './vault/timeline.js';
+import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
+import { peopleHandlers } from './service/people-handlers.js';
+import { recordHandlers } from './service/record-handlers.js';
+import { vaultHandlers } from './service/vault-handlers.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
+import type { Channel } from '../../shared/ipc/contract.js';
 
-export type ServiceOptions = VaultFileOptions & {
-  vaultPath: string;
-  transport: 'electron' | 'host';
-  appVersion: string;
-};
+export type ServiceOptions = VaultFileOptions & ServiceOptionsBase;
 
-type Handlers = { [C in Channel]: (request: ParsedRequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>> };
 type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
 
 /**
  * The vault as a service: one function per contract channel, independent of how requests arrive
- * (Electron IPC through the core worker, the test host's WebSocket, or a test calling it).
+ * (Electron IPC through the core worker, the test host's WebSocket, or a test calling it). Each
+ * area of the app brings its handlers from service/; the type below makes sure together they
+ * answer every channel of the contract.
  */
-export class VaultService {
+export class VaultService implements ServiceContext {
   readonly vault: VaultFile;
   readonly #listeners = new Set<Listener>();
-  // Unlock, create and recover are slow (scrypt) and change state: one at a time.
   #queue: Promise<unknown> = Promise.resolve();
+  readonly handlers: HandlersFor<Channel>;
 
   constructor(readonly options: ServiceOptions) {
     this.vault = new VaultFile(options.vaultPath, options);
+    this.handlers = { ...vaultHandlers(this), ...peopleHandlers(this), ...recordHandlers(this) };
   }
 
   status(): VaultStatus {
@@ -50,68 +40,15 @@ export class VaultService {
     return () => this.#listeners.delete(listener);
   }
 
-  #emit<E extends EventName>(event: E, payload: EventOf<E>): void {
+  emit<E extends EventName>(event: E, payload: EventOf<E>): void {
     for (const listener of this.#listeners) listener(event, payload);
   }
 
-  #serial<T>(work: () => Promise<T>): Promise<T> {
+  serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.#queue.then(work, work);
     this.#queue = next.catch(() => undefined);
     return next;
   }
-
-  #stateChanged(): VaultStatus {
-    const status = this.status();
-    this.#emit('vault.state', status);
-    return status;
-  }
-
-  readonly handlers: Handlers = {
-    'app.info': () => ({ version: this.options.appVersion, transport: this.options.transport }),
-
-    'vault.status': () => this.status(),
-    'vault.create': (req) =>
-      this.#serial(async () => {
-        const recoveryCode = await this.vault.create(req.passphrase);
-        addPerson(this.vault.db, {
-          name: req.ownerName ?? 'Me',
-          birthDate: req.ownerBirthDate,
-          relationship: 'self',
-        });
-        return { recoveryCode, status: this.#stateChanged() };
-      }),
-    'vault.unlock': (req) =>
-      this.#serial(async () => {
-        await this.vault.unlock(req.passphrase);
-        return this.#stateChanged();
-      }),
-    'vault.recover': (req) =>
-      this.#serial(async () => {
-        await this.vault.recover(req.recoveryCode, req.newPassphrase);
-        return this.#stateChanged();
-      }),
-    'vault.lock': () =>
-      this.#serial(async () => {
-        this.vault.lock();
-        return this.#stateChanged();
-      }),
-    'vault.changePassphrase': (req) =>
-      this.#serial(async () => {
-        await this.vault.changePassphrase(req.current, req.next);
-        return this.status();
-      }),
-
-    'persons.list': () => listPersons(this.vault.db),
-    'persons.add': (req) => addPerson(this.vault.db, req),
-
-    'connections.list': (req) => listConnections(this.vault.db, req.personId),
-
-    'records.stats': (req) => recordStats(this.vault.db, req.personId),
-    'records.get': (req) => getRecord(this.vault.db, req.id),
-
-    'timeline.page': (req) => timelinePage(this.vault.db, req),
-    'timeline.search': (req) => ({ entries: searchRecords(this.vault.db, req) }),
-  };
 
   /**
    * The single entry point of every transport: validates the request against the contract, runs

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { relationships, type Relationship } from '../../../shared/domain.js';
+import { importFhirFiles } from '../../core/exchange/import-fhir.js';
+import { personFor, UsageError, withVault } from '../cli-support.js';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('import FHIR JSON files (a Bundle, a single resource or NDJSON) into a person’s records')
+    .requiredOption('--vault <file>', 'the vault file')
+    .option(
+      '--person <name>',
+      'whose records these are (created if missing; default: the vault’s first person)',
+    )
+    .option(
+      '--relationship <relationship>',
+      `who a new --person is to you: ${relationships.filter((r) => r !== 'self').join(', ')}`,
+      'other',
+    )
+    .option('--source <label>', 'where the records came from, as shown in the timeline')
+    .option('--batch <n>', 'records per transaction', '1000')
+    .argument('<paths...>', 'FHIR JSON or NDJSON files')
+    .action(
+      async (
+        paths: string[],
+        opts: { vault: string; person?: string; relationship: string; source?: string; batch: string },
+      ) => {
+        if (!(relationships as readonly string[]).includes(opts.relationship)) {
+          throw new UsageError(`--relationship takes one of: ${relationships.join(', ')}.`);
+        }
+        const batchSize = Number.parseInt(opts.batch, 10);
+        if (!Number.isInteger(batchSize) || batchSize < 1)
+          throw new UsageError('--batch takes a whole number above 0.');
+        await withVault(opts.vault, async (db) => {
+          const person = personFor(db, opts.person, true, opts.relationship as Relationship);
+          const reports = await importFhirFiles(
+            db,
+            paths.map((p) => resolve(p)),
+            {
+              personId: person.id,
+              sourceLabel: opts.source,
+              batchSize,
+              onProgress: ({ file, committed }) =>
+                process.stderr.write(`${file}: ${committed} records saved\n`),
+            },
+          );
+          for (const r of reports) {
+            process.stdout.write(
+              `${r.file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
+                (r.problems.length ? `; ${r.problems.length} skipped` : '') +
+                ` (for ${person.name})\n`,
+            );
+            for (const p of r.problems.slice(0, 20))
+              process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);
+            if (r.problems.length > 20) process.stderr.write(`  … and ${r.problems.length - 20} more\n`);
+          }
+        });
+      },
+    );
+}

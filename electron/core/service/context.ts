@@ -1,0 +1,32 @@
+import type { VaultStatus } from '../../../shared/domain.js';
+import type {
+  Channel,
+  EventName,
+  EventOf,
+  ParsedRequestOf,
+  ResponseOf,
+} from '../../../shared/ipc/contract.js';
+import type { VaultFile } from '../vault/vault-file.js';
+
+export type ServiceOptionsBase = {
+  vaultPath: string;
+  transport: 'electron' | 'host';
+  appVersion: string;
+};
+
+/** What every area's handlers may use of the service: the vault, events, and a queue for slow state changes. */
+export interface ServiceContext {
+  readonly vault: VaultFile;
+  readonly options: ServiceOptionsBase;
+  status(): VaultStatus;
+  emit<E extends EventName>(event: E, payload: EventOf<E>): void;
+  /** Runs state-changing work one at a time (unlock, create, recover are slow: scrypt). */
+  serial<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export type Handler<C extends Channel> = (
+  request: ParsedRequestOf<C>,
+) => ResponseOf<C> | Promise<ResponseOf<C>>;
+
+/** The handlers of some channels; the service checks that the areas together cover the contract. */
+export type HandlersFor<K extends Channel> = { [C in K]: Handler<C> };

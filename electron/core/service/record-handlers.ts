@@ -1,0 +1,13 @@
+import type { recordChannels } from '../../../shared/ipc/areas/records.js';
+import { searchRecords } from '../vault/search.js';
+import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
+import type { HandlersFor, ServiceContext } from './context.js';
+
+export function recordHandlers(ctx: ServiceContext): HandlersFor<keyof typeof recordChannels> {
+  return {
+    'records.stats': (req) => recordStats(ctx.vault.db, req.personId),
+    'records.get': (req) => getRecord(ctx.vault.db, req.id),
+    'timeline.page': (req) => timelinePage(ctx.vault.db, req),
+    'timeline.search': (req) => ({ entries: searchRecords(ctx.vault.db, req) }),
+  };
+}

@@ -1,0 +1,45 @@
+import type { vaultChannels } from '../../../shared/ipc/areas/vault.js';
+import { addPerson } from '../vault/persons.js';
+import type { HandlersFor, ServiceContext } from './context.js';
+
+export function vaultHandlers(ctx: ServiceContext): HandlersFor<keyof typeof vaultChannels> {
+  const stateChanged = () => {
+    const status = ctx.status();
+    ctx.emit('vault.state', status);
+    return status;
+  };
+  return {
+    'app.info': () => ({ version: ctx.options.appVersion, transport: ctx.options.transport }),
+    'vault.status': () => ctx.status(),
+    'vault.create': (req) =>
+      ctx.serial(async () => {
+        const recoveryCode = await ctx.vault.create(req.passphrase);
+        addPerson(ctx.vault.db, {
+          name: req.ownerName ?? 'Me',
+          birthDate: req.ownerBirthDate,
+          relationship: 'self',
+        });
+        return { recoveryCode, status: stateChanged() };
+      }),
+    'vault.unlock': (req) =>
+      ctx.serial(async () => {
+        await ctx.vault.unlock(req.passphrase);
+        return stateChanged();
+      }),
+    'vault.recover': (req) =>
+      ctx.serial(async () => {
+        await ctx.vault.recover(req.recoveryCode, req.newPassphrase);
+        return stateChanged();
+      }),
+    'vault.lock': () =>
+      ctx.serial(async () => {
+        ctx.vault.lock();
+        return stateChanged();
+      }),
+    'vault.changePassphrase': (req) =>
+      ctx.serial(async () => {
+        await ctx.vault.changePassphrase(req.current, req.next);
+        return ctx.status();
+      }),
+  };
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Category, FhirDate, TimelineEntry } from '../../domain.js';
+import { PersonId } from './common.js';
+
+/** Reading records: counts, one record in full, the timeline and search. */
+export const recordChannels = {
+  'records.stats': {
+    request: z.object({ personId: PersonId.optional() }).strict(),
+    response: z.object({
+      total: z.number().int(),
+      byType: z.record(z.string(), z.number().int()),
+      byCategory: z.record(z.string(), z.number().int()),
+    }),
+  },
+  'records.get': {
+    request: z.object({ id: z.number().int().positive() }).strict(),
+    response: z.object({
+      entry: TimelineEntry,
+      fhirVersion: z.string(),
+      resource: z.unknown(),
+      versions: z.number().int(),
+      firstSeenAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  },
+  'timeline.page': {
+    request: z
+      .object({
+        personId: PersonId,
+        limit: z.number().int().min(1).max(500).default(100),
+        cursor: z.string().max(200).nullable().optional(),
+        categories: z.array(Category).max(32).optional(),
+        connectionIds: z.array(z.number().int()).max(200).optional(),
+        from: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
+        to: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
+      })
+      .strict(),
+    response: z.object({ entries: z.array(TimelineEntry), nextCursor: z.string().nullable() }),
+  },
+  'timeline.search': {
+    request: z
+      .object({
+        personId: PersonId,
+        query: z.string().max(500),
+        limit: z.number().int().min(1).max(500).default(50),
+        categories: z.array(Category).max(32).optional(),
+      })
+      .strict(),
+    response: z.object({
+      entries: z.array(
+        TimelineEntry.extend({
+          /** The matching text, with each match between \u0002 and \u0003 so no HTML crosses IPC. */
+          highlight: z.string(),
+        }),
+      ),
+    }),
+  },
+} as const;
+
+export const recordEvents = {} as const;
