@@ -1,4 +1,4 @@
-import { app, BrowserWindow, powerMonitor, session, type WebContents } from 'electron';
+import { app, BrowserWindow, powerMonitor, session, shell, type WebContents } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { VaultStatus } from '../shared/domain.js';
 import { appVersion } from './core/app-version.js';
 import { startCoreWorker, type CoreConnection } from './core/worker/core-client.js';
 import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
+import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
 import { installMenu } from './shell/menu.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
@@ -78,11 +79,21 @@ function run(): void {
 
       const userData = app.getPath('userData');
       mkdirSync(userData, { recursive: true });
-      const connection = startCoreWorker({
-        vaultPath: join(userData, 'vault.phrvault'),
-        transport: 'electron',
-        appVersion: appVersion(),
-      });
+      const connection = startCoreWorker(
+        {
+          vaultPath: join(userData, 'vault.phrvault'),
+          transport: 'electron',
+          appVersion: appVersion(),
+        },
+        {
+          // SMART sign-in happens in the user's own browser, never in a window of ours; the core
+          // asks, the shell checks the address like any other link leaving the app.
+          openBrowser: (url) => {
+            const target = externalLinkTarget(url);
+            if (target) void shell.openExternal(target);
+          },
+        },
+      );
       core = connection;
 
       const lock = new AutoLock({

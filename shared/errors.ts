@@ -16,6 +16,22 @@ export const errorKinds = [
   'invalid-request',
   'not-found',
   'bad-input',
+  'empty-selection',
+  'server-unreachable',
+  'server-timeout',
+  'tls-error',
+  'not-a-fhir-server',
+  'insecure-address',
+  'no-pkce',
+  'no-client-id',
+  'sign-in-denied',
+  'sign-in-failed',
+  'sign-in-timeout',
+  'sign-in-busy',
+  'needs-sign-in',
+  'foreign-origin',
+  'server-error',
+  'identity-mismatch',
   'internal',
 ] as const;
 
@@ -38,6 +54,32 @@ const messages: Record<ErrorKind, string> = {
   'invalid-request': 'The app sent a request it should not have. Nothing was changed.',
   'not-found': 'That record or person no longer exists.',
   'bad-input': 'That file could not be read as health records. Nothing was stored from it.',
+  'empty-selection':
+    'There is nothing to export: no records match the person, dates and kinds of record chosen. Widen the dates or choose more kinds of record.',
+  'server-unreachable':
+    'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
+  'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',
+  'tls-error':
+    'The server’s security certificate could not be verified, so PHR Vault did not talk to it. Check the address; if it is right, the health system has to fix its certificate.',
+  'not-a-fhir-server':
+    'That address does not answer like a patient-records (FHIR) server. Check it with the health system.',
+  'insecure-address':
+    'PHR Vault only connects over a secure (https) address. Ask the health system for its https address.',
+  'no-pkce':
+    'This server does not offer the secure sign-in PHR Vault requires (PKCE with S256), so PHR Vault did not connect to it.',
+  'no-client-id':
+    'PHR Vault has no app registration (client id) for this health system yet. See “Connecting to hospitals” in the README to add one.',
+  'sign-in-denied': 'Access was not granted in the sign-in page, so nothing was connected.',
+  'sign-in-failed': 'Signing in did not complete. Nothing was changed; try again.',
+  'sign-in-timeout':
+    'Signing in took too long and was stopped. Nothing was changed; start again when you are ready.',
+  'sign-in-busy': 'A sign-in is already waiting in your browser. Finish or cancel that one first.',
+  'needs-sign-in': 'This connection needs you to sign in again. Your records from it are all still here.',
+  'foreign-origin':
+    'The server pointed to an address outside itself; PHR Vault did not send your sign-in there.',
+  'identity-mismatch':
+    'The patient who signed in does not look like the person you chose, so nothing was saved. Choose the right person, or confirm that these records are theirs.',
+  'server-error': 'The health system’s server answered with an error. Nothing was lost; try again later.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

@@ -3,7 +3,10 @@ import { userMessage } from '../../shared/errors.js';
 import { toFailure } from '../core/api.js';
 import { appVersion } from '../core/app-version.js';
 import { UsageError } from './cli-support.js';
+import { registerConnect } from './commands/connect.js';
+import { registerConnections } from './commands/connections.js';
 import { registerCreate } from './commands/create.js';
+import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerStats } from './commands/stats.js';
 import { registerTimeline } from './commands/timeline.js';
@@ -16,7 +19,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerCreate(program);
+  registerConnect(program);
+  registerConnections(program);
   registerImport(program);
+  registerExport(program);
   registerStats(program);
   registerTimeline(program);
   return program;

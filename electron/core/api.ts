@@ -4,6 +4,9 @@ import { userMessage } from '../../shared/errors.js';
 import { contract, isChannel, type EventName, type EventOf, type Result } from '../../shared/ipc/contract.js';
 import { isVaultError, VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
+import { connectionHandlers } from './service/connection-handlers.js';
+import { insightHandlers } from './service/insight-handlers.js';
+import { exportHandlers } from './service/export-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
@@ -28,7 +31,14 @@ export class VaultService implements ServiceContext {
 
   constructor(readonly options: ServiceOptions) {
     this.vault = new VaultFile(options.vaultPath, options);
-    this.handlers = { ...vaultHandlers(this), ...peopleHandlers(this), ...recordHandlers(this) };
+    this.handlers = {
+      ...vaultHandlers(this),
+      ...peopleHandlers(this),
+      ...connectionHandlers(this),
+      ...recordHandlers(this),
+      ...exportHandlers(this),
+      ...insightHandlers(this),
+    };
   }
 
   status(): VaultStatus {

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import type { ErrorKind } from '../errors.js';
+import { exportChannels, exportEvents } from './areas/export.js';
+import { insightChannels, insightEvents } from './areas/insights.js';
+import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
@@ -13,14 +16,20 @@ import { vaultChannels, vaultEvents } from './areas/vault.js';
 export const contract = {
   ...vaultChannels,
   ...peopleChannels,
+  ...connectionChannels,
   ...recordChannels,
+  ...exportChannels,
+  ...insightChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */
 export const events = {
   ...vaultEvents,
   ...peopleEvents,
+  ...connectionEvents,
   ...recordEvents,
+  ...exportEvents,
+  ...insightEvents,
 } as const;
 
 export type Channel = keyof typeof contract;

@@ -1,5 +1,4 @@
 import type { peopleChannels } from '../../../shared/ipc/areas/people.js';
-import { listConnections } from '../vault/connections.js';
 import { addPerson, listPersons } from '../vault/persons.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
@@ -7,6 +6,5 @@ export function peopleHandlers(ctx: ServiceContext): HandlersFor<keyof typeof pe
   return {
     'persons.list': () => listPersons(ctx.vault.db),
     'persons.add': (req) => addPerson(ctx.vault.db, req),
-    'connections.list': (req) => listConnections(ctx.vault.db, req.personId),
   };
 }

@@ -52,3 +52,195 @@ export function importConnection(db: VaultDatabase, personId: number, label: str
     .run(personId, label, new Date().toISOString());
   return Number(lastInsertRowid);
 }
+
+/** The states a SMART connection moves through; what the connections screen shows. */
+export type ConnectionState = 'connected' | 'signing-in' | 'needs-sign-in' | 'error' | 'disconnected';
+
+export type ConnectionDetail = ConnectionSummary & {
+  stateReason: string | null;
+  signedInAs: string | null;
+  patientId: string | null;
+  fhirVersion: string | null;
+  createdAt: string;
+  lastSyncAt: string | null;
+};
+
+type DetailRow = ConnectionRow & {
+  state_reason: string | null;
+  signed_in_as: string | null;
+  patient_id: string | null;
+  fhir_version: string | null;
+  created_at: string;
+  last_sync_at: string | null;
+};
+
+const SELECT_DETAILS = `
+  SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state, c.state_reason, c.signed_in_as,
+         c.patient_id, c.fhir_version, c.created_at, c.last_sync_at,
+         (SELECT count(*) FROM resources r WHERE r.connection_id = c.id) AS record_count
+  FROM connections c`;
+
+function toDetail(row: DetailRow): ConnectionDetail {
+  return {
+    ...toSummary(row),
+    stateReason: row.state_reason,
+    signedInAs: row.signed_in_as,
+    patientId: row.patient_id,
+    fhirVersion: row.fhir_version,
+    createdAt: row.created_at,
+    lastSyncAt: row.last_sync_at,
+  };
+}
+
+/** Connections with their state and why; never the sign-in state or tokens. */
+export function listConnectionDetails(db: VaultDatabase, personId?: number): ConnectionDetail[] {
+  const rows =
+    personId === undefined
+      ? db.prepare(`${SELECT_DETAILS} ORDER BY c.id`).all()
+      : db.prepare(`${SELECT_DETAILS} WHERE c.person_id = ? ORDER BY c.id`).all(personId);
+  return (rows as DetailRow[]).map(toDetail);
+}
+
+export function getConnectionDetail(db: VaultDatabase, id: number): ConnectionDetail | undefined {
+  const row = db.prepare(`${SELECT_DETAILS} WHERE c.id = ?`).get(id) as DetailRow | undefined;
+  return row ? toDetail(row) : undefined;
+}
+
+/** What the core needs to use a SMART connection. `authState` holds tokens: core only, never logged. */
+export type SmartConnectionAuth = {
+  id: number;
+  personId: number;
+  fhirBase: string;
+  patientId: string;
+  clientId: string;
+  state: ConnectionState;
+  endpoints: Record<string, unknown>;
+  authState: Record<string, unknown> | null;
+  tokenExpiresAt: number | null;
+};
+
+export function readSmartAuth(db: VaultDatabase, id: number): SmartConnectionAuth | undefined {
+  const row = db
+    .prepare(
+      `SELECT id, person_id, fhir_base, patient_id, client_id, state, endpoints, auth_state, token_expires_at
+       FROM connections WHERE id = ? AND kind = 'smart'`,
+    )
+    .get(id) as
+    | {
+        id: number;
+        person_id: number;
+        fhir_base: string;
+        patient_id: string;
+        client_id: string;
+        state: ConnectionState;
+        endpoints: string | null;
+        auth_state: string | null;
+        token_expires_at: number | null;
+      }
+    | undefined;
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    personId: row.person_id,
+    fhirBase: row.fhir_base,
+    patientId: row.patient_id,
+    clientId: row.client_id,
+    state: row.state,
+    endpoints: row.endpoints ? (JSON.parse(row.endpoints) as Record<string, unknown>) : {},
+    authState: row.auth_state ? (JSON.parse(row.auth_state) as Record<string, unknown>) : null,
+    tokenExpiresAt: row.token_expires_at,
+  };
+}
+
+export type NewSmartConnection = {
+  personId: number;
+  label: string;
+  fhirBase: string;
+  fhirVersion: string | null;
+  patientId: string;
+  clientId: string;
+  endpoints: Record<string, unknown>;
+  signedInAs: string;
+  authState: Record<string, unknown>;
+  tokenExpiresAt: number | null;
+};
+
+export function addSmartConnection(db: VaultDatabase, c: NewSmartConnection): number {
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO connections (person_id, kind, label, fhir_base, fhir_version, patient_id, state, client_id,
+         endpoints, signed_in_as, auth_state, token_expires_at, created_at)
+       VALUES (?, 'smart', ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      c.personId,
+      c.label,
+      c.fhirBase,
+      c.fhirVersion,
+      c.patientId,
+      c.clientId,
+      JSON.stringify(c.endpoints),
+      c.signedInAs,
+      JSON.stringify(c.authState),
+      c.tokenExpiresAt,
+      new Date().toISOString(),
+    );
+  return Number(lastInsertRowid);
+}
+
+/**
+ * Puts new tokens in place of the old in one statement, so a crash leaves either the old pair or
+ * the new pair, never a rotated-away refresh token beside a new access token.
+ */
+export function replaceTokens(
+  db: VaultDatabase,
+  id: number,
+  authState: Record<string, unknown>,
+  tokenExpiresAt: number | null,
+  extra: { signedInAs?: string; endpoints?: Record<string, unknown> } = {},
+): void {
+  db.prepare(
+    `UPDATE connections SET auth_state = ?, token_expires_at = ?, state = 'connected', state_reason = NULL,
+       signed_in_as = coalesce(?, signed_in_as), endpoints = coalesce(?, endpoints)
+     WHERE id = ?`,
+  ).run(
+    JSON.stringify(authState),
+    tokenExpiresAt,
+    extra.signedInAs ?? null,
+    extra.endpoints ? JSON.stringify(extra.endpoints) : null,
+    id,
+  );
+}
+
+export function setConnectionState(
+  db: VaultDatabase,
+  id: number,
+  state: ConnectionState,
+  reason: string | null = null,
+): void {
+  db.prepare(`UPDATE connections SET state = ?, state_reason = ? WHERE id = ?`).run(state, reason, id);
+}
+
+/** Tokens gone (refused or revoked); the connection and every record from it stay. */
+export function forgetTokens(
+  db: VaultDatabase,
+  id: number,
+  state: ConnectionState,
+  reason: string | null,
+): void {
+  db.prepare(
+    `UPDATE connections SET auth_state = NULL, token_expires_at = NULL, state = ?, state_reason = ? WHERE id = ?`,
+  ).run(state, reason, id);
+}
+
+/** Removes a connection and, through the schema's cascade, every record that came from it. */
+export function deleteConnection(db: VaultDatabase, id: number): number {
+  return db.transaction(() => {
+    const records = db
+      .prepare(`SELECT count(*) FROM resources WHERE connection_id = ?`)
+      .pluck()
+      .get(id) as number;
+    db.prepare(`DELETE FROM connections WHERE id = ?`).run(id);
+    return records;
+  })();
+}

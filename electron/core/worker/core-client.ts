@@ -12,15 +12,25 @@ export interface CoreConnection {
   close(): Promise<void>;
 }
 
+/** What the core may ask of the process that hosts it. */
+export type CorePorts = {
+  /** Opens a SMART sign-in page in the system browser; the host leaves it out (the page shows the link). */
+  openBrowser?: (url: string) => void;
+};
+
 /** Starts the core in a worker thread and talks to it by message; used by Electron's main and the host. */
-export function startCoreWorker(options: ServiceOptions): CoreConnection {
+export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}): CoreConnection {
   const worker = new Worker(new URL('./core-worker.js', import.meta.url), { workerData: options });
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new Set<CoreEventListener>();
   let nextId = 1;
   let exited = false;
 
-  worker.on('message', (message: WireMessage) => {
+  worker.on('message', (message: WireMessage | { openBrowser: string }) => {
+    if ('openBrowser' in message) {
+      if (typeof message.openBrowser === 'string') ports.openBrowser?.(message.openBrowser);
+      return;
+    }
     if ('event' in message) {
       for (const listener of listeners) listener(message.event, message.payload);
       return;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ConnectionSummary, FhirDate, Person, Relationship } from '../../domain.js';
-import { Empty, PersonId } from './common.js';
+import { FhirDate, Person, Relationship } from '../../domain.js';
+import { Empty } from './common.js';
 
-/** The people whose records the vault keeps, and where their records come from. */
+/** The people whose records the vault keeps (their connections are in areas/connections.ts). */
 export const peopleChannels = {
   'persons.list': { request: Empty, response: z.array(Person) },
   'persons.add': {
@@ -14,10 +14,6 @@ export const peopleChannels = {
       })
       .strict(),
     response: Person,
-  },
-  'connections.list': {
-    request: z.object({ personId: PersonId.optional() }).strict(),
-    response: z.array(ConnectionSummary),
   },
 } as const;
 

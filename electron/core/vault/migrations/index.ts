@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { VaultError } from '../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
+import { smartConnections } from './002-smart-connections.js';
 
 export type Migration = { version: number; name: string; up: (db: Database.Database) => void };
 
 /** In order; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly Migration[] = [initialSchema];
+export const migrations: readonly Migration[] = [initialSchema, smartConnections];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
 

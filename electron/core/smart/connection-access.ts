@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { importJWK, SignJWT } from 'jose';
+import { VaultError } from '../errors.js';
+import {
+  forgetTokens,
+  readSmartAuth,
+  replaceTokens,
+  setConnectionState,
+  type SmartConnectionAuth,
+} from '../vault/connections.js';
+import type { VaultDatabase } from '../vault/database.js';
+import { checkedAddress, sameOrigin } from './addresses.js';
+import { clientFor, type ClientState } from './fhirclient-adapter.js';
+import { installKey } from './install-key.js';
+import { ask, jsonOrNull } from './server-http.js';
+import { tokenFailure } from './token-errors.js';
+
+/** Refresh this long before the access token runs out, so a page fetch never races the expiry. */
+export const REFRESH_MARGIN_SECONDS = 60;
+
+type Endpoints = { tokenUri?: string; revokeUri?: string | null; auth?: 'public' | 'private_key_jwt' };
+
+/**
+ * Everything that uses a connection's tokens, in the core only. One refresh in flight per
+ * connection (sync fetches pages in parallel; a second refresh with a rotated-away token would be
+ * answered invalid_grant and lose the connection). Tokens are read from the vault on each use and
+ * written back only when a refresh succeeded.
+ */
+export class ConnectionAccess {
+  readonly #refreshing = new Map<number, Promise<string>>();
+
+  constructor(
+    private readonly db: () => VaultDatabase,
+    private readonly now: () => number = () => Date.now() / 1000,
+  ) {}
+
+  #auth(id: number): SmartConnectionAuth {
+    const auth = readSmartAuth(this.db(), id);
+    if (!auth) throw new VaultError('not-found');
+    if (auth.state === 'needs-sign-in' || auth.state === 'disconnected' || !auth.authState) {
+      throw new VaultError('needs-sign-in');
+    }
+    return auth;
+  }
+
+  /** A valid access token, refreshed first when it is about to run out. */
+  async accessToken(id: number): Promise<string> {
+    const auth = this.#auth(id);
+    const token = (auth.authState?.tokenResponse as { access_token?: string } | undefined)?.access_token;
+    const expiresAt = auth.tokenExpiresAt;
+    if (token && (expiresAt === null || expiresAt - REFRESH_MARGIN_SECONDS > this.now())) return token;
+    return this.refresh(id);
+  }
+
+  refresh(id: number): Promise<string> {
+    const running = this.#refreshing.get(id);
+    if (running) return running;
+    const task = this.#refreshOnce(id).finally(() => this.#refreshing.delete(id));
+    this.#refreshing.set(id, task);
+    return task;
+  }
+
+  async #refreshOnce(id: number): Promise<string> {
+    const auth = this.#auth(id);
+    const state = auth.authState as unknown as ClientState;
+    const endpoints = auth.endpoints as Endpoints;
+    if (!state.tokenResponse?.refresh_token) {
+      forgetTokens(this.db(), id, 'needs-sign-in', 'The sign-in has expired.');
+      throw new VaultError('needs-sign-in');
+    }
+    let next: ClientState;
+    try {
+      next =
+        endpoints.auth === 'private_key_jwt'
+          ? await this.#refreshWithAssertion(state)
+          : // fhirclient deletes the refresh token from its state on any failure, even a 500; it
+            // works on a copy, so what is stored changes only on success, below.
+            ((await clientFor(state).refresh()) as ClientState);
+    } catch (error) {
+      const failure = await tokenFailure(error, String(state.tokenUri));
+      if (failure.kind === 'needs-sign-in') {
+        // The server has withdrawn the grant: tokens go, the connection and its records stay.
+        forgetTokens(this.db(), id, 'needs-sign-in', 'The health system ended this sign-in.');
+      } else if (failure.kind === 'sign-in-failed') {
+        setConnectionState(this.db(), id, 'error', failure.message);
+      }
+      throw failure;
+    }
+    const token = next.tokenResponse?.access_token;
+    if (!token) throw new VaultError('server-error', 'The health system sent no new access.');
+    replaceTokens(this.db(), id, next as unknown as Record<string, unknown>, next.expiresAt ?? null);
+    return token;
+  }
+
+  /** fhirclient refreshes confidential clients only with a client secret; ours sign an assertion. */
+  async #refreshWithAssertion(state: ClientState): Promise<ClientState> {
+    const tokenUri = checkedAddress(String(state.tokenUri), 'The token address').href;
+    const key = await installKey(this.db());
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuer(String(state.clientId))
+      .setSubject(String(state.clientId))
+      .setAudience(tokenUri)
+      .setJti(randomBytes(32).toString('base64url'))
+      .setExpirationTime('2m')
+      .sign(await importJWK(key.privateJwk, key.alg));
+    const response = await ask(tokenUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: String(state.tokenResponse?.refresh_token),
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    });
+    const body = (await jsonOrNull(response)) as Record<string, unknown> | null;
+    if (!response.ok || !body?.access_token) {
+      throw Object.assign(new Error(`token ${response.status} ${String(body?.error ?? '')}`), {
+        status: response.status || 500,
+      });
+    }
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : null;
+    return {
+      ...state,
+      tokenResponse: { ...state.tokenResponse, ...body },
+      expiresAt: expiresIn ? Math.floor(this.now()) + expiresIn : undefined,
+    } as ClientState;
+  }
+
+  /**
+   * GETs a FHIR URL with the connection's token. Refuses, before anything is sent, a URL whose
+   * origin is not the FHIR base's: a Bundle's next link is data from the server and may point
+   * anywhere. Redirects are not followed for the same reason. A 401 refreshes once and retries.
+   */
+  async fetchFhir(id: number, url: string): Promise<unknown> {
+    const { fhirBase } = this.#auth(id);
+    let target: URL;
+    try {
+      target = new URL(url, fhirBase);
+    } catch {
+      throw new VaultError('foreign-origin');
+    }
+    if (!sameOrigin(target, fhirBase)) throw new VaultError('foreign-origin');
+    checkedAddress(target.href);
+    const get = async (token: string) =>
+      ask(target, {
+        headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
+        redirect: 'manual',
+      });
+    let response = await get(await this.accessToken(id));
+    if (response.status === 401) response = await get(await this.refresh(id));
+    if (response.status >= 300 && response.status < 400) {
+      throw new VaultError('server-error', 'The server sent PHR Vault elsewhere; it did not follow.');
+    }
+    if (!response.ok) {
+      throw new VaultError('server-error', `The server answered ${response.status}.`);
+    }
+    const body = await jsonOrNull(response);
+    if (body === null) throw new VaultError('not-a-fhir-server');
+    return body;
+  }
+
+  /**
+   * Ends a connection: revokes the refresh token where the server offers revocation (RFC 7009),
+   * forgets the tokens either way. Whether the records stay is the caller's choice.
+   */
+  async revoke(id: number): Promise<boolean> {
+    const auth = readSmartAuth(this.db(), id);
+    if (!auth) throw new VaultError('not-found');
+    const endpoints = auth.endpoints as Endpoints;
+    const tokenResponse = (auth.authState?.tokenResponse ?? {}) as {
+      refresh_token?: string;
+      access_token?: string;
+    };
+    const token = tokenResponse.refresh_token ?? tokenResponse.access_token;
+    let revoked = false;
+    if (endpoints.revokeUri && token) {
+      try {
+        const response = await ask(
+          checkedAddress(endpoints.revokeUri).href,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              token,
+              token_type_hint: tokenResponse.refresh_token ? 'refresh_token' : 'access_token',
+              client_id: auth.clientId,
+            }),
+          },
+          10_000,
+        );
+        revoked = response.ok;
+      } catch {
+        // Unreachable: the tokens are still forgotten below; they expire on their own.
+      }
+    }
+    forgetTokens(this.db(), id, 'disconnected', null);
+    return revoked;
+  }
+}

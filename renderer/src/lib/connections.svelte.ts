@@ -1,0 +1,152 @@
+import type {
+  Connection,
+  ConnectResult,
+  IdentityComparison,
+  Institution,
+  ServerSummary,
+} from '../../../shared/ipc/areas/connections.js';
+import type { EventOf } from '../../../shared/ipc/contract.js';
+import { api, messageOf } from './api.js';
+
+export type SignInProgress = EventOf<'connections.progress'>;
+
+/** A sign-in that found someone other than the chosen person: the user decides. */
+export type PendingLink = { pendingId: string; comparison: IdentityComparison };
+
+/**
+ * The connections screen's state: the institution search, the server found by address, the
+ * sign-in under way, and the list. Tokens never reach here; the core sends states and names.
+ */
+export class Connections {
+  #list = $state.raw<Connection[]>([]);
+  #results = $state.raw<Institution[]>([]);
+  #server = $state.raw<ServerSummary | null>(null);
+  #progress = $state.raw<SignInProgress | null>(null);
+  #pending = $state.raw<PendingLink | null>(null);
+  #error = $state<string | null>(null);
+  #busy = $state(false);
+  // Typing fast starts several searches; only the latest may land.
+  #searchRequest = 0;
+  readonly #stop: (() => void)[] = [];
+
+  constructor() {
+    this.#stop.push(
+      api.on('connections.progress', (progress) => {
+        this.#progress = progress;
+      }),
+      api.on('connections.changed', () => void this.load()),
+    );
+  }
+
+  get list(): Connection[] {
+    return this.#list;
+  }
+  get results(): Institution[] {
+    return this.#results;
+  }
+  get server(): ServerSummary | null {
+    return this.#server;
+  }
+  get progress(): SignInProgress | null {
+    return this.#progress;
+  }
+  get pending(): PendingLink | null {
+    return this.#pending;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  async load(personId?: number): Promise<void> {
+    this.#list = await api.call('connections.list', personId === undefined ? {} : { personId });
+  }
+
+  async search(query: string): Promise<void> {
+    const request = ++this.#searchRequest;
+    const found = query.trim() ? await api.call('institutions.search', { query, limit: 20 }) : [];
+    if (request === this.#searchRequest) this.#results = found;
+  }
+
+  async discover(fhirBase: string): Promise<void> {
+    await this.#run(async () => {
+      this.#server = await api.call('connections.discover', { fhirBase });
+    });
+  }
+
+  async connect(fhirBase: string, personId: number | undefined, label?: string): Promise<void> {
+    await this.#run(async () => {
+      this.#settle(await api.call('connections.connect', { fhirBase, personId, label }));
+    });
+  }
+
+  /** The user's answer to "these records look like someone else's". */
+  async confirm(link: boolean): Promise<void> {
+    const pending = this.#pending;
+    if (!pending) return;
+    await this.#run(async () => {
+      this.#settle(await api.call('connections.confirm', { pendingId: pending.pendingId, link }));
+    });
+  }
+
+  async cancel(): Promise<void> {
+    await api.call('connections.cancelSignIn', {});
+  }
+
+  async signInAgain(connectionId: number): Promise<void> {
+    await this.#run(async () => {
+      await api.call('connections.signInAgain', { connectionId });
+      await this.load();
+    });
+  }
+
+  async disconnect(connectionId: number, keepRecords: boolean): Promise<void> {
+    await this.#run(async () => {
+      await api.call('connections.disconnect', { connectionId, keepRecords });
+      await this.load();
+    });
+  }
+
+  dispose(): void {
+    for (const stop of this.#stop.splice(0)) stop();
+  }
+
+  #settle(result: ConnectResult): void {
+    this.#pending =
+      result.outcome === 'confirm' ? { pendingId: result.pendingId, comparison: result.comparison } : null;
+    if (result.outcome !== 'confirm') void this.load();
+  }
+
+  async #run(work: () => Promise<void>): Promise<void> {
+    this.#busy = true;
+    this.#error = null;
+    try {
+      await work();
+    } catch (error) {
+      this.#error = messageOf(error);
+    } finally {
+      this.#busy = false;
+      this.#progress = null;
+    }
+  }
+}
+
+/** Words for a connection's state, as the list shows them. */
+export const connectionStateWords: Record<string, string> = {
+  connected: 'Connected',
+  'signing-in': 'Signing in…',
+  'needs-sign-in': 'Needs you to sign in again',
+  error: 'Problem',
+  disconnected: 'Disconnected',
+};
+
+export const signInStepWords: Record<SignInProgress['step'], string> = {
+  discovering: 'Finding the health system’s sign-in…',
+  'waiting-for-browser': 'Sign in in your browser. PHR Vault is waiting.',
+  'exchanging-code': 'Finishing the sign-in…',
+  'reading-patient': 'Checking who signed in…',
+  connected: 'Connected.',
+  failed: 'The sign-in did not complete.',
+};

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { ConnectionSummary } from '../../domain.js';
+import { Empty, PersonId } from './common.js';
+
+/**
+ * Hospitals and clinics: finding one, signing in to it with SMART on FHIR, and the connections
+ * that result. Tokens never appear here: the renderer sees states and names, not credentials.
+ */
+export const ConnectionState = z.enum(['connected', 'signing-in', 'needs-sign-in', 'error', 'disconnected']);
+
+export const Connection = ConnectionSummary.extend({
+  stateReason: z.string().nullable(),
+  /** The patient the portal signed in, as the portal names them. */
+  signedInAs: z.string().nullable(),
+  patientId: z.string().nullable(),
+  fhirVersion: z.string().nullable(),
+  createdAt: z.string(),
+  lastSyncAt: z.string().nullable(),
+});
+export type Connection = z.infer<typeof Connection>;
+
+export const Vendor = z.enum(['epic', 'oracle-health', 'smart-sandbox', 'other']);
+
+export const Institution = z.object({
+  id: z.string(),
+  name: z.string(),
+  place: z.string().nullable(),
+  fhirBase: z.string(),
+  vendor: Vendor,
+  fhirVersion: z.enum(['R4', 'DSTU2']),
+});
+export type Institution = z.infer<typeof Institution>;
+
+export const ServerSummary = z.object({
+  fhirBase: z.string(),
+  fhirVersion: z.string().nullable(),
+  software: z.string().nullable(),
+  vendor: Vendor,
+  /** Whether PHR Vault has a client id for it; without one, connecting fails with no-client-id. */
+  hasClientId: z.boolean(),
+  /** Whether it offers PKCE S256; without it PHR Vault will not sign in (no-pkce). */
+  pkce: z.boolean(),
+  discoveredFrom: z.enum(['smart-configuration', 'capability-statement']),
+});
+export type ServerSummary = z.infer<typeof ServerSummary>;
+
+const Identity = z.object({ name: z.string(), birthDate: z.string().nullable() });
+export const IdentityComparison = z.object({
+  signedInAs: Identity,
+  person: Identity.extend({ id: z.number().int() }),
+  name: z.enum(['same', 'different']),
+  birthDate: z.enum(['same', 'different', 'unknown']),
+  matches: z.boolean(),
+});
+export type IdentityComparison = z.infer<typeof IdentityComparison>;
+
+export const ConnectResult = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('connected'), connection: Connection, comparison: IdentityComparison }),
+  /** Signed in, but not the person chosen: the user decides with connections.confirm. */
+  z.object({ outcome: z.literal('confirm'), pendingId: z.string(), comparison: IdentityComparison }),
+  z.object({ outcome: z.literal('discarded') }),
+]);
+export type ConnectResult = z.infer<typeof ConnectResult>;
+
+const FhirAddress = z.string().trim().min(8).max(2000);
+const ConnectionId = z.number().int().positive();
+
+export const SignInStep = z.enum([
+  'discovering',
+  'waiting-for-browser',
+  'exchanging-code',
+  'reading-patient',
+  'connected',
+  'failed',
+]);
+
+export const connectionChannels = {
+  'institutions.search': {
+    request: z
+      .object({ query: z.string().max(200), limit: z.number().int().min(1).max(100).default(20) })
+      .strict(),
+    response: z.array(Institution),
+  },
+  'connections.discover': {
+    request: z.object({ fhirBase: FhirAddress }).strict(),
+    response: ServerSummary,
+  },
+  'connections.connect': {
+    request: z
+      .object({
+        fhirBase: FhirAddress,
+        label: z.string().trim().max(200).optional(),
+        /** Without a person, one is made from the name and birth date the portal gives. */
+        personId: PersonId.optional(),
+        acceptMismatch: z.boolean().default(false),
+      })
+      .strict(),
+    response: ConnectResult,
+  },
+  'connections.confirm': {
+    request: z.object({ pendingId: z.string().max(100), link: z.boolean() }).strict(),
+    response: ConnectResult,
+  },
+  'connections.cancelSignIn': { request: Empty, response: z.object({ cancelled: z.boolean() }) },
+  'connections.list': {
+    request: z.object({ personId: PersonId.optional() }).strict(),
+    response: z.array(Connection),
+  },
+  'connections.signInAgain': {
+    request: z.object({ connectionId: ConnectionId }).strict(),
+    response: Connection,
+  },
+  'connections.disconnect': {
+    request: z.object({ connectionId: ConnectionId, keepRecords: z.boolean() }).strict(),
+    response: z.object({ revoked: z.boolean(), recordsDeleted: z.number().int() }),
+  },
+  /** The public half of this vault's key pair, for registering a confidential asymmetric client. */
+  'connections.publicKeys': {
+    request: Empty,
+    response: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+  },
+} as const;
+
+export const connectionEvents = {
+  /** Where a sign-in is; `authorizeUrl` lets the screen offer "open the sign-in page again". */
+  'connections.progress': z.object({
+    fhirBase: z.string(),
+    connectionId: z.number().int().nullable(),
+    step: SignInStep,
+    authorizeUrl: z.string().optional(),
+    message: z.string().optional(),
+  }),
+  'connections.changed': z.object({ connectionId: z.number().int() }),
+} as const;

@@ -1,0 +1,223 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { type Configuration } from 'oidc-provider';
+
+/**
+ * A real OAuth 2 / OpenID authorization server (oidc-provider) playing a SMART EHR's sign-in, on
+ * 127.0.0.1. The "patient" is approved automatically: every interaction logs in the test user and
+ * grants what was asked, so a test can follow the authorize address like a browser would.
+ */
+export type SmartServerOptions = {
+  clientId?: string;
+  /** A confidential asymmetric client instead of a public one: its registered JWKS. */
+  jwks?: { keys: object[] };
+  patientId: string;
+  accessTokenTtlSeconds?: number;
+  /** The user presses "Deny" on the consent page. */
+  deny?: boolean;
+};
+
+export type TokenFault = {
+  status: number;
+  body: Record<string, unknown>;
+  grantType?: 'authorization_code' | 'refresh_token';
+};
+
+export type SmartServer = {
+  issuer: string;
+  provider: Provider;
+  /** What the last authorize request asked for, to check aud, scope and PKCE. */
+  lastAuthorize: Record<string, string> | null;
+  tokenRequests: { grantType: string }[];
+  /** Makes the token endpoint answer this instead (once per call until cleared). */
+  tokenFault: TokenFault | null;
+  isValidToken(token: string): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export async function startSmartServer(options: SmartServerOptions): Promise<SmartServer> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clientId = options.clientId ?? 'phr-vault-test';
+  // Its own signing key, so the provider does not fall back to (and warn about) its dev keys.
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const configuration: Configuration = {
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test-signing' }] },
+    clients: [
+      {
+        client_id: clientId,
+        application_type: 'native',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        ...(options.jwks
+          ? {
+              token_endpoint_auth_method: 'private_key_jwt',
+              token_endpoint_auth_signing_alg: 'ES384',
+              jwks: options.jwks,
+            }
+          : { token_endpoint_auth_method: 'none' }),
+      },
+    ],
+    scopes: ['openid', 'offline_access', 'fhirUser', 'launch/patient', 'patient/*.read', 'patient/*.rs'],
+    claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
+    extraParams: ['aud', 'launch'],
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    enabledJWA: { clientAuthSigningAlgValues: ['ES384', 'RS384', 'ES256', 'RS256'] },
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds ?? 3600,
+      AuthorizationCode: 60,
+      Interaction: 300,
+      Session: 300,
+      Grant: 3600,
+      RefreshToken: 86400,
+      IdToken: 3600,
+    },
+    cookies: { keys: ['phr-vault-test-cookie-key'] },
+    findAccount: (_ctx, id) => ({
+      accountId: id,
+      claims: () => ({ sub: id, fhirUser: `Patient/${options.patientId}` }),
+    }),
+  };
+  const provider = new Provider(issuer, configuration);
+  const state: SmartServer = {
+    issuer,
+    provider,
+    lastAuthorize: null,
+    tokenRequests: [],
+    tokenFault: null,
+    async isValidToken(token) {
+      const found = await provider.AccessToken.find(token);
+      return !!found && !found.isExpired;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/auth' && ctx.method === 'GET') {
+      state.lastAuthorize = { ...(ctx.query as Record<string, string>) };
+      // oidc-provider grants offline_access only with prompt=consent (OpenID Core); EHRs do not ask
+      // for it, so the test server adds it rather than the app sending a non-SMART parameter.
+      ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+    if (ctx.path === '/token' && ctx.method === 'POST') {
+      const fault = state.tokenFault;
+      if (fault) {
+        ctx.status = fault.status;
+        ctx.body = fault.body;
+        ctx.type = 'application/json';
+        return;
+      }
+      await next();
+      const body = ctx.body as Record<string, unknown> | undefined;
+      // The body is parsed inside the provider, so the grant type is known only after it ran.
+      const grantType = String(
+        (ctx as { oidc?: { params?: { grant_type?: unknown } } }).oidc?.params?.grant_type ?? '',
+      );
+      state.tokenRequests.push({ grantType });
+      if (ctx.status === 200 && body?.access_token) ctx.body = { ...body, patient: options.patientId };
+      return;
+    }
+    await next();
+  });
+
+  const handler = provider.callback();
+  server.on('request', (req, res) => {
+    if (!req.url?.startsWith('/interaction/')) return handler(req, res);
+    void (async () => {
+      try {
+        const details = await provider.interactionDetails(req, res);
+        if (options.deny) {
+          await provider.interactionFinished(
+            req,
+            res,
+            { error: 'access_denied', error_description: 'The patient said no.' },
+            { mergeWithLastSubmission: false },
+          );
+          return;
+        }
+        if (details.prompt.name === 'login') {
+          await provider.interactionFinished(
+            req,
+            res,
+            { login: { accountId: 'test-patient-user' } },
+            { mergeWithLastSubmission: false },
+          );
+          return;
+        }
+        const grant = details.grantId
+          ? await provider.Grant.find(details.grantId)
+          : new provider.Grant({
+              accountId: details.session!.accountId,
+              clientId: String(details.params.client_id),
+            });
+        const missing = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+          missingResourceScopes?: Record<string, string[]>;
+        };
+        if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+          grant!.addResourceScope(indicator, scopes.join(' '));
+        }
+        const grantId = await grant!.save();
+        await provider.interactionFinished(
+          req,
+          res,
+          { consent: { grantId } },
+          { mergeWithLastSubmission: true },
+        );
+      } catch (error) {
+        res.writeHead(500).end(String(error));
+      }
+    })();
+  });
+  return state;
+}
+
+/**
+ * Follows an authorize address as a browser would (cookies kept, redirects followed) until it
+ * is sent to the app's loopback redirect, and returns that last address without opening it,
+ * so a test can deliver it as is or tampered with.
+ */
+export async function followToRedirect(
+  authorizeUrl: string,
+  redirectPrefix = 'http://127.0.0.1',
+): Promise<string> {
+  const cookies = new Map<string, string>();
+  let url = authorizeUrl;
+  for (let hop = 0; hop < 12; hop++) {
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+    }
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`the sign-in stopped at ${response.status} without a redirect`);
+    const next = new URL(location, url).href;
+    const nextUrl = new URL(next);
+    if (next.startsWith(redirectPrefix) && nextUrl.pathname === '/callback') return next;
+    url = next;
+  }
+  throw new Error('too many redirects');
+}
+
+/** Follows the authorize address all the way, delivering the callback to the app. */
+export async function approveInBrowser(authorizeUrl: string): Promise<number> {
+  const callback = await followToRedirect(authorizeUrl);
+  const response = await fetch(callback);
+  await response.text();
+  return response.status;
+}
