@@ -1,0 +1,110 @@
+import { timelineCategories, type Category } from '../../../../shared/domain.js';
+import { VaultError } from '../../errors.js';
+import { isObject, type Json } from '../../records/fhir-values.js';
+import type { VaultDatabase } from '../../vault/database.js';
+import { getPerson } from '../../vault/persons.js';
+import { entryFilters } from '../../vault/timeline.js';
+import type { ExportSelection } from './export-request.js';
+
+/** One of the person's records, as the exporters see it: the columns the vault read at import plus the raw FHIR. */
+export type ExportRecord = {
+  id: number;
+  resourceType: string;
+  fhirVersion: string;
+  category: Category;
+  /** ISO instant in UTC, or null when the record carries no date. */
+  date: string | null;
+  title: string;
+  value: string | null;
+  status: string | null;
+  source: { connectionId: number; label: string };
+  resource: Json;
+};
+
+export type PatientFacts = {
+  personId: number;
+  name: string;
+  birthDate: string | null;
+  /** The person's own Patient resource as a source sent it (R4), when the vault has one. */
+  patient: Json | null;
+};
+
+export type RecordSelection = { patient: PatientFacts; records: ExportRecord[] };
+
+type Row = {
+  id: number;
+  resource_type: string;
+  fhir_version: string;
+  category: Category;
+  sort_date: string;
+  display: string;
+  value_text: string | null;
+  status: string | null;
+  connection_id: number;
+  source_label: string;
+  raw: string;
+};
+
+/**
+ * Reads what the patient chose to hand over, oldest first (the order a clinician reads a history
+ * in). The filters are the timeline's own, so an export holds exactly what the timeline showed.
+ */
+export function selectRecords(db: VaultDatabase, selection: ExportSelection): RecordSelection {
+  const person = getPerson(db, selection.personId);
+  const categories =
+    selection.categories && selection.categories.length > 0 ? selection.categories : timelineCategories;
+  const { sql, params } = entryFilters({
+    personId: selection.personId,
+    categories,
+    from: selection.from,
+    to: selection.to,
+  });
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.resource_type, r.fhir_version, r.category, r.sort_date, r.display, r.value_text, r.status,
+              r.connection_id, c.label AS source_label, r.raw
+       FROM resources r JOIN connections c ON c.id = r.connection_id
+       WHERE ${sql.join(' AND ')} AND r.source_state = 'present'
+       ORDER BY r.sort_date = '' , r.sort_date, r.id`,
+    )
+    .all(...params) as Row[];
+  const records = rows.map(toRecord);
+  return { patient: patientFacts(db, person), records };
+}
+
+function toRecord(row: Row): ExportRecord {
+  const parsed: unknown = JSON.parse(row.raw);
+  return {
+    id: row.id,
+    resourceType: row.resource_type,
+    fhirVersion: row.fhir_version,
+    category: row.category,
+    date: row.sort_date === '' ? null : row.sort_date,
+    title: row.display,
+    value: row.value_text,
+    status: row.status,
+    source: { connectionId: row.connection_id, label: row.source_label },
+    resource: isObject(parsed) ? parsed : {},
+  };
+}
+
+/** The newest R4 Patient resource any source sent for this person: the header of every document. */
+function patientFacts(db: VaultDatabase, person: { id: number; name: string; birthDate: string | null }) {
+  const row = db
+    .prepare(
+      `SELECT raw FROM resources WHERE person_id = ? AND resource_type = 'Patient' AND fhir_version = 'R4'
+       ORDER BY updated_at DESC, id DESC LIMIT 1`,
+    )
+    .get(person.id) as { raw: string } | undefined;
+  const parsed: unknown = row ? JSON.parse(row.raw) : null;
+  return {
+    personId: person.id,
+    name: person.name,
+    birthDate: person.birthDate,
+    patient: isObject(parsed) ? parsed : null,
+  } satisfies PatientFacts;
+}
+
+export function requireSomething(selection: RecordSelection): void {
+  if (selection.records.length === 0) throw new VaultError('empty-selection');
+}
