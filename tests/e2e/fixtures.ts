@@ -29,7 +29,7 @@ export type Seed = {
   passphrase: string;
   ownerName?: string;
   /** FHIR files to import, each for the person named (created by the import when missing). */
-  imports?: { person: string; files: string[] }[];
+  imports?: { person: string; files: string[]; source?: string; relationship?: string }[];
 };
 
 export type OpenedVault = {
@@ -157,8 +157,12 @@ export const test = base.extend<Fixtures>({
           ),
         ) as { recoveryCode: string };
         recoveryCode = created.recoveryCode;
-        for (const { person, files } of seed.imports ?? []) {
-          await run(['import', '--vault', vaultPath, '--person', person, ...files], env);
+        for (const { person, files, source, relationship } of seed.imports ?? []) {
+          const options = [
+            ...(source ? ['--source', source] : []),
+            ...(relationship ? ['--relationship', relationship] : []),
+          ];
+          await run(['import', '--vault', vaultPath, '--person', person, ...options, ...files], env);
         }
       }
       const host = await startHost(vaultPath);

@@ -20,7 +20,15 @@ export function ftsQuery(typed: string): string | null {
 
 export function searchRecords(
   db: VaultDatabase,
-  q: { personId: number; query: string; limit: number; categories?: readonly Category[] | undefined },
+  q: {
+    personId: number;
+    query: string;
+    limit: number;
+    categories?: readonly Category[] | undefined;
+    connectionIds?: readonly number[] | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  },
 ): (TimelineEntry & { highlight: string })[] {
   const match = ftsQuery(q.query);
   if (!match) return [];

@@ -149,16 +149,19 @@ export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
   const byType: Record<string, number> = {};
   const byCategory: Record<string, number> = {};
   let total = 0;
-  const rows = db
-    .prepare(
-      `SELECT resource_type, category, count(*) AS n FROM resources ${where} GROUP BY resource_type, category`,
-    )
-    .all(...args) as { resource_type: string; category: string; n: number }[];
-  for (const row of rows) {
+  // Two counts, each answered from an index alone (resources_type, resources_category): grouping by
+  // both columns at once reads every row with its JSON, seconds for a 100k-record person.
+  const types = db
+    .prepare(`SELECT resource_type, count(*) AS n FROM resources ${where} GROUP BY resource_type`)
+    .all(...args) as { resource_type: string; n: number }[];
+  for (const row of types) {
     total += row.n;
-    byType[row.resource_type] = (byType[row.resource_type] ?? 0) + row.n;
-    byCategory[row.category] = (byCategory[row.category] ?? 0) + row.n;
+    byType[row.resource_type] = row.n;
   }
+  const cats = db
+    .prepare(`SELECT category, count(*) AS n FROM resources ${where} GROUP BY category`)
+    .all(...args) as { category: string; n: number }[];
+  for (const row of cats) byCategory[row.category] = row.n;
   return { total, byType, byCategory };
 }
 

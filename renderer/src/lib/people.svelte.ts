@@ -5,6 +5,18 @@ import { api } from './api.js';
 export type RecordStats = ResponseOf<'records.stats'>;
 export type NewPerson = { name: string; birthDate?: string | undefined; relationship: Relationship };
 
+// Per window, not per vault: two windows may look at two people, and nothing outlives the session.
+const REMEMBERED_PERSON = 'phr-vault.person';
+
+function rememberedPerson(): number | null {
+  const id = Number(sessionStorage.getItem(REMEMBERED_PERSON));
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+function rememberPerson(id: number): void {
+  sessionStorage.setItem(REMEMBERED_PERSON, String(id));
+}
+
 /**
  * The people whose records this vault keeps, and the summary of the one being looked at. Made
  * fresh each time the vault opens, so nothing of it outlives a lock.
@@ -39,15 +51,20 @@ export class People {
   async load(): Promise<void> {
     this.#list = await api.call('persons.list', {});
     this.#loaded = true;
-    await this.select(this.#selected?.id ?? null);
+    await this.select(this.#selectedId ?? rememberedPerson());
   }
 
   async select(id: number | null): Promise<void> {
     this.#selectedId = id;
+    if (id !== null) rememberPerson(id);
     const person = this.#selected;
     const request = ++this.#statsRequest;
     this.#stats = null;
     if (!person) return;
+    // Counting every record of a large vault takes a moment and the core answers in order: let the
+    // views of the newly chosen person ask for their first screen before the counts are asked for.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (request !== this.#statsRequest) return;
     const stats = await api.call('records.stats', { personId: person.id });
     if (request === this.#statsRequest) this.#stats = stats;
   }

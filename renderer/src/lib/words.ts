@@ -24,6 +24,28 @@ export const categoryWords: Record<Category, string> = {
   other: 'Other records',
 };
 
+/**
+ * The kinds a timeline can be filtered by, in the order its chips show them: the core's
+ * `timelineCategories` (everything but claims and care team), ordered for reading. Listed here
+ * rather than imported because shared/domain.ts would bring zod into the renderer bundle.
+ */
+export const timelineKinds = [
+  'allergies',
+  'conditions',
+  'immunizations',
+  'labs',
+  'medications',
+  'procedures',
+  'vitals',
+  'documents',
+  'visits',
+  'care-plans',
+  'social-history',
+  'devices',
+  'insurance',
+  'other',
+] as const satisfies readonly Exclude<Category, 'billing' | 'administrative'>[];
+
 export const relationshipWords: Record<Relationship, string> = {
   self: 'You',
   child: 'Child',
@@ -61,4 +83,14 @@ export function birthDateWords(date: string): string {
   if (month) options.month = 'long';
   if (month && day) options.day = 'numeric';
   return new Intl.DateTimeFormat(undefined, options).format(Date.UTC(year, (month ?? 1) - 1, day ?? 1));
+}
+
+/**
+ * A measured number as a lab report prints it: four significant digits (5.995, 92, 0.0123),
+ * every whole digit of larger values. Devices send 5.994941401945218; nobody reads that.
+ */
+export function readingWords(n: number): string {
+  if (Number.isInteger(n)) return count.format(n);
+  if (Math.abs(n) >= 1000) return count.format(Math.round(n));
+  return String(Number(n.toPrecision(4)));
 }

@@ -1,0 +1,148 @@
+import { VaultError } from '../errors.js';
+import type { VaultDatabase } from '../vault/database.js';
+import {
+  codings,
+  hasCode,
+  isObject,
+  list,
+  num,
+  quantity,
+  readableUnit,
+  str,
+  type Json,
+} from './fhir-values.js';
+
+/** One measurement on a trend chart, with the range the lab called normal for it, when it said. */
+export type TrendPoint = {
+  recordId: number;
+  date: string;
+  value: number;
+  unit: string | null;
+  low: number | null;
+  high: number | null;
+};
+
+export type TrendSeries = { code: string; label: string; points: TrendPoint[] };
+
+/** A measurement a person can chart: how it is called, its code and how many readings there are. */
+export type TrendChoice = { code: string; label: string; unit: string | null; count: number };
+
+/** The panel codes of blood pressure: LOINC's current one and the older one Synthea still sends. */
+export const BLOOD_PRESSURE_CODES = ['85354-9', '55284-4'];
+const SYSTOLIC = '8480-6';
+const DIASTOLIC = '8462-4';
+
+type ObservationRow = { id: number; sort_date: string; display: string; raw: string };
+
+function referenceRange(holder: Json): { low: number | null; high: number | null } {
+  const range = list(holder.referenceRange).filter(isObject)[0];
+  if (!range) return { low: null, high: null };
+  return {
+    low: (isObject(range.low) ? num(range.low.value) : undefined) ?? null,
+    high: (isObject(range.high) ? num(range.high.value) : undefined) ?? null,
+  };
+}
+
+function point(id: number, date: string, holder: Json, rangeHolder: Json): TrendPoint | null {
+  const q = quantity(holder.valueQuantity);
+  if (!q) return null;
+  const range = referenceRange(rangeHolder);
+  return { recordId: id, date, value: q.value, unit: q.unit ?? null, ...range };
+}
+
+/**
+ * Candidates by code through the full-text index, which holds each record's `system|code` words:
+ * "4548-4" is the phrase "4548 4" there. Reading every Observation instead costs seconds for a
+ * 100k-record person. The JSON check in trendSeries makes the match exact.
+ */
+function observationsWithCode(db: VaultDatabase, personId: number, code: string): ObservationRow[] {
+  const phrase = code
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .join(' ');
+  if (!phrase) return [];
+  return db
+    .prepare(
+      `SELECT r.id, r.sort_date, r.display, r.raw FROM resources_fts JOIN resources r ON r.id = resources_fts.rowid
+       WHERE resources_fts MATCH ? AND r.person_id = ? AND r.resource_type = 'Observation' AND r.sort_date <> ''
+       ORDER BY r.sort_date, r.id`,
+    )
+    .all(`codes : "${phrase}"`, personId) as ObservationRow[];
+}
+
+/**
+ * A person's readings of one measurement over time, oldest first. Blood pressure (and any panel
+ * whose numbers live in components) comes back as one series per component, systolic first.
+ */
+export function trendSeries(db: VaultDatabase, personId: number, code: string): TrendSeries[] {
+  if (!/^[A-Za-z0-9.-]{1,64}$/.test(code)) {
+    throw new VaultError('invalid-request', 'That measurement code was not understood.');
+  }
+  const rows = observationsWithCode(db, personId, code);
+  const direct: TrendSeries = { code, label: '', points: [] };
+  const byComponent = new Map<string, TrendSeries>();
+  for (const row of rows) {
+    const r = JSON.parse(row.raw) as Json;
+    if (!hasCode(r.code, [code])) continue;
+    if (!direct.label) direct.label = row.display;
+    const own = point(row.id, row.sort_date, r, r);
+    if (own) {
+      direct.points.push(own);
+      continue;
+    }
+    for (const component of list(r.component).filter(isObject)) {
+      const coding = codings(component.code)[0];
+      const componentCode = str(coding?.code);
+      if (!componentCode) continue;
+      const p = point(row.id, row.sort_date, component, component);
+      if (!p) continue;
+      let series = byComponent.get(componentCode);
+      if (!series) {
+        const label = str(isObject(component.code) ? component.code.text : undefined) ?? str(coding?.display);
+        series = { code: componentCode, label: label ?? componentCode, points: [] };
+        byComponent.set(componentCode, series);
+      }
+      series.points.push(p);
+    }
+  }
+  const rank = (c: string) => (c === SYSTOLIC ? 0 : c === DIASTOLIC ? 1 : 2);
+  const components = [...byComponent.values()].sort((a, b) => rank(a.code) - rank(b.code));
+  for (const c of components) {
+    if (c.code === SYSTOLIC) c.label = 'Systolic';
+    if (c.code === DIASTOLIC) c.label = 'Diastolic';
+  }
+  return [...(direct.points.length > 0 ? [direct] : []), ...components];
+}
+
+/**
+ * The measurements a person has numbers for, most often measured first: the menu of the trends
+ * view. One sample row per name gives the code, so the JSON of only those rows is read.
+ */
+export function trendChoices(db: VaultDatabase, personId: number): TrendChoice[] {
+  const rows = db
+    .prepare(
+      `SELECT display, min(id) AS sample, count(*) AS n, max(value_unit) AS unit FROM resources
+       WHERE person_id = ? AND resource_type = 'Observation' AND sort_date <> ''
+         AND (value_num IS NOT NULL OR value_text LIKE '%/% mmHg')
+       GROUP BY display ORDER BY n DESC, display LIMIT 300`,
+    )
+    .all(personId) as { display: string; sample: number; n: number; unit: string | null }[];
+  const raw = db.prepare('SELECT raw FROM resources WHERE id = ?').pluck();
+  const choices = new Map<string, TrendChoice>();
+  for (const row of rows) {
+    const r = JSON.parse(raw.get(row.sample) as string) as Json;
+    const coding = codings(r.code).find((c) => str(c.system) === 'http://loinc.org') ?? codings(r.code)[0];
+    const code = str(coding?.code);
+    if (!code || !/^[A-Za-z0-9.-]{1,64}$/.test(code)) continue;
+    const known = choices.get(code);
+    if (known) known.count += row.n;
+    else
+      choices.set(code, {
+        code,
+        label: row.display,
+        unit: readableUnit(row.unit ?? undefined) ?? null,
+        count: row.n,
+      });
+  }
+  return [...choices.values()];
+}

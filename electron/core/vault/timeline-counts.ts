@@ -1,0 +1,41 @@
+import { timelineCategories, type Category } from '../../../shared/domain.js';
+import type { VaultDatabase } from './database.js';
+import { ftsQuery } from './search.js';
+import { entryFilters, type TimelineQuery } from './timeline.js';
+
+export type TimelineCounts = { total: number; byCategory: Partial<Record<Category, number>> };
+
+/**
+ * How many records each category chip would show under the other filters (sources, dates and the
+ * search words), so a chip can say "Lab results 38" before the person taps it. The chosen
+ * categories are deliberately not applied: a chip's count answers "what if I picked this".
+ */
+export function timelineCounts(
+  db: VaultDatabase,
+  q: Omit<TimelineQuery, 'limit' | 'cursor' | 'categories'> & { query?: string | undefined },
+): TimelineCounts {
+  const { sql, params } = entryFilters({ ...q, categories: timelineCategories });
+  const match = q.query ? ftsQuery(q.query) : null;
+  if (q.query && !match) return { total: 0, byCategory: {} };
+  const rows = (
+    match
+      ? db
+          .prepare(
+            `SELECT r.category, count(*) AS n FROM resources_fts JOIN resources r ON r.id = resources_fts.rowid
+             WHERE resources_fts MATCH ? AND ${sql.join(' AND ')} GROUP BY r.category`,
+          )
+          .all(match, ...params)
+      : db
+          .prepare(
+            `SELECT r.category, count(*) AS n FROM resources r WHERE ${sql.join(' AND ')} GROUP BY r.category`,
+          )
+          .all(...params)
+  ) as { category: Category; n: number }[];
+  const byCategory: Partial<Record<Category, number>> = {};
+  let total = 0;
+  for (const row of rows) {
+    byCategory[row.category] = row.n;
+    total += row.n;
+  }
+  return { total, byCategory };
+}

@@ -1,0 +1,62 @@
+import type { TimelineEntry } from '../../../shared/domain.js';
+import { dayWords, monthWords } from './dates.js';
+
+/** A timeline record, with the matched text when it was found by a search. */
+export type FoundEntry = TimelineEntry & { highlight?: string };
+
+/** One line of the virtual list: a month heading, or a record with its day shown on the first of the day. */
+export type TimelineRow =
+  | { kind: 'month'; key: string; label: string }
+  | { kind: 'entry'; key: string; entry: FoundEntry; day: string | null };
+
+// HIGHLIGHT_START and HIGHLIGHT_END of the contract, spelled out: importing the contract's values
+// would pull zod and every schema into the renderer bundle.
+const HIGHLIGHT_START = '\u0002';
+const HIGHLIGHT_END = '\u0003';
+
+/**
+ * Month headings between records, and each day's date on its first record only. `previous` is
+ * the last record already shown, so a next page continues its month and day.
+ */
+export function groupByMonthAndDay(entries: readonly FoundEntry[], previous?: FoundEntry): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  let month: string | null = previous ? (previous.date?.slice(0, 7) ?? 'undated') : null;
+  let day: string | null = previous ? (previous.date?.slice(0, 10) ?? 'undated') : null;
+  for (const entry of entries) {
+    const thisMonth = entry.date ? entry.date.slice(0, 7) : 'undated';
+    const thisDay = entry.date ? entry.date.slice(0, 10) : 'undated';
+    if (thisMonth !== month) {
+      month = thisMonth;
+      day = null;
+      rows.push({
+        kind: 'month',
+        key: `m${thisMonth}-${entry.id}`,
+        label: entry.date ? monthWords(entry.date) : 'No date',
+      });
+    }
+    rows.push({
+      kind: 'entry',
+      key: `e${entry.id}`,
+      entry,
+      day: thisDay !== day && entry.date ? dayWords(entry.date) : null,
+    });
+    day = thisDay;
+  }
+  return rows;
+}
+
+/** Splits search highlight text into plain and matched parts, so matches render as <mark>, never as HTML. */
+export function highlightParts(text: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = [];
+  let match = false;
+  let piece = '';
+  for (const ch of text) {
+    if (ch === HIGHLIGHT_START || ch === HIGHLIGHT_END) {
+      if (piece) parts.push({ text: piece, match });
+      piece = '';
+      match = ch === HIGHLIGHT_START;
+    } else piece += ch;
+  }
+  if (piece) parts.push({ text: piece, match });
+  return parts;
+}

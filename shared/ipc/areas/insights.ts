@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { Category, FhirDate, TimelineEntry } from '../../domain.js';
+import { PersonId } from './common.js';
+
+const Instant = z.iso.datetime({ offset: true }).or(FhirDate);
+
+/** The filters the timeline combines, apart from the categories (which the counts leave open). */
+const TimelineFilters = {
+  personId: PersonId,
+  connectionIds: z.array(z.number().int()).max(200).optional(),
+  from: Instant.optional(),
+  to: Instant.optional(),
+};
+
+const TrendPoint = z.object({
+  recordId: z.number().int(),
+  date: z.string(),
+  value: z.number(),
+  unit: z.string().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+});
+
+/** Reading a person's records as a whole: counts under filters, search under filters, summary, trends. */
+export const insightChannels = {
+  'timeline.counts': {
+    request: z.object({ ...TimelineFilters, query: z.string().max(500).optional() }).strict(),
+    response: z.object({
+      total: z.number().int(),
+      byCategory: z.partialRecord(Category, z.number().int()),
+    }),
+  },
+  /** Search with every timeline filter at once; `timeline.search` keeps its simpler shape. */
+  'timeline.find': {
+    request: z
+      .object({
+        ...TimelineFilters,
+        query: z.string().max(500),
+        limit: z.number().int().min(1).max(500).default(200),
+        categories: z.array(Category).max(32).optional(),
+      })
+      .strict(),
+    response: z.object({
+      entries: z.array(TimelineEntry.extend({ highlight: z.string() })),
+    }),
+  },
+  'summary.get': {
+    request: z.object({ personId: PersonId }).strict(),
+    response: z.object({
+      problems: z.array(TimelineEntry),
+      medications: z.array(TimelineEntry),
+      allergies: z.array(TimelineEntry),
+      immunizations: z.array(TimelineEntry),
+      vitals: z.array(TimelineEntry),
+      labs: z.array(TimelineEntry),
+    }),
+  },
+  'trends.choices': {
+    request: z.object({ personId: PersonId }).strict(),
+    response: z.array(
+      z.object({ code: z.string(), label: z.string(), unit: z.string().nullable(), count: z.number().int() }),
+    ),
+  },
+  'trends.series': {
+    request: z
+      .object({
+        personId: PersonId,
+        code: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]{1,64}$/)
+          .describe('a LOINC (or other) code of an Observation'),
+      })
+      .strict(),
+    response: z.array(z.object({ code: z.string(), label: z.string(), points: z.array(TrendPoint) })),
+  },
+} as const;
+
+export const insightEvents = {} as const;

@@ -1,0 +1,332 @@
+import { writeFile } from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
+
+const passphrase = 'orchard lamp violin seven';
+const catalina = 'Catalina Cantú';
+const geoffrey = 'Geoffrey Abbott';
+
+// Two institutions for one person (a Synthea patient and a US Core one), and a second person.
+// DSTU2 fixtures are not importable yet, so every record here is R4.
+async function seed(): Promise<Seed> {
+  return {
+    passphrase,
+    ownerName: 'Sam Lee',
+    imports: [
+      {
+        person: catalina,
+        relationship: 'parent',
+        source: 'Riverside Clinic',
+        files: [await fhirBundle('Catalina_')],
+      },
+      {
+        person: catalina,
+        source: 'Example Hospital',
+        files: [await fhirBundle('uscore_bundle_patient_355')],
+      },
+      {
+        person: geoffrey,
+        relationship: 'child',
+        source: 'Lakeside Pediatrics',
+        files: [await fhirBundle('Geoffrey_Abbott')],
+      },
+    ],
+  };
+}
+
+async function openPerson(page: Page, name: string, view: 'Summary' | 'Timeline' | 'Trends') {
+  await page.getByRole('button', { name: new RegExp(name) }).click();
+  await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
+  await page.getByRole('tab', { name: view }).click();
+}
+
+function timelineOf(page: Page, name: string) {
+  return page.getByRole('list', { name: `Timeline of ${name}` });
+}
+
+function chip(page: Page, words: string) {
+  return page
+    .getByRole('group', { name: 'Kinds of record' })
+    .getByRole('button', { name: new RegExp(`^${words} `) });
+}
+
+/** Picks the option of a select whose text starts with `start` (options carry counts after the name). */
+async function pickOption(page: Page, label: string, start: string) {
+  const select = page.getByLabel(label, { exact: true });
+  const text = await select.locator('option', { hasText: start }).first().textContent();
+  await select.selectOption({ label: text! });
+}
+
+async function chipCount(page: Page, words: string): Promise<number> {
+  const text = (await chip(page, words).textContent()) ?? '';
+  return Number(text.replace(/[^\d]/g, ''));
+}
+
+test('the timeline shows every institution newest first, and its filters combine', async ({
+  page,
+  openVault,
+  statsFor,
+  checkScreen,
+}) => {
+  const { vaultPath } = await openVault(await seed());
+  const stats = await statsFor(vaultPath, passphrase, catalina);
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Timeline');
+
+  const list = timelineOf(page, catalina);
+  const rows = list.getByRole('button');
+  await expect(rows.first()).toBeVisible();
+  // Grouped by month: a heading per month, newest first.
+  const months = list.getByRole('heading', { level: 3 });
+  const firstMonth = new Date(`${(await months.first().textContent())!} 1 UTC`);
+  const secondMonth = new Date(`${(await months.nth(1).textContent())!} 1 UTC`);
+  expect(firstMonth.getTime()).toBeGreaterThan(secondMonth.getTime());
+  await expect(chip(page, 'Lab results')).toContainText(String(stats.byCategory.labs));
+  await checkScreen('timeline');
+
+  // A category chip: only lab results, as many as the chip said.
+  await chip(page, 'Lab results').click();
+  await expect(chip(page, 'Lab results')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('status').filter({ hasText: /records?$/ })).toHaveText(
+    `${stats.byCategory.labs!.toLocaleString('en-US')} records`,
+  );
+  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Lab results/);
+
+  // An institution: the counts follow.
+  await pickOption(page, 'From', 'Example Hospital');
+  await expect(rows.first()).toContainText('Example Hospital');
+  for (const line of await rows.allTextContents()) expect(line).toContain('Example Hospital');
+  // The counts arrive just after the records.
+  await expect.poll(() => chipCount(page, 'Lab results')).toBeLessThan(stats.byCategory.labs!);
+  const hospitalLabs = await chipCount(page, 'Lab results');
+
+  // A date range: nothing before it.
+  await page.getByLabel('Since').fill('2015-01-01');
+  await page.getByLabel('Since').dispatchEvent('change');
+  await expect.poll(() => chipCount(page, 'Lab results')).toBeLessThanOrEqual(hospitalLabs);
+
+  await page.getByRole('button', { name: 'Clear filters' }).first().click();
+  await expect(chip(page, 'All')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByLabel('From', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Since')).toHaveValue('');
+});
+
+test('search answers as the person types, with the matches marked', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  await openVault(await seed());
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Timeline');
+
+  const search = page.getByLabel('Search records');
+  await search.pressSequentially('hemoglobin a1c', { delay: 20 });
+  const rows = timelineOf(page, catalina).getByRole('button');
+  await expect(rows.first().locator('mark').first()).toHaveText(/hemoglobin/i);
+  await expect(page.getByRole('status').filter({ hasText: /match/ })).toHaveText(/^\d+ records match/);
+  // Highlight markers arrive as control characters and are shown as <mark>, never as HTML.
+  const html = await rows.first().locator('.title').innerHTML();
+  expect(html.includes('\u0002') || html.includes('\u0003')).toBe(false);
+  await checkScreen('timeline-search');
+
+  // Search combines with a chip; a chip with no matches disappears and the counts follow.
+  await chip(page, 'Lab results').click();
+  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Lab results/);
+
+  await search.fill('zzzzqqq');
+  await expect(page.getByText('No records match these filters.')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).last().click();
+  await expect(search).toHaveValue('');
+  await expect(rows.first()).toBeVisible();
+});
+
+test('the timeline is fully usable from the keyboard, and a record opens in detail', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  await openVault(await seed());
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Timeline');
+
+  const rows = timelineOf(page, catalina).getByRole('button');
+  await expect(rows.first()).toBeVisible();
+  await rows.first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const third = await page.evaluate(() => document.activeElement?.textContent ?? '');
+  expect(third).not.toBe(await rows.first().textContent());
+  await page.keyboard.press('End');
+  await page.keyboard.press('Home');
+  await expect(rows.first()).toBeFocused();
+
+  // Enter opens the record; Escape closes it and gives focus back to the row.
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('heading', { level: 2 })).toBeFocused();
+  await expect(dialog.getByText('Came from')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(rows.first()).toBeFocused();
+
+  // A clinical note: its text attachment is readable, and the FHIR JSON is one click away.
+  await page.getByLabel('Search records').fill('history physical');
+  await chip(page, 'Documents').click();
+  await expect(rows.first()).toContainText('History and physical note');
+  await rows.first().click();
+  await expect(dialog.locator('pre.document').first()).not.toBeEmpty();
+  await expect(dialog.getByText('Example Hospital')).toBeVisible();
+  await dialog.getByText('View FHIR JSON').click();
+  await expect(dialog.locator('.json pre')).toContainText('"resourceType": "DocumentReference"');
+  await checkScreen('record-detail');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+
+  // Tabs move with the arrow keys.
+  await page.getByRole('tab', { name: 'Timeline' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Trends' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('the summary shows what is going on now, and switching persons is remembered per window', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  const opened = await openVault(await seed());
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Summary');
+
+  for (const title of [
+    'Active problems',
+    'Current medications',
+    'Allergies',
+    'Immunizations',
+    'Recent vital signs',
+    'Recent lab results',
+  ]) {
+    await expect(page.getByRole('region', { name: title })).toBeVisible();
+  }
+  await expect(
+    page.getByRole('region', { name: 'Recent vital signs' }).getByRole('button').first(),
+  ).toBeVisible();
+  await checkScreen('summary');
+
+  await page.getByRole('region', { name: 'Recent lab results' }).getByRole('button').first().click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  // Another person: their own records, none of Catalina's.
+  await openPerson(page, geoffrey, 'Timeline');
+  const rows = timelineOf(page, geoffrey).getByRole('button');
+  await expect(rows.first()).toContainText('Lakeside Pediatrics');
+
+  // A reload of this window keeps the person and the view.
+  await page.goto(opened.url);
+  await expect(page.getByRole('heading', { level: 2, name: geoffrey })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Timeline' })).toHaveAttribute('aria-selected', 'true');
+  await expect(timelineOf(page, geoffrey).getByRole('button').first()).toBeVisible();
+});
+
+test('trends chart a lab or vital over time, blood pressure with both numbers', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  await openVault(await seed());
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Trends');
+
+  const picks = page.getByRole('group', { name: 'Common measurements' });
+  await picks.getByRole('button', { name: 'HbA1c' }).click();
+  await expect(page.getByRole('heading', { level: 3, name: 'HbA1c' })).toBeVisible();
+  const chart = page.getByRole('img', { name: /^HbA1c over time: 10 readings/ });
+  await expect(chart).toBeVisible();
+  await expect(chart.locator('canvas')).toBeVisible();
+  await expect(page.getByRole('table').locator('tbody tr')).toHaveCount(10);
+  await checkScreen('trends');
+
+  await picks.getByRole('button', { name: 'Blood pressure' }).click();
+  const table = page.getByRole('table');
+  await expect(table.getByRole('columnheader', { name: 'Systolic' })).toBeVisible();
+  await expect(table.getByRole('columnheader', { name: 'Diastolic' })).toBeVisible();
+  await expect(
+    page.getByRole('img', { name: /^Blood pressure over time: \d+ readings, latest \d+ mmHg \/ \d+ mmHg/ }),
+  ).toBeVisible();
+
+  // Any other numeric measurement from the menu.
+  await pickOption(page, 'Any measurement', 'Body Height');
+  await expect(page.getByRole('img', { name: /over time: \d+ reading/ })).toBeVisible();
+  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('cm');
+});
+
+test('a person without records sees what to do next on every view', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  await openVault({ passphrase, ownerName: 'Sam Lee' });
+  await unlock(page, passphrase);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await expect(
+    page.getByText('No records for Sam Lee yet. Connect a hospital or import files to see them here.'),
+  ).toBeVisible();
+  await checkScreen('timeline-empty');
+  await page.getByRole('tab', { name: 'Trends' }).click();
+  await expect(page.getByText(/No measurements to chart yet/)).toBeVisible();
+});
+
+test('a usual range shows as a band on the chart, and a result outside it is flagged', async ({
+  page,
+  openVault,
+  checkScreen,
+}, testInfo) => {
+  // No fixture carries a numeric reference range, so a lab's HbA1c results bring theirs.
+  const hba1c = (id: string, date: string, value: number) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
+        ],
+      },
+    ],
+    code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }] },
+    effectiveDateTime: date,
+    valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    referenceRange: [{ low: { value: 4, unit: '%' }, high: { value: 5.6, unit: '%' } }],
+  });
+  const file = testInfo.outputPath('hba1c.ndjson');
+  await writeFile(
+    file,
+    [
+      hba1c('a1', '2021-03-02', 5.2),
+      hba1c('a2', '2022-03-09', 5.5),
+      hba1c('a3', '2023-02-27', 5.9),
+      hba1c('a4', '2024-03-04', 6.4),
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
+  await openVault({
+    passphrase,
+    ownerName: 'Sam Lee',
+    imports: [{ person: 'Sam Lee', source: 'City Lab', files: [file] }],
+  });
+  await unlock(page, passphrase);
+
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const newest = timelineOf(page, 'Sam Lee').getByRole('button').first();
+  await expect(newest).toContainText('6.4 %');
+  await expect(newest).toContainText('Outside range');
+
+  await page.getByRole('tab', { name: 'Trends' }).click();
+  await expect(
+    page.getByRole('img', { name: /^HbA1c over time: 4 readings, latest 6.4 % on Mar 4, 2024/ }),
+  ).toBeVisible();
+  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('4 to 5.6');
+  await checkScreen('trends-range');
+});

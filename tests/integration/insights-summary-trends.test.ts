@@ -1,0 +1,139 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
+import { patientSummary } from '../../electron/core/records/summary.js';
+import { BLOOD_PRESSURE_CODES, trendChoices, trendSeries } from '../../electron/core/records/trends.js';
+import { addPerson } from '../../electron/core/vault/persons.js';
+import { searchRecords } from '../../electron/core/vault/search.js';
+import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
+import { recordStats } from '../../electron/core/vault/timeline.js';
+import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { FAST_SCRYPT, GEOFFREY, US_CORE_355, tempDir } from '../support/temp-dir.js';
+
+describe('summary, trends and timeline counts', () => {
+  let vault: VaultFile;
+  let geoffrey: number;
+  let uscore: number;
+
+  beforeAll(async () => {
+    vault = new VaultFile(join(tempDir(), 'vault.phrvault'), { scrypt: FAST_SCRYPT });
+    await vault.create('correct horse battery');
+    geoffrey = addPerson(vault.db, { name: 'Geoffrey', relationship: 'parent' }).id;
+    uscore = addPerson(vault.db, { name: 'Amy', relationship: 'partner' }).id;
+    await importFhirFiles(vault.db, [GEOFFREY], { personId: geoffrey, sourceLabel: 'Example Clinic' });
+    await importFhirFiles(vault.db, [US_CORE_355], { personId: uscore, sourceLabel: 'Example Hospital' });
+    // No fixture carries a numeric reference range, so two HbA1c results bring one.
+    const hba1c = (id: string, date: string, value: number, range?: object) => ({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
+          ],
+        },
+      ],
+      code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }] },
+      effectiveDateTime: date,
+      valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+      ...(range ? { referenceRange: [range] } : {}),
+    });
+    const file = join(tempDir(), 'hba1c.ndjson');
+    writeFileSync(
+      file,
+      [
+        hba1c('a', '2021-02-11', 5.4),
+        hba1c('b', '2020-01-10', 6.1, { low: { value: 4, unit: '%' }, high: { value: 5.6, unit: '%' } }),
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    await importFhirFiles(vault.db, [file], { personId: uscore, sourceLabel: 'Example Lab' });
+    return () => vault.lock();
+  });
+
+  it('charts blood pressure as systolic and diastolic series, oldest first', () => {
+    const series = trendSeries(vault.db, geoffrey, '55284-4');
+    expect(series.map((s) => s.label)).toEqual(['Systolic', 'Diastolic']);
+    const [systolic, diastolic] = series;
+    expect(systolic!.points.length).toBeGreaterThan(1);
+    expect(systolic!.points.length).toBe(diastolic!.points.length);
+    const dates = systolic!.points.map((p) => p.date);
+    expect([...dates].sort()).toEqual(dates);
+    expect(systolic!.points.every((p, i) => p.value > diastolic!.points[i]!.value)).toBe(true);
+    expect(systolic!.points[0]!.unit).toBe('mmHg');
+  });
+
+  it('charts a single measurement by its LOINC code, and nothing for a code it does not have', () => {
+    const weight = trendSeries(vault.db, geoffrey, '29463-7');
+    expect(weight).toHaveLength(1);
+    expect(weight[0]!.label).toBe('Body Weight');
+    expect(weight[0]!.points.every((p) => p.unit === 'kg' && p.value > 0)).toBe(true);
+    expect(trendSeries(vault.db, geoffrey, '99999-9')).toEqual([]);
+    expect(() => trendSeries(vault.db, geoffrey, "1' OR 1=1")).toThrow();
+  });
+
+  it('reads reference ranges where the record gives them', () => {
+    const [hba1c] = trendSeries(vault.db, uscore, '4548-4');
+    expect(hba1c!.points.map((p) => [p.date.slice(0, 10), p.value, p.unit, p.low, p.high])).toEqual([
+      ['2020-01-10', 6.1, '%', 4, 5.6],
+      ['2021-02-11', 5.4, '%', null, null],
+    ]);
+  });
+
+  it('offers every numeric measurement a person has, most measured first', () => {
+    const choices = trendChoices(vault.db, geoffrey);
+    const codes = choices.map((c) => c.code);
+    expect(codes.some((c) => BLOOD_PRESSURE_CODES.includes(c))).toBe(true);
+    expect(codes).toContain('29463-7');
+    const counts = choices.map((c) => c.count);
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+  });
+
+  it('summarises active problems, current medications, allergies, immunizations, vitals and labs', () => {
+    const summary = patientSummary(vault.db, geoffrey);
+    expect(summary.problems.length).toBeGreaterThan(0);
+    expect(summary.problems.every((p) => p.category === 'conditions')).toBe(true);
+    expect(summary.immunizations.length).toBeGreaterThan(0);
+    expect(summary.vitals.length).toBeGreaterThan(0);
+    // Latest of each: no measurement is listed twice.
+    const vitalNames = summary.vitals.map((v) => v.title);
+    expect(new Set(vitalNames).size).toBe(vitalNames.length);
+    expect(summary.labs.every((l) => l.category === 'labs')).toBe(true);
+    const other = patientSummary(vault.db, uscore);
+    expect(other.problems.every((p) => p.personId === uscore)).toBe(true);
+  });
+
+  it('counts each category under the search words and date range', () => {
+    const all = timelineCounts(vault.db, { personId: geoffrey });
+    const stats = recordStats(vault.db, geoffrey);
+    expect(all.byCategory.vitals).toBe(stats.byCategory.vitals);
+    expect(all.byCategory.billing).toBeUndefined();
+
+    const searched = timelineCounts(vault.db, { personId: geoffrey, query: 'blood pressure' });
+    const found = searchRecords(vault.db, { personId: geoffrey, query: 'blood pressure', limit: 500 });
+    expect(searched.total).toBe(found.length);
+    expect(searched.total).toBeGreaterThan(0);
+
+    const recent = timelineCounts(vault.db, { personId: geoffrey, from: '2018-01-01' });
+    expect(recent.total).toBeLessThan(all.total);
+    const nothing = timelineCounts(vault.db, { personId: geoffrey, query: '!!!' });
+    expect(nothing.total).toBe(0);
+  });
+
+  it('searches under source and date filters together', () => {
+    const recent = searchRecords(vault.db, {
+      personId: geoffrey,
+      query: 'blood',
+      limit: 500,
+      from: '2018-01-01',
+    });
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.every((e) => e.date! >= '2018-01-01')).toBe(true);
+    expect(
+      searchRecords(vault.db, { personId: geoffrey, query: 'blood', limit: 500, connectionIds: [-1] }),
+    ).toEqual([]);
+  });
+});
