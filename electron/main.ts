@@ -1,4 +1,4 @@
-import { app, BrowserWindow, powerMonitor, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor, session, shell, type WebContents } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
 import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
 import { installMenu } from './shell/menu.js';
+import { saveDocument } from './shell/save-document.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
 import { createMainWindow, focusWindow, guardWebContents } from './shell/window.js';
 
@@ -111,7 +112,17 @@ function run(): void {
       powerMonitor.on('suspend', () => lock.lockNow());
       lock.start();
 
-      handle(connection, isOurWebContents);
+      handle(connection, isOurWebContents, (asking) => ({
+        'files.saveDocument': (request) =>
+          saveDocument(request, {
+            documentsFolder: app.getPath('documents'),
+            showSaveDialog: (options) => {
+              // Modal to the window that asked, so the dialog cannot be lost behind it.
+              const window = BrowserWindow.fromWebContents(asking);
+              return window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options);
+            },
+          }),
+      }));
       forwardCoreEvents(connection, () => [...windows].map((w) => w.webContents));
 
       openWindow();

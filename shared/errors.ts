@@ -17,6 +17,7 @@ export const errorKinds = [
   'not-found',
   'bad-input',
   'empty-selection',
+  'save-failed',
   'server-unreachable',
   'server-timeout',
   'tls-error',
@@ -56,6 +57,8 @@ const messages: Record<ErrorKind, string> = {
   'bad-input': 'That file could not be read as health records. Nothing was stored from it.',
   'empty-selection':
     'There is nothing to export: no records match the person, dates and kinds of record chosen. Widen the dates or choose more kinds of record.',
+  'save-failed':
+    'The document could not be saved there. Nothing in your vault changed; choose another folder and try again.',
   'server-unreachable':
     'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
   'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',

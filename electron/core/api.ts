@@ -1,7 +1,15 @@
 import { ZodError } from 'zod';
 import type { VaultStatus } from '../../shared/domain.js';
 import { userMessage } from '../../shared/errors.js';
-import { contract, isChannel, type EventName, type EventOf, type Result } from '../../shared/ipc/contract.js';
+import { isFilesChannel } from '../../shared/ipc/areas/files.js';
+import {
+  contract,
+  isChannel,
+  type CoreChannel,
+  type EventName,
+  type EventOf,
+  type Result,
+} from '../../shared/ipc/contract.js';
 import { isVaultError, VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
@@ -11,7 +19,6 @@ import { peopleHandlers } from './service/people-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
-import type { Channel } from '../../shared/ipc/contract.js';
 
 export type ServiceOptions = VaultFileOptions & ServiceOptionsBase;
 
@@ -21,13 +28,13 @@ type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
  * The vault as a service: one function per contract channel, independent of how requests arrive
  * (Electron IPC through the core worker, the test host's WebSocket, or a test calling it). Each
  * area of the app brings its handlers from service/; the type below makes sure together they
- * answer every channel of the contract.
+ * answer every channel of the contract the core owns (all but files.*, which the transport answers).
  */
 export class VaultService implements ServiceContext {
   readonly vault: VaultFile;
   readonly #listeners = new Set<Listener>();
   #queue: Promise<unknown> = Promise.resolve();
-  readonly handlers: HandlersFor<Channel>;
+  readonly handlers: HandlersFor<CoreChannel>;
 
   constructor(readonly options: ServiceOptions) {
     this.vault = new VaultFile(options.vaultPath, options);
@@ -67,7 +74,8 @@ export class VaultService implements ServiceContext {
    */
   async dispatch(channel: unknown, request: unknown): Promise<Result<unknown>> {
     try {
-      if (!isChannel(channel)) throw new VaultError('invalid-request');
+      // files.* belong to the transport; one reaching the core came from somewhere it should not.
+      if (!isChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
       const parsed: unknown = contract[channel].request.parse(request ?? {});
       const handler = this.handlers[channel] as (req: unknown) => unknown;
       return { ok: true, value: await handler(parsed) };

@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
+import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
+import { downloadsFolder } from './downloads.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,7 +40,9 @@ export async function startHostServer(
   core: CoreConnection,
   rendererDir: string,
   port = 0,
+  options: { downloads?: string } = {},
 ): Promise<HostServer> {
+  const files = downloadsFolder(options.downloads);
   const token = randomBytes(32).toString('base64url');
   const root = resolve(rendererDir);
   let origin = '';
@@ -71,7 +75,9 @@ export async function startHostServer(
   const sockets = new WebSocketServer({
     server,
     path: HOST_SOCKET_PATH,
-    maxPayload: 8 * 1024 * 1024,
+    // A saved export comes back up this socket as base64 (files.saveDocument): a PDF or an
+    // everything-as-FHIR bundle of a long history runs to tens of megabytes.
+    maxPayload: 64 * 1024 * 1024,
     verifyClient: ({ req }: { req: IncomingMessage }) => {
       const given = Buffer.from(new URL(req.url ?? '', 'http://127.0.0.1').searchParams.get('token') ?? '');
       const expected = Buffer.from(token);
@@ -98,7 +104,11 @@ export async function startHostServer(
         socket.close(1003, 'bad message');
         return;
       }
-      void core.dispatch(message.channel, message.request).then((result) => {
+      // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
+      const answer = isFilesChannel(message.channel)
+        ? answerFilesChannel(message.channel, message.request, files)
+        : core.dispatch(message.channel, message.request);
+      void answer.then((result) => {
         socket.send(JSON.stringify({ id: message.id, result } satisfies WireMessage));
       });
     });

@@ -15,13 +15,17 @@ const program = new Command('phr-vault-host')
   .requiredOption('--vault <file>', 'the vault file to serve')
   .option('--renderer <dir>', 'the built renderer', resolve(here, '../../renderer'))
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
+  .option('--downloads <dir>', 'where saved documents go (without it, saving is refused)')
   .parse();
-const opts = program.opts<{ vault: string; renderer: string; port: string }>();
+const opts = program.opts<{ vault: string; renderer: string; port: string; downloads?: string }>();
 
 const vaultPath = resolve(opts.vault);
 mkdirSync(dirname(vaultPath), { recursive: true });
 const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
-const host = await startHostServer(core, opts.renderer, Number(opts.port));
+if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
+const host = await startHostServer(core, opts.renderer, Number(opts.port), {
+  downloads: opts.downloads ? resolve(opts.downloads) : undefined,
+});
 process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin })}\n`);
 
 const stop = async () => {

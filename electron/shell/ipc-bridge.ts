@@ -1,5 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { userMessage } from '../../shared/errors.js';
+import { answerFilesChannel, isFilesChannel, type FilesAnswers } from '../../shared/ipc/areas/files.js';
 import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './app-origin.js';
 
@@ -58,18 +59,22 @@ export function senderAllowed(sender: IpcSender): boolean {
 }
 
 /**
- * Checks the sender and the channel, then forwards to the core. The core validates the request
- * body against the contract itself, once for every transport, so it is not parsed twice here. The
- * answer is always an envelope: a rejected dispatch (the worker died mid-call) becomes `internal`
- * rather than an exception whose text would cross IPC.
+ * Checks the sender and the channel, then forwards to the core, or, for the files channels,
+ * answers here in the shell (a save dialog is the shell's to show; the core has no window). The
+ * core validates the request body against the contract itself, once for every transport, so it is
+ * not parsed twice here; the files channels are parsed by `answerFilesChannel`. The answer is
+ * always an envelope: a rejected dispatch (the worker died mid-call) becomes `internal` rather than
+ * an exception whose text would cross IPC. Without `files`, those channels are refused.
  */
 export async function routeInvoke(
   sender: IpcSender,
   channel: unknown,
   request: unknown,
   dispatch: Dispatch,
+  files?: FilesAnswers,
 ): Promise<Result<unknown>> {
   if (!senderAllowed(sender) || !isChannel(channel)) return refused;
+  if (isFilesChannel(channel)) return files ? answerFilesChannel(channel, request, files) : refused;
   try {
     return await dispatch(channel, request);
   } catch {

@@ -1,4 +1,5 @@
 import { ipcMain, type WebContents } from 'electron';
+import type { FilesAnswers } from '../../shared/ipc/areas/files.js';
 import { channels } from '../../shared/ipc/contract.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
 import { isAppUrl } from './app-origin.js';
@@ -7,14 +8,22 @@ import { describeSender, routeInvoke } from './ipc-bridge.js';
 /**
  * The one place IPC handlers are registered: every contract channel, none other, each behind the
  * same sender check. A channel added to the contract is served here without touching this file.
+ * `files` answers the files channels for the window that asked (its save dialog is modal to it).
  */
 export function handle(
   core: Pick<CoreConnection, 'dispatch'>,
   isOurWebContents: (contents: WebContents) => boolean,
+  files: (asking: WebContents) => FilesAnswers,
 ): void {
   for (const channel of channels) {
     ipcMain.handle(channel, (event, request: unknown) =>
-      routeInvoke(describeSender(event, isOurWebContents), channel, request, (c, r) => core.dispatch(c, r)),
+      routeInvoke(
+        describeSender(event, isOurWebContents),
+        channel,
+        request,
+        (c, r) => core.dispatch(c, r),
+        files(event.sender),
+      ),
     );
   }
 }

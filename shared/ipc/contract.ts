@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorKind } from '../errors.js';
 import { exportChannels, exportEvents } from './areas/export.js';
+import { filesChannels, type FilesChannel } from './areas/files.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
@@ -20,6 +21,7 @@ export const contract = {
   ...recordChannels,
   ...exportChannels,
   ...insightChannels,
+  ...filesChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */
@@ -33,6 +35,11 @@ export const events = {
 } as const;
 
 export type Channel = keyof typeof contract;
+/**
+ * The channels the core answers: all but those the transport answers itself (files.*: saving
+ * needs the shell's own dialog, or the test host's downloads folder).
+ */
+export type CoreChannel = Exclude<Channel, FilesChannel>;
 export type EventName = keyof typeof events;
 export type RequestOf<C extends Channel> = z.input<(typeof contract)[C]['request']>;
 export type ParsedRequestOf<C extends Channel> = z.output<(typeof contract)[C]['request']>;

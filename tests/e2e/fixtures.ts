@@ -28,6 +28,7 @@ export async function fhirBundle(prefix: string): Promise<string> {
 export type Seed = {
   passphrase: string;
   ownerName?: string;
+  ownerBirthDate?: string;
   /** FHIR files to import, each for the person named (created by the import when missing). */
   imports?: { person: string; files: string[]; source?: string; relationship?: string }[];
 };
@@ -38,13 +39,20 @@ export type OpenedVault = {
   vaultPath: string;
   /** Only for a vault seeded here: the code the CLI printed when it made the vault. */
   recoveryCode: string | null;
+  /** The host's --downloads folder: where "Save document…" puts files in these tests. */
+  downloads: string;
+};
+
+export type HostOptions = {
+  /** Extra environment for the host (and so its core), e.g. PHR_VAULT_SMART_CLIENTS. */
+  env?: Record<string, string>;
 };
 
 type RecordStats = { total: number; byCategory: Record<string, number> };
 
 type Fixtures = {
   /** Makes a vault in a fresh folder (empty, or seeded with the CLI), serves it, and opens the page. */
-  openVault: (seed?: Seed) => Promise<OpenedVault>;
+  openVault: (seed?: Seed, options?: HostOptions) => Promise<OpenedVault>;
   /** Record counts for one person, as the CLI reads them from the vault file (not through the UI). */
   statsFor: (vaultPath: string, passphrase: string, person: string) => Promise<RecordStats>;
   /** Screenshots the page in light and dark and fails on serious or critical axe violations in either. */
@@ -71,11 +79,16 @@ function run(args: string[], env: Record<string, string> = {}): Promise<string> 
 }
 
 /** Starts the host and resolves with the address it prints once ready. */
-function startHost(vaultPath: string): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+function startHost(
+  vaultPath: string,
+  downloads: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const child = spawn(
     process.execPath,
-    [hostMain, '--vault', vaultPath, '--renderer', rendererDir, '--port', '0'],
+    [hostMain, '--vault', vaultPath, '--renderer', rendererDir, '--port', '0', '--downloads', downloads],
     {
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -143,7 +156,7 @@ export const test = base.extend<Fixtures>({
     const folders: string[] = [];
     const hosts: { child: ChildProcess; log: () => string }[] = [];
 
-    await use(async (seed) => {
+    await use(async (seed, options = {}) => {
       const folder = await mkdtemp(join(tmpdir(), 'phr-vault-e2e-'));
       folders.push(folder);
       const vaultPath = join(folder, 'vault.db');
@@ -152,7 +165,14 @@ export const test = base.extend<Fixtures>({
         const env = { PHR_VAULT_PASSPHRASE: seed.passphrase };
         const created = JSON.parse(
           await run(
-            ['create', '--vault', vaultPath, '--json', ...(seed.ownerName ? ['--name', seed.ownerName] : [])],
+            [
+              'create',
+              '--vault',
+              vaultPath,
+              '--json',
+              ...(seed.ownerName ? ['--name', seed.ownerName] : []),
+              ...(seed.ownerBirthDate ? ['--birth-date', seed.ownerBirthDate] : []),
+            ],
             env,
           ),
         ) as { recoveryCode: string };
@@ -165,10 +185,11 @@ export const test = base.extend<Fixtures>({
           await run(['import', '--vault', vaultPath, '--person', person, ...options, ...files], env);
         }
       }
-      const host = await startHost(vaultPath);
+      const downloads = join(folder, 'downloads');
+      const host = await startHost(vaultPath, downloads, options.env);
       hosts.push(host);
       await page.goto(host.url);
-      return { url: host.url, vaultPath, recoveryCode };
+      return { url: host.url, vaultPath, recoveryCode, downloads };
     });
 
     await Promise.all(hosts.map((host) => stopHost(host.child)));

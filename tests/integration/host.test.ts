@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { VaultService } from '../../electron/core/api.js';
 import type { Result } from '../../shared/ipc/contract.js';
 import { requireBuild } from '../support/cli.js';
 import { startHost, type RunningHost } from '../support/host.js';
@@ -138,5 +139,92 @@ describe('the test host', () => {
     expect(await closed).toBe(1003);
     const good = client(await connect(host));
     expect(await good.call('vault.status')).toMatchObject({ ok: true });
+  });
+});
+
+describe('saving a document through the test host', () => {
+  const ccd = (suggestedName: string, text = '<?xml version="1.0"?><ClinicalDocument/>') => ({
+    suggestedName,
+    mimeType: 'application/xml',
+    contentBase64: Buffer.from(text).toString('base64'),
+  });
+  let dir: string;
+  let renderer: string;
+  const hosts: RunningHost[] = [];
+
+  beforeAll(() => {
+    requireBuild();
+    dir = tempDir('phr-vault-host-files-');
+    renderer = join(dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>PHR Vault</title>');
+  });
+  afterAll(async () => {
+    for (const host of hosts) await host.stop();
+  });
+
+  it('writes into its --downloads folder only, under the sanitised last segment of the name', async () => {
+    const downloads = join(dir, 'downloads');
+    const host = await startHost(join(dir, 'a.phrvault'), renderer, ['--downloads', downloads]);
+    hosts.push(host);
+    const api = client(await connect(host));
+
+    expect(await api.call('files.saveDocument', ccd('Geoffrey Abbott summary.xml'))).toEqual({
+      ok: true,
+      value: { saved: true, fileName: 'Geoffrey Abbott summary.xml' },
+    });
+    const saved = join(downloads, 'Geoffrey Abbott summary.xml');
+    expect(readFileSync(saved, 'utf8')).toBe('<?xml version="1.0"?><ClinicalDocument/>');
+    if (process.platform !== 'win32') expect(statSync(saved).mode & 0o777).toBe(0o600);
+
+    // A second one of that name never replaces the first.
+    expect(await api.call('files.saveDocument', ccd('Geoffrey Abbott summary.xml', '<?xml?>'))).toMatchObject(
+      {
+        value: { fileName: 'Geoffrey Abbott summary (2).xml' },
+      },
+    );
+    expect(readFileSync(saved, 'utf8')).toContain('ClinicalDocument');
+
+    // A path from the page is never followed: only its last segment is used, inside the folder.
+    expect(await api.call('files.saveDocument', ccd('../../escaped.xml'))).toMatchObject({
+      value: { fileName: 'escaped.xml' },
+    });
+    expect(existsSync(join(dir, 'escaped.xml'))).toBe(false);
+    expect(await api.call('files.saveDocument', ccd('..\\..\\win.xml'))).toMatchObject({
+      value: { fileName: 'win.xml' },
+    });
+    expect(readdirSync(downloads).sort()).toEqual([
+      'Geoffrey Abbott summary (2).xml',
+      'Geoffrey Abbott summary.xml',
+      'escaped.xml',
+      'win.xml',
+    ]);
+
+    const extra = await api.call('files.saveDocument', { ...ccd('x.xml'), folder: '/tmp' });
+    expect(extra).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+  });
+
+  it('refuses to save, in plain words, when started without --downloads', async () => {
+    const host = await startHost(join(dir, 'b.phrvault'), renderer);
+    hosts.push(host);
+    const api = client(await connect(host));
+    const refused = await api.call('files.saveDocument', ccd('summary.xml'));
+    expect(refused).toEqual({
+      ok: false,
+      error: { kind: 'save-failed', message: expect.stringContaining('without --downloads') },
+    });
+  });
+
+  it('is never answered by the core, whatever the transport', async () => {
+    const service = new VaultService({
+      vaultPath: join(dir, 'c.phrvault'),
+      transport: 'host',
+      appVersion: 'test',
+    });
+    expect(await service.dispatch('files.saveDocument', ccd('summary.xml'))).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+    service.close();
   });
 });

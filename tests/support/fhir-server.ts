@@ -4,7 +4,7 @@ import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-ro
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GEOFFREY } from './temp-dir.js';
+import { GEOFFREY } from './fixture-paths.js';
 
 /**
  * A FHIR R4 server on 127.0.0.1 (medplum's FhirRouter over a MemoryRepository), with what medplum

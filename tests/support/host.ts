@@ -14,10 +14,11 @@ export type RunningHost = {
 export async function startHost(
   vaultPath: string,
   rendererDir = `${repoRoot}dist/renderer`,
+  extraArgs: string[] = [],
 ): Promise<RunningHost> {
   const child = spawn(
     process.execPath,
-    [`${repoRoot}dist/electron/host/main.js`, '--vault', vaultPath, '--renderer', rendererDir],
+    [`${repoRoot}dist/electron/host/main.js`, '--vault', vaultPath, '--renderer', rendererDir, ...extraArgs],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { shippedClientsFile } from '../../electron/core/smart/client-registration.js';
 
 /**
  * electron-builder cannot package on these machines (it downloads Electron), so the packaging
@@ -73,7 +75,10 @@ describe('electron-builder.yml', () => {
   it('packs into an asar and ships compiled files only', () => {
     expect(config.asar).toBe(true);
     const files = config.files;
-    expect(files.every((f) => f.startsWith('dist/') || f.startsWith('!'))).toBe(true);
+    // Compiled code, plus the one data file the core reads (client ids; no secrets).
+    expect(
+      files.every((f) => f.startsWith('dist/') || f.startsWith('!') || f === 'config/smart-clients.json'),
+    ).toBe(true);
     expect(files).toContain('dist/electron/main.js');
     expect(files).toContain('dist/electron/preload.cjs');
     expect(files).toContain('!**/*.map');
@@ -86,6 +91,26 @@ describe('electron-builder.yml', () => {
     ]) {
       expect(files.filter((f) => !f.startsWith('!')).some((f) => matches(f, path))).toBe(false);
     }
+  });
+
+  it('ships the client id file where the core looks for it', () => {
+    expect(config.files).toContain('config/smart-clients.json');
+    // app.asar as electron-builder lays it out: the files above, at their paths in the project.
+    const app = mkdtempSync(join(tmpdir(), 'phr-vault-asar-'));
+    try {
+      mkdirSync(join(app, 'dist/electron/core/smart'), { recursive: true });
+      mkdirSync(join(app, 'config'));
+      writeFileSync(join(app, 'config/smart-clients.json'), '{}');
+      expect(shippedClientsFile(join(app, 'dist/electron/core/smart'))).toBe(
+        join(app, 'config/smart-clients.json'),
+      );
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+    // The module really lives there once built (tsconfig.node.json's outDir keeps the tree).
+    const shipped = (path: string) => config.files.some((f) => !f.startsWith('!') && matches(f, path));
+    expect(shipped('dist/electron/core/smart/client-registration.js')).toBe(true);
+    expect(shipped('config/smart-clients.json')).toBe(true);
   });
 
   it('unpacks exactly the path where better-sqlite3-multiple-ciphers looks for its binary', () => {

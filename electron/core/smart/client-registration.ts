@@ -31,15 +31,20 @@ type ClientsFile = z.infer<typeof ClientsFile>;
 export const CLIENTS_FILE_NAME = 'smart-clients.json';
 export const CLIENTS_FILE_ENV = 'PHR_VAULT_SMART_CLIENTS';
 
-/** The shipped file: config/ at the package root, from src (electron/core/smart) or dist (dist/electron/core/smart). */
-export function shippedClientsFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+/**
+ * The shipped file: config/ at the package root, found by walking up from this module's folder:
+ * from the sources (electron/core/smart), from dist (dist/electron/core/smart), and in the packaged
+ * app, where electron-builder.yml puts config/smart-clients.json at the root of app.asar beside
+ * dist/ (Electron's fs reads inside the archive, the core worker's too).
+ */
+export function shippedClientsFile(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'config', CLIENTS_FILE_NAME);
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'config', CLIENTS_FILE_NAME);
+  return join(from, '..', '..', '..', 'config', CLIENTS_FILE_NAME);
 }
 
 function readClientsFile(path: string): ClientsFile | null {

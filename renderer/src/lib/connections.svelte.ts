@@ -25,6 +25,8 @@ export class Connections {
   #pending = $state.raw<PendingLink | null>(null);
   #error = $state<string | null>(null);
   #busy = $state(false);
+  // Whose connections the list shows; a change pushed by the core reloads the same person's.
+  #personId: number | undefined;
   // Typing fast starts several searches; only the latest may land.
   #searchRequest = 0;
   readonly #stop: (() => void)[] = [];
@@ -60,7 +62,8 @@ export class Connections {
     return this.#busy;
   }
 
-  async load(personId?: number): Promise<void> {
+  async load(personId: number | undefined = this.#personId): Promise<void> {
+    this.#personId = personId;
     this.#list = await api.call('connections.list', personId === undefined ? {} : { personId });
   }
 
@@ -116,6 +119,9 @@ export class Connections {
   #settle(result: ConnectResult): void {
     this.#pending =
       result.outcome === 'confirm' ? { pendingId: result.pendingId, comparison: result.comparison } : null;
+    // Once connected, the server checked by address has done its job; its "Sign in" would only
+    // start a second connection to the same place.
+    if (result.outcome === 'connected') this.#server = null;
     if (result.outcome !== 'confirm') void this.load();
   }
 

@@ -15,6 +15,20 @@ export const formatWords: Record<ExportFormat, { name: string; hint: string }> =
 };
 
 /**
+ * Hands a finished document to the transport, which asks where to save it (Electron's own save
+ * dialog) and writes it; the renderer suggests a name and never names a folder. Resolves with the
+ * name it was saved under, or null when the person cancelled.
+ */
+export async function saveDocument(doc: ExportedDocument): Promise<string | null> {
+  const answer = await api.call('files.saveDocument', {
+    suggestedName: doc.fileName,
+    mimeType: doc.mediaType,
+    contentBase64: doc.contentBase64,
+  });
+  return answer.saved ? answer.fileName : null;
+}
+
+/**
  * One export being prepared for one person: what to include, what it would hold (the preview,
  * with what cannot be expressed), and the finished document. The document's bytes go to
  * `save`, which the shell answers with its own save dialog: the renderer never names a path.
@@ -82,7 +96,7 @@ export class ExportPlan {
     }
   }
 
-  async run(save: (doc: ExportedDocument) => Promise<boolean>): Promise<void> {
+  async run(save: (doc: ExportedDocument) => Promise<string | null>): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     this.#error = '';
@@ -92,7 +106,9 @@ export class ExportPlan {
     });
     try {
       const doc = await api.call('export.run', this.#asked());
-      if (await save(doc)) this.#saved = doc.fileName;
+      // The person may have renamed it in the dialog; say the name it really has.
+      const savedAs = await save(doc);
+      if (savedAs !== null) this.#saved = savedAs;
     } catch (failure) {
       this.#error = messageOf(failure);
     } finally {

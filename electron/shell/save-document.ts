@@ -1,0 +1,65 @@
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { documentKindOf, safeDocumentName } from '../../shared/ipc/areas/files.js';
+import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc/contract.js';
+
+/**
+ * Saving an export where the person chooses, in Electron: the decision part, with the dialog and
+ * the disk as ports so it runs in unit tests (Electron is not imported here). The renderer only
+ * suggests a name; the folder and the final name come from the person, in the OS's own dialog.
+ */
+
+export type SaveDialogOptions = {
+  title: string;
+  defaultPath: string;
+  buttonLabel: string;
+  filters: { name: string; extensions: string[] }[];
+};
+export type SaveDialog = (options: SaveDialogOptions) => Promise<{ canceled: boolean; filePath?: string }>;
+
+export type SaveDocumentPorts = {
+  /** The user's Documents folder (app.getPath('documents')): where the dialog opens. */
+  documentsFolder: string;
+  showSaveDialog: SaveDialog;
+  /** Writes the bytes; replaced in tests. */
+  write?: (path: string, bytes: Buffer) => Promise<void>;
+};
+
+type SaveRequest = ParsedRequestOf<'files.saveDocument'>;
+type SaveAnswer = ResponseOf<'files.saveDocument'>;
+
+/**
+ * Health records are for their owner only: the file is made readable by this user alone (0600).
+ * It is written beside the target and renamed over it (as the command line's export does), so a
+ * full disk never leaves half a document, nor destroys the file the person chose to replace. The
+ * mode is set again because writeFile's applies only to a file it creates. Windows ignores modes;
+ * the folder's ACL, inherited from the user's profile, does that job there.
+ */
+export async function writePrivateFile(path: string, bytes: Buffer): Promise<void> {
+  const partial = `${path}.partial`;
+  try {
+    await writeFile(partial, bytes, { mode: 0o600 });
+    await chmod(partial, 0o600);
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+export function saveDialogOptions(request: SaveRequest, documentsFolder: string): SaveDialogOptions {
+  const kind = documentKindOf(request.mimeType);
+  return {
+    title: 'Save the document for your provider',
+    defaultPath: join(documentsFolder, safeDocumentName(request.suggestedName, request.mimeType)),
+    buttonLabel: 'Save',
+    filters: [...(kind ? [kind] : []), { name: 'All files', extensions: ['*'] }],
+  };
+}
+
+export async function saveDocument(request: SaveRequest, ports: SaveDocumentPorts): Promise<SaveAnswer> {
+  const chosen = await ports.showSaveDialog(saveDialogOptions(request, ports.documentsFolder));
+  if (chosen.canceled || !chosen.filePath) return { saved: false, fileName: null };
+  await (ports.write ?? writePrivateFile)(chosen.filePath, Buffer.from(request.contentBase64, 'base64'));
+  return { saved: true, fileName: basename(chosen.filePath) };
+}

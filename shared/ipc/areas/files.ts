@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { userMessage } from '../../errors.js';
+// Types only: the contract imports this file at run time, not the other way round.
+import type { Result } from '../contract.js';
+
+/**
+ * Files the person keeps outside the vault: an export saved where they chose. These channels are
+ * answered by the transport (Electron's main process with its own save dialog, or the test host
+ * with its downloads folder), never by the core: the core has no window to ask from, and a path
+ * chosen by the renderer would let a compromised page write anywhere the user can.
+ */
+export const filesChannels = {
+  'files.saveDocument': {
+    request: z
+      .object({
+        /** Offered in the dialog as the name; only its last segment is ever used, sanitised. */
+        suggestedName: z.string().min(1).max(255),
+        mimeType: z.string().min(1).max(100),
+        contentBase64: z.base64().max(200 * 1024 * 1024),
+      })
+      .strict(),
+    /** `saved: false` when the person cancelled the dialog; `fileName` is the name it was saved under. */
+    response: z.object({ saved: z.boolean(), fileName: z.string().nullable() }),
+  },
+} as const;
+
+export type FilesChannel = keyof typeof filesChannels;
+
+export function isFilesChannel(channel: unknown): channel is FilesChannel {
+  return typeof channel === 'string' && Object.hasOwn(filesChannels, channel);
+}
+
+/** How a transport answers the files channels: one function per channel, over the parsed request. */
+export type FilesAnswers = {
+  [C in FilesChannel]: (
+    request: z.output<(typeof filesChannels)[C]['request']>,
+  ) => Promise<z.output<(typeof filesChannels)[C]['response']>>;
+};
+
+/**
+ * The same envelope the core gives, for the channels a transport answers itself: the request is
+ * checked against the contract (the core is not there to do it), and no error text, path or stack
+ * crosses. A failure of the disk (it has an errno code: full, read-only, no permission) is the
+ * person's to fix by choosing another place; anything else is ours.
+ */
+export async function answerFilesChannel(
+  channel: FilesChannel,
+  request: unknown,
+  answers: FilesAnswers,
+): Promise<Result<unknown>> {
+  const parsed = filesChannels[channel].request.safeParse(request ?? {});
+  if (!parsed.success) {
+    return { ok: false, error: { kind: 'invalid-request', message: userMessage('invalid-request') } };
+  }
+  try {
+    return { ok: true, value: await answers[channel](parsed.data) };
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof SaveRefused)
+      return { ok: false, error: { kind: 'save-failed', message: error.message } };
+    if (typeof code === 'string') {
+      return { ok: false, error: { kind: 'save-failed', message: userMessage('save-failed') } };
+    }
+    return { ok: false, error: { kind: 'internal', message: userMessage('internal') } };
+  }
+}
+
+/** A transport that will not save at all, saying why in words for the person. */
+export class SaveRefused extends Error {
+  constructor(detail: string) {
+    super(userMessage('save-failed', detail));
+    this.name = 'SaveRefused';
+  }
+}
+
+/** What the save dialog filters by, per media type the exports produce. */
+const documentKinds: { mimeTypes: string[]; name: string; extensions: string[] }[] = [
+  { mimeTypes: ['application/xml', 'text/xml'], name: 'C-CDA document (XML)', extensions: ['xml'] },
+  { mimeTypes: ['application/fhir+json', 'application/json'], name: 'FHIR (JSON)', extensions: ['json'] },
+  { mimeTypes: ['application/pdf'], name: 'PDF document', extensions: ['pdf'] },
+];
+
+export function documentKindOf(mimeType: string): { name: string; extensions: string[] } | null {
+  const bare = mimeType.split(';')[0]!.trim().toLowerCase();
+  const kind = documentKinds.find((k) => k.mimeTypes.includes(bare));
+  return kind ? { name: kind.name, extensions: kind.extensions } : null;
+}
+
+// Names Windows keeps for devices: a file called "CON.xml" cannot be opened there.
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+const MAX_NAME = 120;
+
+/**
+ * A file name safe to create in a folder the person chose: the last segment of what was
+ * suggested (either slash), without control characters or characters Windows and macOS refuse,
+ * never "." or "..", never a device name, at most 120 characters with its extension kept, and
+ * with the extension the media type calls for when it had none.
+ */
+export function safeDocumentName(suggested: string, mimeType: string): string {
+  const last = suggested.split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  let name = last.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^[\s.]+|[\s.]+$/g, '');
+  const kind = documentKindOf(mimeType);
+  const wanted = kind?.extensions[0];
+  if (!name) name = 'health-records';
+  if (wanted && !name.toLowerCase().endsWith(`.${wanted}`)) name = `${name}.${wanted}`;
+  if (WINDOWS_DEVICE.test(name)) name = `_${name}`;
+  if (name.length > MAX_NAME) {
+    const dot = name.lastIndexOf('.');
+    const extension = dot > 0 && name.length - dot <= 10 ? name.slice(dot) : '';
+    name = name.slice(0, MAX_NAME - extension.length) + extension;
+  }
+  return name;
+}

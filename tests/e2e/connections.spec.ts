@@ -1,0 +1,124 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { approveInBrowser } from '../support/smart-server.js';
+import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
+import { expect, test, unlock } from './fixtures.js';
+
+/**
+ * Connecting to a hospital from the app: a real SMART authorization server (oidc-provider) and a
+ * real FHIR server (medplum) on 127.0.0.1, the host running the real core with the test client id,
+ * and the test playing the person's browser: it reads the sign-in address the page shows and
+ * follows it (the test server approves at once) to the app's loopback listener.
+ */
+
+const passphrase = 'harbour kettle maple nine';
+// The FHIR server serves the Synthea patient Geoffrey Abbott; the vault's person matches him.
+const geoffrey = { ownerName: 'Geoffrey Abbott', ownerBirthDate: '1992-07-03' };
+
+const ehrs: Ehr[] = [];
+test.afterAll(async () => {
+  await Promise.all(ehrs.splice(0).map((ehr) => ehr.close()));
+});
+
+async function ehr(options: Parameters<typeof startEhr>[0] = {}): Promise<Ehr> {
+  const started = await startEhr(options);
+  ehrs.push(started);
+  return started;
+}
+
+/** A client id file naming the test client for each server, as a distributor's file would. */
+async function clientsFile(folder: string, servers: Ehr[]): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, 'smart-clients.json');
+  const endpoints = Object.fromEntries(
+    servers.map((s) => [s.fhir.base, { clientId: 'phr-vault-test', auth: 'public' }]),
+  );
+  await writeFile(file, JSON.stringify({ endpoints }));
+  return file;
+}
+
+async function openConnections(page: Page): Promise<void> {
+  await unlock(page, passphrase);
+  await expect(page.getByRole('heading', { level: 2, name: geoffrey.ownerName })).toBeVisible();
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await expect(page.getByRole('heading', { name: 'Hospitals and clinics' })).toBeVisible();
+}
+
+async function checkAddress(page: Page, fhirBase: string): Promise<void> {
+  await page.getByLabel('Or add by FHIR address').fill(fhirBase);
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+}
+
+/** Starts the sign-in and returns the address the page offers for opening it by hand. */
+async function startSignIn(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const link = page.getByRole('link', { name: 'Open the sign-in page' });
+  await expect(link).toBeVisible();
+  const href = (await link.getAttribute('href'))!;
+  // The same address, as text to copy.
+  await expect(page.getByTestId('sign-in-address')).toHaveText(href);
+  return href;
+}
+
+test('connects to a hospital by its FHIR address, signing in through the address the page shows', async ({
+  page,
+  openVault,
+  checkScreen,
+}, testInfo) => {
+  const hospital = await ehr();
+  const clients = await clientsFile(testInfo.outputDir, [hospital]);
+  await openVault({ passphrase, ...geoffrey }, { env: { PHR_VAULT_SMART_CLIENTS: clients } });
+  await openConnections(page);
+  await expect(page.getByText('No connections yet.')).toBeVisible();
+  await checkScreen('connections-empty');
+
+  await checkAddress(page, hospital.fhir.base);
+  await expect(page.getByText('(FHIR 4.0.1)')).toBeVisible();
+  await checkScreen('connections-server-found');
+
+  const signInUrl = await startSignIn(page);
+  const authorize = new URL(signInUrl);
+  expect(authorize.origin).toBe(hospital.auth.issuer);
+  expect(authorize.searchParams.get('aud')).toBe(hospital.fhir.base);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  await expect(page.getByRole('status').filter({ hasText: 'Sign in in your browser' })).toBeVisible();
+  await checkScreen('connections-waiting-for-browser');
+
+  // The person's browser: the portal approves, then sends it to the app's loopback listener.
+  expect(await approveInBrowser(signInUrl)).toBe(200);
+
+  const connection = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
+  await expect(connection).toHaveCount(1);
+  await expect(connection).toContainText('Connected');
+  await expect(connection).toContainText('signed in as Geoffrey Abbott');
+  await expect(page.getByTestId('sign-in-link')).toHaveCount(0);
+  await checkScreen('connections-connected');
+});
+
+test('says plainly when the portal refuses, or a server lacks the secure sign-in', async ({
+  page,
+  openVault,
+  checkScreen,
+}, testInfo) => {
+  const denying = await ehr({ deny: true });
+  const noPkce = await ehr({ codeChallengeMethods: ['plain'] });
+  const clients = await clientsFile(testInfo.outputDir, [denying, noPkce]);
+  await openVault({ passphrase, ...geoffrey }, { env: { PHR_VAULT_SMART_CLIENTS: clients } });
+  await openConnections(page);
+
+  await checkAddress(page, noPkce.fhir.base);
+  await expect(page.getByText('does not offer the secure sign-in PHR Vault requires')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toHaveCount(0);
+  await checkScreen('connections-no-pkce');
+
+  await checkAddress(page, denying.fhir.base);
+  const signInUrl = await startSignIn(page);
+  // The patient presses "Deny": the portal still sends the browser back, with access_denied.
+  await approveInBrowser(signInUrl);
+  await expect(page.getByRole('alert')).toHaveText(
+    'Access was not granted in the sign-in page, so nothing was connected.',
+  );
+  await expect(page.getByText('No connections yet.')).toBeVisible();
+  await checkScreen('connections-denied');
+});

@@ -1,0 +1,9 @@
+/** Where the test fixtures are; no test runner imported, so Playwright and vitest can both use it. */
+export const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+export const SYNTHEA = `${fixtures}fhir/r4/synthea/`;
+export const US_CORE = `${fixtures}fhir/r4/us-core/`;
+export const GEOFFREY = `${SYNTHEA}Geoffrey_Abbott_73a7d6b7-0310-4fff-9b0b-7891a5e390f5.json`;
+export const DAISEY = `${SYNTHEA}Daisey_Johns_e916a083-8ee6-4df8-acbe-b711fa791253.json`;
+export const CATALINA = `${SYNTHEA}Catalina_Cantú_6d9269c0-1338-4f86-b703-31e9305ecbc3.json`;
+export const US_CORE_85 = `${US_CORE}uscore_bundle_patient_85.json`;
+export const US_CORE_355 = `${US_CORE}uscore_bundle_patient_355.json`;

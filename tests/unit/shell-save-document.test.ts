@@ -1,0 +1,173 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { safeDocumentName, type FilesAnswers } from '../../shared/ipc/areas/files.js';
+import { routeInvoke, type Dispatch, type IpcSender } from '../../electron/shell/ipc-bridge.js';
+import {
+  saveDialogOptions,
+  saveDocument,
+  writePrivateFile,
+  type SaveDialog,
+} from '../../electron/shell/save-document.js';
+
+const page: NonNullable<IpcSender> = { url: 'app://vault/index.html', isMainFrame: true, isOurWindow: true };
+const ccd = {
+  suggestedName: 'Geoffrey Abbott - health summary 2026-11-21.xml',
+  mimeType: 'application/xml',
+  contentBase64: Buffer.from('<?xml version="1.0"?><ClinicalDocument/>').toString('base64'),
+};
+
+describe('safeDocumentName', () => {
+  it.each([
+    ['Geoffrey Abbott.xml', 'application/xml', 'Geoffrey Abbott.xml'],
+    ['../../.ssh/authorized_keys', 'application/xml', 'authorized_keys.xml'],
+    ['C:\\Windows\\System32\\evil.pdf', 'application/pdf', 'evil.pdf'],
+    ['/etc/passwd', 'application/fhir+json', 'passwd.json'],
+    ['..', 'application/pdf', 'health-records.pdf'],
+    ['...', 'application/xml', 'health-records.xml'],
+    ['a<b>c:d"e|f?g*h\u0000\u001b.xml', 'application/xml', 'a_b_c_d_e_f_g_h__.xml'],
+    ['CON.xml', 'application/xml', '_CON.xml'],
+    ['nul', 'application/pdf', '_nul.pdf'],
+    ['  .hidden-start.json  ', 'application/fhir+json', 'hidden-start.json'],
+    ['summary.XML', 'text/xml; charset=utf-8', 'summary.XML'],
+    ['summary', 'application/octet-stream', 'summary'],
+  ])('makes %j (%s) into %j', (suggested, mimeType, expected) => {
+    expect(safeDocumentName(suggested, mimeType)).toBe(expected);
+  });
+
+  it('keeps the extension when it shortens a long name', () => {
+    const name = safeDocumentName(`${'x'.repeat(300)}.pdf`, 'application/pdf');
+    expect(name.length).toBe(120);
+    expect(name.endsWith('.pdf')).toBe(true);
+  });
+});
+
+describe('the Electron save dialog', () => {
+  it('opens in Documents with the suggested name and the document’s type', () => {
+    expect(saveDialogOptions(ccd, '/home/pat/Documents')).toEqual({
+      title: 'Save the document for your provider',
+      defaultPath: '/home/pat/Documents/Geoffrey Abbott - health summary 2026-11-21.xml',
+      buttonLabel: 'Save',
+      filters: [
+        { name: 'C-CDA document (XML)', extensions: ['xml'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    const pdf = saveDialogOptions(
+      { ...ccd, suggestedName: '../../../etc/cron.d/x', mimeType: 'application/pdf' },
+      '/home/pat/Documents',
+    );
+    expect(pdf.defaultPath).toBe('/home/pat/Documents/x.pdf');
+    expect(pdf.filters[0]).toEqual({ name: 'PDF document', extensions: ['pdf'] });
+  });
+
+  it('writes the bytes where the person chose, under the name they gave', async () => {
+    const write = vi.fn(async () => undefined);
+    const showSaveDialog = vi.fn<SaveDialog>(async () => ({
+      canceled: false,
+      filePath: '/home/pat/Desktop/for Dr Okafor.xml',
+    }));
+    const answer = await saveDocument(ccd, { documentsFolder: '/home/pat/Documents', showSaveDialog, write });
+    expect(answer).toEqual({ saved: true, fileName: 'for Dr Okafor.xml' });
+    expect(write).toHaveBeenCalledExactlyOnceWith(
+      '/home/pat/Desktop/for Dr Okafor.xml',
+      Buffer.from(ccd.contentBase64, 'base64'),
+    );
+  });
+
+  it('writes nothing when the person cancels', async () => {
+    const write = vi.fn(async () => undefined);
+    const answer = await saveDocument(ccd, {
+      documentsFolder: '/d',
+      showSaveDialog: async () => ({ canceled: true, filePath: '' }),
+      write,
+    });
+    expect(answer).toEqual({ saved: false, fileName: null });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  describe('writePrivateFile', () => {
+    let dir = '';
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it.skipIf(process.platform === 'win32')(
+      'leaves the file readable by its owner only, even when replacing one',
+      async () => {
+        dir = mkdtempSync(join(tmpdir(), 'phr-vault-save-'));
+        const path = join(dir, 'summary.xml');
+        writeFileSync(path, 'old', { mode: 0o644 });
+        await writePrivateFile(path, Buffer.from('<?xml?>'));
+        expect(readFileSync(path, 'utf8')).toBe('<?xml?>');
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+        expect(readdirSync(dir)).toEqual(['summary.xml']);
+      },
+    );
+  });
+});
+
+describe('routeInvoke and the files channels', () => {
+  const neverCore = () => vi.fn<Dispatch>(async () => ({ ok: true, value: null }));
+  const answers = (save = vi.fn(async () => ({ saved: true, fileName: 'x.xml' }))) =>
+    ({ save, files: { 'files.saveDocument': save } satisfies FilesAnswers }) as const;
+
+  it('answers files.saveDocument in the shell, never in the core', async () => {
+    const core = neverCore();
+    const { save, files } = answers();
+    const result = await routeInvoke(page, 'files.saveDocument', ccd, core, files);
+    expect(result).toEqual({ ok: true, value: { saved: true, fileName: 'x.xml' } });
+    expect(save).toHaveBeenCalledExactlyOnceWith(ccd);
+    expect(core).not.toHaveBeenCalled();
+  });
+
+  it('checks the sender first', async () => {
+    const { save, files } = answers();
+    const result = await routeInvoke(
+      { ...page, isMainFrame: false },
+      'files.saveDocument',
+      ccd,
+      neverCore(),
+      files,
+    );
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(save).not.toHaveBeenCalled();
+  });
+
+  it('refuses a request that is not the contract’s, without showing a dialog', async () => {
+    const { save, files } = answers();
+    for (const bad of [
+      { ...ccd, path: '/etc/passwd' },
+      { ...ccd, contentBase64: 'not base64!' },
+      { ...ccd, suggestedName: '' },
+      null,
+    ]) {
+      const result = await routeInvoke(page, 'files.saveDocument', bad, neverCore(), files);
+      expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    }
+    expect(save).not.toHaveBeenCalled();
+  });
+
+  it('refuses the files channels where the shell gave no answers', async () => {
+    const core = neverCore();
+    const result = await routeInvoke(page, 'files.saveDocument', ccd, core);
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(core).not.toHaveBeenCalled();
+  });
+
+  it('says a disk failure in plain words, and nothing of the path or the error', async () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write /Volumes/secret/x.xml'), {
+      code: 'ENOSPC',
+    });
+    const { files } = answers(vi.fn(async () => Promise.reject(full)));
+    const result = await routeInvoke(page, 'files.saveDocument', ccd, neverCore(), files);
+    expect(result).toEqual({
+      ok: false,
+      error: { kind: 'save-failed', message: expect.stringContaining('could not be saved there') },
+    });
+    expect(JSON.stringify(result)).not.toMatch(/ENOSPC|secret/);
+    const { files: broken } = answers(vi.fn(async () => Promise.reject(new TypeError('bug at /src/x.ts'))));
+    const internal = await routeInvoke(page, 'files.saveDocument', ccd, neverCore(), broken);
+    expect(internal).toMatchObject({ ok: false, error: { kind: 'internal' } });
+    expect(JSON.stringify(internal)).not.toContain('/src/x.ts');
+  });
+});
