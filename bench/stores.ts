@@ -1,0 +1,69 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { isPlaintextSqlite, openVaultDatabase, type VaultDatabase } from '../electron/core/vault/database.js';
+import { migrate } from '../electron/core/vault/migrations/index.js';
+
+import type { Variant } from './variants.js';
+
+export type { Variant };
+
+/**
+ * Not a secret: the data is synthetic, and a fixed key lets a kept benchmark vault be reopened
+ * later to look into a slow query.
+ */
+export const BENCH_KEY = createHash('sha256').update('phr-vault benchmark key').digest();
+
+/**
+ * The vault's own pragmas, copied because `configure` in database.ts is private. If they drift
+ * the ratio stops meaning "the price of encryption", so the bench checks a few after opening.
+ */
+function applyVaultPragmas(db: VaultDatabase): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('secure_delete = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('busy_timeout = 5000');
+}
+
+/** As database.ts keys the vault (also private there). */
+function applyVaultKey(db: VaultDatabase): void {
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.pragma(`key="x'${BENCH_KEY.toString('hex')}'"`);
+}
+
+export function openStore(variant: Variant, path: string, mode: 'create' | 'open'): VaultDatabase {
+  if (variant === 'encrypted') return openVaultDatabase(path, BENCH_KEY, mode);
+  const db = new Database(path, { fileMustExist: mode === 'open' });
+  if (variant === 'bare-encrypted') applyVaultKey(db);
+  applyVaultPragmas(db);
+  if (variant === 'unencrypted') {
+    migrate(db);
+  } else if (mode === 'create') {
+    db.exec('CREATE TABLE r(id INTEGER PRIMARY KEY, json TEXT)');
+  }
+  return db;
+}
+
+/** Both encrypted and plain stores must be what they claim, or the ratios mean nothing. */
+export function checkStore(variant: Variant, db: VaultDatabase, path: string): void {
+  const plaintext = isPlaintextSqlite(path);
+  const encrypted = variant === 'encrypted' || variant === 'bare-encrypted';
+  if (encrypted && plaintext) throw new Error(`the ${variant} benchmark database was written in plaintext`);
+  if (!encrypted && !plaintext) throw new Error(`the ${variant} benchmark database is not plain SQLite`);
+  const mode = db.pragma('journal_mode', { simple: true });
+  const sync = db.pragma('synchronous', { simple: true });
+  if (mode !== 'wal' || sync !== 2)
+    throw new Error(`${variant}: expected WAL and synchronous=FULL, got ${mode}/${sync}`);
+}
+
+export function fileSizes(path: string): { dbBytes: number; walBytes: number } {
+  const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+  return { dbBytes: size(path), walBytes: size(`${path}-wal`) };
+}
+
+export function removeStore(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+}
