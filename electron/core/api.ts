@@ -33,6 +33,7 @@ type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
 export class VaultService implements ServiceContext {
   readonly vault: VaultFile;
   readonly #listeners = new Set<Listener>();
+  readonly #forgetOnLock = new Set<() => void>();
   #queue: Promise<unknown> = Promise.resolve();
   readonly handlers: HandlersFor<CoreChannel>;
 
@@ -58,7 +59,16 @@ export class VaultService implements ServiceContext {
   }
 
   emit<E extends EventName>(event: E, payload: EventOf<E>): void {
+    if (event === 'vault.state' && (payload as VaultStatus).state !== 'unlocked') this.#forgetAll();
     for (const listener of this.#listeners) listener(event, payload);
+  }
+
+  onLocked(forget: () => void): void {
+    this.#forgetOnLock.add(forget);
+  }
+
+  #forgetAll(): void {
+    for (const forget of this.#forgetOnLock) forget();
   }
 
   serial<T>(work: () => Promise<T>): Promise<T> {
@@ -85,6 +95,7 @@ export class VaultService implements ServiceContext {
   }
 
   close(): void {
+    this.#forgetAll();
     this.vault.lock();
     this.#listeners.clear();
   }

@@ -122,3 +122,25 @@ describe('schema migrations', () => {
     opened.close();
   });
 });
+
+describe('migration 3: ingest speed', () => {
+  it('moves the full-text insert out of a trigger and folds the category index into the timeline index', () => {
+    const db = keyed(join(tempDir(), 'v3.db'), newDataKey());
+    migrate(db, 2);
+    const before = tables(db);
+    expect(before).toContain('resources_fts_insert');
+    migrate(db, 3);
+    const after = tables(db);
+    expect(after).not.toContain('resources_fts_insert');
+    // Changes and deletes still reach the index through their triggers.
+    expect(after).toEqual(expect.arrayContaining(['resources_fts_update', 'resources_fts_delete']));
+    const indexes = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'resources'`)
+      .pluck()
+      .all();
+    expect(indexes).not.toContain('resources_category');
+    const columns = db.prepare(`SELECT name FROM pragma_index_info('resources_timeline')`).pluck().all();
+    expect(columns).toEqual(['person_id', 'sort_date', 'id', 'category']);
+    db.close();
+  });
+});

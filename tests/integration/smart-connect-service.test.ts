@@ -116,6 +116,25 @@ describe('connections through the service (the IPC channels)', () => {
     expect((await call<Connection[]>(service, 'connections.list', { personId: person.id })).length).toBe(0);
   });
 
+  it('forgets a sign-in waiting for an answer when the vault locks', async () => {
+    const ehr = ehrs[0]!;
+    const person = await call<{ id: number }>(service, 'persons.add', {
+      name: 'Robin',
+      relationship: 'parent',
+    });
+    const asked = await call<ConnectResult>(service, 'connections.connect', {
+      fhirBase: ehr.fhir.base,
+      personId: person.id,
+    });
+    expect(asked.outcome).toBe('confirm');
+    if (asked.outcome !== 'confirm') return;
+    await call(service, 'vault.lock', {});
+    await call(service, 'vault.unlock', { passphrase: PASS });
+    const late = await service.dispatch('connections.confirm', { pendingId: asked.pendingId, link: true });
+    expect(late).toMatchObject({ ok: false });
+    expect((await call<Connection[]>(service, 'connections.list', { personId: person.id })).length).toBe(0);
+  });
+
   it('disconnects, revoking, keeping or deleting the records as asked', async () => {
     const [connection] = await call<Connection[]>(service, 'connections.list', { personId: 1 });
     const kept = await call<{ revoked: boolean; recordsDeleted: number }>(service, 'connections.disconnect', {

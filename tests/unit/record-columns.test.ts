@@ -30,7 +30,8 @@ describe('timeline columns', () => {
       abnormal: true,
       status: 'final',
     });
-    expect(c.codes).toContain('http://loinc.org|4548-4');
+    expect(c.codes).toContain('loinc|4548-4');
+    expect(c.codes).not.toContain('http');
     expect(c.codes).toContain('Hemoglobin A1c/Hemoglobin.total in Blood');
   });
 

@@ -30,7 +30,7 @@ export async function importFhirFiles(
   paths: readonly string[],
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? 5000;
   const fhirVersion = options.fhirVersion ?? 'R4';
   const connectionId = importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE);
   const commit = db.transaction((batch: IncomingRecord[], tally: StoreTally) =>

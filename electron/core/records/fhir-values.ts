@@ -56,7 +56,28 @@ export function hasCode(concepts: unknown, codes: readonly string[]): boolean {
   return list(concepts).some((concept) => codings(concept).some((c) => codes.includes(String(c.code ?? ''))));
 }
 
-/** `system|code` pairs and displays, for full-text search by code or by any of a record's names. */
+/**
+ * Code systems by the word people (and clinicians) search with. A full system URL would put
+ * "http", "hl7" and "org" in almost every record's index entry: slower to write, useless to find.
+ */
+const SYSTEM_WORDS: Record<string, string> = {
+  'http://loinc.org': 'loinc',
+  'http://snomed.info/sct': 'snomed',
+  'http://www.nlm.nih.gov/research/umls/rxnorm': 'rxnorm',
+  'http://hl7.org/fhir/sid/cvx': 'cvx',
+  'http://hl7.org/fhir/sid/icd-10-cm': 'icd10',
+  'http://hl7.org/fhir/sid/icd-10': 'icd10',
+  'http://hl7.org/fhir/sid/icd-9-cm': 'icd9',
+  'http://www.ama-assn.org/go/cpt': 'cpt',
+  'http://hl7.org/fhir/sid/ndc': 'ndc',
+  'http://unitsofmeasure.org': 'ucum',
+};
+
+function systemWord(system: string | undefined): string | undefined {
+  return system === undefined ? undefined : SYSTEM_WORDS[system];
+}
+
+/** `system|code` pairs (by the system's short name) and displays, for full-text search by code or by any of a record's names. */
 export function conceptSearchText(concepts: unknown): string[] {
   const out: string[] = [];
   for (const concept of list(concepts)) {
@@ -65,7 +86,10 @@ export function conceptSearchText(concepts: unknown): string[] {
     if (text) out.push(text);
     for (const c of codings(concept)) {
       const code = str(c.code);
-      if (code) out.push(str(c.system) ? `${str(c.system)}|${code}` : code);
+      if (code) {
+        const system = systemWord(str(c.system));
+        out.push(system ? `${system}|${code}` : code);
+      }
       const display = str(c.display);
       if (display && display !== text) out.push(display);
     }

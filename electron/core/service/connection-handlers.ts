@@ -33,6 +33,12 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   const pending = new Map<string, Pending>();
   // One browser sign-in at a time: two loopback listeners and two tabs would confuse anyone.
   let signingIn: AbortController | null = null;
+  // Locking ends any sign-in under way and forgets tokens still waiting for the user's answer.
+  ctx.onLocked(() => {
+    signingIn?.abort();
+    for (const waiting of pending.values()) clearTimeout(waiting.timer);
+    pending.clear();
+  });
 
   const connected = (id: number) => {
     const connection = getConnectionDetail(db(), id);

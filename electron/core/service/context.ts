@@ -20,6 +20,11 @@ export interface ServiceContext {
   readonly options: ServiceOptionsBase;
   status(): VaultStatus;
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
+  /**
+   * Called whenever the vault stops being unlocked, so an area can drop what it holds in memory
+   * for the open vault (a sign-in's tokens waiting for the user's answer, say).
+   */
+  onLocked(forget: () => void): void;
   /** Runs state-changing work one at a time (unlock, create, recover are slow: scrypt). */
   serial<T>(work: () => Promise<T>): Promise<T>;
 }

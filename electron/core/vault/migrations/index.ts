@@ -2,11 +2,12 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { VaultError } from '../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
 import { smartConnections } from './002-smart-connections.js';
+import { ingestSpeed } from './003-ingest-speed.js';
 
 export type Migration = { version: number; name: string; up: (db: Database.Database) => void };
 
 /** In order; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly Migration[] = [initialSchema, smartConnections];
+export const migrations: readonly Migration[] = [initialSchema, smartConnections, ingestSpeed];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
 
