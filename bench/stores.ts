@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { isPlaintextSqlite, openVaultDatabase, type VaultDatabase } from '../electron/core/vault/database.js';
+import {
+  applyKey,
+  configure,
+  isPlaintextSqlite,
+  openVaultDatabase,
+  type VaultDatabase,
+} from '../electron/core/vault/database.js';
 import { migrate } from '../electron/core/vault/migrations/index.js';
 
 import type { Variant } from './variants.js';
@@ -14,24 +20,12 @@ export type { Variant };
  */
 export const BENCH_KEY = createHash('sha256').update('phr-vault benchmark key').digest();
 
-/**
- * The vault's own pragmas, copied because `configure` in database.ts is private. If they drift
- * the ratio stops meaning "the price of encryption", so the bench checks a few after opening.
- */
 function applyVaultPragmas(db: VaultDatabase): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('secure_delete = ON');
-  db.pragma('temp_store = MEMORY');
-  db.pragma('busy_timeout = 5000');
+  configure(db);
 }
 
-/** As database.ts keys the vault (also private there). */
 function applyVaultKey(db: VaultDatabase): void {
-  db.pragma(`cipher='sqlcipher'`);
-  db.pragma('legacy=4');
-  db.pragma(`key="x'${BENCH_KEY.toString('hex')}'"`);
+  applyKey(db, BENCH_KEY);
 }
 
 export function openStore(variant: Variant, path: string, mode: 'create' | 'open'): VaultDatabase {

@@ -1,38 +1,11 @@
 import { z } from 'zod';
+import { categories, relationships } from './vocabulary.js';
 
-/**
- * What the patient sees a record as. Several FHIR types land in one category (a DSTU2
- * MedicationOrder and an R4 MedicationRequest are both "medications"); `administrative` holds the
- * resources that explain others (Patient, Practitioner, Organization, ...) and `billing` the claims
- * some servers return: both are stored but left out of the timeline unless asked for.
- */
-export const categories = [
-  'allergies',
-  'conditions',
-  'immunizations',
-  'labs',
-  'medications',
-  'procedures',
-  'vitals',
-  'documents',
-  'visits',
-  'care-plans',
-  'social-history',
-  'devices',
-  'insurance',
-  'other',
-  'billing',
-  'administrative',
-] as const;
+export { categories, relationships, timelineCategories } from './vocabulary.js';
+
 export const Category = z.enum(categories);
 export type Category = z.infer<typeof Category>;
 
-/** The categories a timeline shows when the user has not picked any. */
-export const timelineCategories: readonly Category[] = categories.filter(
-  (c) => c !== 'billing' && c !== 'administrative',
-);
-
-export const relationships = ['self', 'child', 'parent', 'partner', 'relative', 'other'] as const;
 export const Relationship = z.enum(relationships);
 export type Relationship = z.infer<typeof Relationship>;
 

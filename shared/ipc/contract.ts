@@ -56,9 +56,7 @@ export function isChannel(value: unknown): value is Channel {
   return typeof value === 'string' && Object.hasOwn(contract, value);
 }
 
-/** Marks highlighted spans in search results; control characters never appear in record text we show. */
-export const HIGHLIGHT_START = '\u0002';
-export const HIGHLIGHT_END = '\u0003';
+export { HIGHLIGHT_END, HIGHLIGHT_START } from '../vocabulary.js';
 
 /**
  * The shape every transport gives the renderer: `window.vault` in Electron, the WebSocket client

@@ -1,5 +1,6 @@
 import type { TimelineEntry } from '../../../shared/domain.js';
 import { dayWords, monthWords } from './dates.js';
+import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../shared/vocabulary.js';
 
 /** A timeline record, with the matched text when it was found by a search. */
 export type FoundEntry = TimelineEntry & { highlight?: string };
@@ -8,11 +9,6 @@ export type FoundEntry = TimelineEntry & { highlight?: string };
 export type TimelineRow =
   | { kind: 'month'; key: string; label: string }
   | { kind: 'entry'; key: string; entry: FoundEntry; day: string | null };
-
-// HIGHLIGHT_START and HIGHLIGHT_END of the contract, spelled out: importing the contract's values
-// would pull zod and every schema into the renderer bundle.
-const HIGHLIGHT_START = '\u0002';
-const HIGHLIGHT_END = '\u0003';
 
 /**
  * Month headings between records, and each day's date on its first record only. `previous` is

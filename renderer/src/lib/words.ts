@@ -1,4 +1,4 @@
-import type { Category, Relationship } from '../../../shared/domain.js';
+import { timelineCategories, type Category, type Relationship } from '../../../shared/vocabulary.js';
 
 /**
  * What each kind of record is called on screen. A Record over the shared union makes the compiler
@@ -24,27 +24,8 @@ export const categoryWords: Record<Category, string> = {
   other: 'Other records',
 };
 
-/**
- * The kinds a timeline can be filtered by, in the order its chips show them: the core's
- * `timelineCategories` (everything but claims and care team), ordered for reading. Listed here
- * rather than imported because shared/domain.ts would bring zod into the renderer bundle.
- */
-export const timelineKinds = [
-  'allergies',
-  'conditions',
-  'immunizations',
-  'labs',
-  'medications',
-  'procedures',
-  'vitals',
-  'documents',
-  'visits',
-  'care-plans',
-  'social-history',
-  'devices',
-  'insurance',
-  'other',
-] as const satisfies readonly Exclude<Category, 'billing' | 'administrative'>[];
+/** The kinds a timeline can be filtered by, in the order its chips show them. */
+export const timelineKinds = timelineCategories;
 
 export const relationshipWords: Record<Relationship, string> = {
   self: 'You',

@@ -1,0 +1,44 @@
+/**
+ * The app's plain vocabulary, free of zod so the renderer can import it without pulling the
+ * schema library into its bundle. shared/domain.ts builds the contract's schemas from these.
+ */
+
+/**
+ * What the patient sees a record as. Several FHIR types land in one category (a DSTU2
+ * MedicationOrder and an R4 MedicationRequest are both "medications"); `administrative` holds the
+ * resources that explain others (Patient, Practitioner, Organization, ...) and `billing` the claims
+ * some servers return: both are stored but left out of the timeline unless asked for.
+ */
+export const categories = [
+  'allergies',
+  'conditions',
+  'immunizations',
+  'labs',
+  'medications',
+  'procedures',
+  'vitals',
+  'documents',
+  'visits',
+  'care-plans',
+  'social-history',
+  'devices',
+  'insurance',
+  'other',
+  'billing',
+  'administrative',
+] as const;
+export type Category = (typeof categories)[number];
+
+export type TimelineCategory = Exclude<Category, 'billing' | 'administrative'>;
+
+/** The categories a timeline shows when the user has not picked any, in the order people read them. */
+export const timelineCategories = categories.filter(
+  (c): c is TimelineCategory => c !== 'billing' && c !== 'administrative',
+);
+
+export const relationships = ['self', 'child', 'parent', 'partner', 'relative', 'other'] as const;
+export type Relationship = (typeof relationships)[number];
+
+/** Marks highlighted spans in search results; control characters never appear in record text we show. */
+export const HIGHLIGHT_START = '\u0002';
+export const HIGHLIGHT_END = '\u0003';
