@@ -181,6 +181,18 @@ describe('connections through the service (the IPC channels)', () => {
     expect(stored).not.toContain('"d"');
   });
 
+  it('revokes a confidential client’s grant by proving itself with its key', async () => {
+    const ehr = ehrs.at(-1)!;
+    const [connection] = (await call<Connection[]>(service, 'connections.list', { personId: 1 })).filter(
+      (c) => c.fhirBase === ehr.fhir.base && c.state === 'connected',
+    );
+    const ended = await call<{ revoked: boolean }>(service, 'connections.disconnect', {
+      connectionId: connection!.id,
+      keepRecords: true,
+    });
+    expect(ended.revoked).toBe(true);
+  });
+
   it('signs in again after the server ended the grant', async () => {
     const ehr = ehrs[1]!;
     const [connection] = (await call<Connection[]>(service, 'connections.list', { personId: 1 })).filter(

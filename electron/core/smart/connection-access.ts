@@ -92,26 +92,37 @@ export class ConnectionAccess {
     return token;
   }
 
-  /** fhirclient refreshes confidential clients only with a client secret; ours sign an assertion. */
-  async #refreshWithAssertion(state: ClientState): Promise<ClientState> {
-    const tokenUri = checkedAddress(String(state.tokenUri), 'The token address').href;
+  /**
+   * A private_key_jwt client proves itself with a short-lived assertion signed by this vault's own
+   * key (RFC 7523), audience the endpoint it is sent to.
+   */
+  async #clientAssertion(clientId: string, audience: string): Promise<Record<string, string>> {
     const key = await installKey(this.db());
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(String(state.clientId))
-      .setSubject(String(state.clientId))
-      .setAudience(tokenUri)
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(audience)
       .setJti(randomBytes(32).toString('base64url'))
       .setExpirationTime('2m')
       .sign(await importJWK(key.privateJwk, key.alg));
+    return {
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    };
+  }
+
+  /** fhirclient refreshes confidential clients only with a client secret; ours sign an assertion. */
+  async #refreshWithAssertion(state: ClientState): Promise<ClientState> {
+    const tokenUri = checkedAddress(String(state.tokenUri), 'The token address').href;
+    const clientAuth = await this.#clientAssertion(String(state.clientId), tokenUri);
     const response = await ask(tokenUri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({
         grant_type: 'refresh_token',
         refresh_token: String(state.tokenResponse?.refresh_token),
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: assertion,
+        ...clientAuth,
       }),
     });
     const body = (await jsonOrNull(response)) as Record<string, unknown> | null;
@@ -177,8 +188,11 @@ export class ConnectionAccess {
     let revoked = false;
     if (endpoints.revokeUri && token) {
       try {
+        const revokeUri = checkedAddress(endpoints.revokeUri).href;
+        const clientAuth =
+          endpoints.auth === 'private_key_jwt' ? await this.#clientAssertion(auth.clientId, revokeUri) : {};
         const response = await ask(
-          checkedAddress(endpoints.revokeUri).href,
+          revokeUri,
           {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -186,6 +200,7 @@ export class ConnectionAccess {
               token,
               token_type_hint: tokenResponse.refresh_token ? 'refresh_token' : 'access_token',
               client_id: auth.clientId,
+              ...clientAuth,
             }),
           },
           10_000,
