@@ -9,6 +9,7 @@ import {
   cdaSchemaErrors,
   compileFhirSchema,
   compileSchematron,
+  pdfText,
   schematronErrors,
 } from '../support/export-validation.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
@@ -197,5 +198,24 @@ describe('export of records with missing dates, codes and values', () => {
     const b = await exportRecords(vault.db, 'pdf', { personId }, { now });
     expect(a.bytes.equals(b.bytes)).toBe(true);
     expect(a.fileName).toBe('Robin-summary-2026-03-04.pdf');
+  });
+
+  it('prints names in Greek, Cyrillic and accented Latin as written', async () => {
+    const id = addPerson(vault.db, { name: 'Σοφία Ørsted-Людмила', relationship: 'relative' }).id;
+    await importFhirFiles(vault.db, [join(dir, 'sparse.json')], {
+      personId: id,
+      sourceLabel: 'Κλινική Αθηνών',
+    });
+    const pdf = await exportRecords(
+      vault.db,
+      'pdf',
+      { personId: id },
+      { now: new Date('2026-03-04T05:06:07Z') },
+    );
+    const file = join(dir, 'greek.pdf');
+    writeFileSync(file, pdf.bytes);
+    const text = await pdfText(file);
+    expect(text).toContain('Σοφία Ørsted-Людмила');
+    expect(text).toContain('Κλινική Αθηνών');
   });
 });

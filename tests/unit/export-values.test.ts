@@ -82,8 +82,8 @@ describe('export helpers', () => {
     expect(suggestedFileName('///', 'ips', now)).toBe('health-record-patient-summary-2026-01-02.json');
   });
 
-  it('prints what the standard PDF fonts cannot show in their own spelling', () => {
-    expect(printable('×10⁶/µL ≥ 5 “ok”')).toBe('×10^6/µL >= 5 "ok"');
+  it('keeps every script the bundled font has, and marks the rest', () => {
+    expect(printable('×10⁶/µL ≥ 5 “ok” Σοφία')).toBe('×10⁶/µL ≥ 5 “ok” Σοφία');
     expect(printable('李')).toBe('?');
   });
 });

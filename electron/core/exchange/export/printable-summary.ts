@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { isObject, str } from '../../records/fhir-values.js';
 import type { SectionCount } from './export-request.js';
@@ -6,43 +8,32 @@ import type { RecordSelection } from './selection.js';
 
 /**
  * The printed summary: what a patient can hand over on paper, or show on a screen, when the
- * practice cannot take a file. Only the 14 standard PDF fonts are used: they ship inside pdfkit,
- * so writing it needs no network and no system fonts, and the app and the command line, which
- * both call this, make the same document.
+ * practice cannot take a file. The text is set in DejaVu Sans, shipped with the app (an npm
+ * package): it covers Latin, Greek and Cyrillic scripts in full, so a name like "Σοφία" or
+ * "Ærøskøbing" prints as written, writing needs no network and no system fonts, and the app and
+ * the command line, which both call this, make the same document.
  */
 export type PrintOptions = { now: Date; appVersion: string };
 
 const MARGIN = 48;
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
+const FONT = 'Body';
+const BOLD = 'Body-Bold';
+const FONT_FOLDER = join(
+  dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
+  'ttf',
+);
 /** Sections a reader must see even when empty: "no information" is itself information. */
 export const PRINTED_WHEN_EMPTY: ReadonlySet<string> = new Set(['allergies', 'medications', 'problems']);
 
-const SUPERSCRIPTS: Record<string, string> = {
-  '⁰': '^0',
-  '¹': '^1',
-  '²': '^2',
-  '³': '^3',
-  '⁴': '^4',
-  '⁵': '^5',
-  '⁶': '^6',
-  '⁷': '^7',
-  '⁸': '^8',
-  '⁹': '^9',
-};
-
 /**
- * The standard fonts speak WinAnsi only: characters outside it are spelled out where there is
- * a usual spelling and replaced by "?" otherwise, rather than printed as garbage.
+ * DejaVu Sans has no CJK or Indic glyphs; rather than print empty boxes, such characters are
+ * marked "?" (the record itself keeps them, and the C-CDA and FHIR exports carry them).
  */
 export function printable(text: string): string {
-  return text
-    .replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹]/g, (c) => SUPERSCRIPTS[c] ?? c)
-    .replace(/≥/g, '>=')
-    .replace(/≤/g, '<=')
-    .replace(/[’‘]/g, "'")
-    .replace(/[“”]/g, '"')
-    .replace(/[^\x20-\x7e\xa0-\xff–—•…€]/g, '?');
+  return text.replace(
+    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Devanagari}\p{Script=Thai}]/gu,
+    '?',
+  );
 }
 
 function patientLine(chosen: RecordSelection): string {
@@ -76,6 +67,8 @@ export async function writePrintableSummary(
       CreationDate: options.now,
     },
   });
+  doc.registerFont(FONT, join(FONT_FOLDER, 'DejaVuSans.ttf'));
+  doc.registerFont(BOLD, join(FONT_FOLDER, 'DejaVuSans-Bold.ttf'));
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const finished = new Promise<void>((resolve, reject) => {
