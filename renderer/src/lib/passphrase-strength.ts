@@ -1,3 +1,5 @@
+import { userMessage } from '../../../shared/errors.js';
+
 /**
  * A hint, not a rule: the core only insists on 8 characters. A full estimator such as zxcvbn
  * ships megabytes of word lists to a screen shown once, so this counts what matters most
@@ -32,4 +34,21 @@ export function passphraseStrength(passphrase: string): Strength {
   if (bits >= 60 || words >= 3)
     return { level: 'good', words: 'Good. A little longer makes it stronger still.' };
   return { level: 'fair', words: 'Fair. Longer is stronger: try a few unrelated words.' };
+}
+
+/** What is wrong with a new passphrase and its confirmation, in the words the forms show. */
+export function newPassphraseProblem(
+  passphrase: string,
+  confirmation: string,
+): { field: 'passphrase' | 'confirmation'; message: string } | null {
+  if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH) {
+    return { field: 'passphrase', message: userMessage('weak-passphrase') };
+  }
+  if (passphrase !== confirmation) {
+    return {
+      field: 'confirmation',
+      message: 'The two passphrases are not the same. Type the same passphrase in both boxes.',
+    };
+  }
+  return null;
 }
