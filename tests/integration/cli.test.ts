@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, runCli } from '../support/cli.js';
-import { DAISEY, GEOFFREY, tempDir } from '../support/temp-dir.js';
+import { DAISEY, GEOFFREY, IRMGARD_DSTU2, IRMGARD_STU3, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
 
@@ -126,6 +126,23 @@ describe('the phr-vault command line', () => {
     expect(usage.status).toBe(2);
     expect(runCli(['frobnicate']).status).toBe(2);
     expect(runCli(['--help']).status).toBe(0);
+  });
+
+  it('imports older FHIR, detecting its version unless --fhir-version says it', () => {
+    const older = join(tempDir('phr-vault-cli-'), 'older.phrvault');
+    expect(runCli(['create', '--vault', older, '--name', 'Irmgard'], PASS).status).toBe(0);
+    const auto = runCli(['import', '--vault', older, IRMGARD_DSTU2, IRMGARD_STU3], PASS);
+    expect(auto.status).toBe(0);
+    expect(auto.stdout).toContain('Schumm_Irmgard_61.json (FHIR DSTU2): 409 added');
+    expect(auto.stdout).toContain('Schumm_Irmgard_61.json (FHIR STU3): 415 added');
+    const given = runCli(
+      ['import', '--vault', older, '--person', 'Copy', '--fhir-version', 'stu3', IRMGARD_STU3],
+      PASS,
+    );
+    expect(given.stdout).toContain('(FHIR STU3): 415 added');
+    const wrong = runCli(['import', '--vault', older, '--fhir-version', 'R5', IRMGARD_STU3], PASS);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('--fhir-version takes one of: auto, R4, STU3, DSTU2.');
   });
 
   it('never echoes the passphrase or a record into an error', () => {

@@ -117,6 +117,17 @@ const stu3 = {
         assertedDate: '2001-01-01',
       },
     },
+    {
+      // R4 requires an immunization's date; with none, there is no faithful R4 form.
+      resource: {
+        resourceType: 'Immunization',
+        id: 'i-stu3',
+        status: 'completed',
+        notGiven: false,
+        patient: { reference: 'Patient/p1' },
+        vaccineCode: { text: 'Tetanus booster' },
+      },
+    },
   ],
 };
 
@@ -161,11 +172,14 @@ describe('export of records with missing dates, codes and values', () => {
     expect(reasons('Flu shot').join(' ')).toMatch(/no date/);
     expect(reasons('Body weight').join(' ')).toMatch(/measured value/);
     expect(reasons('Walk daily').join(' ')).toMatch(/no section/);
-    expect(reasons('Peanuts').join(' ')).toMatch(/STU3/);
-    expect(outcome.issues.find((i) => i.title === 'Peanuts')?.kind).toBe('left-out');
+    // The STU3 allergy converts to R4 and is in the document; the dateless immunization cannot.
+    expect(reasons('Peanuts').join(' ')).not.toMatch(/STU3/);
+    expect(xml).toContain('Peanuts');
+    expect(reasons('Tetanus booster').join(' ')).toMatch(/STU3 .*no date/);
+    expect(outcome.issues.find((i) => i.title === 'Tetanus booster')?.kind).toBe('left-out');
   });
 
-  it('writes FHIR and IPS bundles that stay valid, naming the STU3 record as not converted', async () => {
+  it('writes FHIR and IPS bundles that stay valid, with the STU3 allergy converted and the unconvertible record named', async () => {
     const schema = compileFhirSchema();
     for (const format of ['fhir', 'ips'] as const) {
       const outcome = await exportRecords(vault.db, format, { personId });
@@ -173,10 +187,9 @@ describe('export of records with missing dates, codes and values', () => {
         entry: { resource: { resourceType: string } }[];
       };
       expect(schema.validate(bundle), JSON.stringify(schema.errors().slice(0, 3))).toBe(true);
-      expect(outcome.issues.some((i) => i.title === 'Peanuts' && /STU3/.test(i.reason))).toBe(true);
-      expect(
-        bundle.entry.some((e) => e.resource.resourceType === 'AllergyIntolerance' && format === 'fhir'),
-      ).toBe(false);
+      expect(outcome.issues.some((i) => i.title === 'Tetanus booster' && /STU3/.test(i.reason))).toBe(true);
+      expect(outcome.issues.some((i) => /STU3/.test(i.reason) && i.title !== 'Tetanus booster')).toBe(false);
+      expect(bundle.entry.some((e) => e.resource.resourceType === 'AllergyIntolerance')).toBe(true);
     }
   });
 

@@ -109,6 +109,54 @@ describe('timeline columns', () => {
     expect(stu3).toMatchObject({ status: 'active', sortDate: '2010-01-01T00:00:00.000Z' });
   });
 
+  it('dates and files STU3 and DSTU2 shapes the fixtures do not carry', () => {
+    const day = '2012-05-06T00:00:00.000Z';
+    expect(
+      recordColumns({ resourceType: 'Condition', clinicalStatus: 'active', dateRecorded: '2012-05-06' }),
+    ).toMatchObject({ sortDate: day, category: 'conditions' });
+    expect(
+      recordColumns({
+        resourceType: 'AllergyIntolerance',
+        substance: { text: 'Penicillin' },
+        onset: '2012-05-06',
+        status: 'confirmed',
+      }),
+    ).toMatchObject({ sortDate: day, display: 'Penicillin', category: 'allergies', status: 'confirmed' });
+    expect(recordColumns({ resourceType: 'AllergyIntolerance', assertedDate: '2012-05-06' }).sortDate).toBe(
+      day,
+    );
+    expect(
+      recordColumns({ resourceType: 'Immunization', date: '2012-05-06', wasNotGiven: false }).sortDate,
+    ).toBe(day);
+    expect(
+      recordColumns({
+        resourceType: 'Observation',
+        category: { coding: [{ system: 'http://hl7.org/fhir/observation-category', code: 'laboratory' }] },
+        effectiveDateTime: '2012-05-06',
+      }),
+    ).toMatchObject({ sortDate: day, category: 'labs' });
+    expect(
+      recordColumns({
+        resourceType: 'DiagnosticReport',
+        category: { coding: [{ code: 'LAB' }] },
+        issued: '2012-05-06',
+      }),
+    ).toMatchObject({ sortDate: day, category: 'labs' });
+    expect(
+      recordColumns({ resourceType: 'Encounter', class: 'ambulatory', period: { start: '2012-05-06' } }),
+    ).toMatchObject({
+      sortDate: day,
+      display: 'ambulatory',
+    });
+    // An order with no authoredOn or dateWritten is dated by when its dosage starts.
+    expect(
+      recordColumns({
+        resourceType: 'MedicationRequest',
+        dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2012-05-06' } } } }],
+      }).sortDate,
+    ).toBe(day);
+  });
+
   it('gives a record without a name a readable one, and keeps directory records off the timeline', () => {
     expect(recordColumns({ resourceType: 'MedicationRequest' }).display).toBe('Medication request');
     expect(

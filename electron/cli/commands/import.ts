@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { relationships, type Relationship } from '../../../shared/domain.js';
+import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
 import { importFhirFiles } from '../../core/exchange/import-fhir.js';
+import type { FhirVersion } from '../../core/records/record-columns.js';
 import { personFor, UsageError, withVault } from '../cli-support.js';
 
 export function registerImport(program: Command): void {
@@ -19,16 +21,32 @@ export function registerImport(program: Command): void {
       'other',
     )
     .option('--source <label>', 'where the records came from, as shown in the timeline')
+    .option(
+      '--fhir-version <version>',
+      `the files' FHIR version: auto (read from each file), ${FHIR_VERSIONS.join(', ')}`,
+      'auto',
+    )
     .option('--batch <n>', 'records per transaction', '1000')
     .argument('<paths...>', 'FHIR JSON or NDJSON files')
     .action(
       async (
         paths: string[],
-        opts: { vault: string; person?: string; relationship: string; source?: string; batch: string },
+        opts: {
+          vault: string;
+          person?: string;
+          relationship: string;
+          source?: string;
+          fhirVersion: string;
+          batch: string;
+        },
       ) => {
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
           throw new UsageError(`--relationship takes one of: ${relationships.join(', ')}.`);
         }
+        const version = FHIR_VERSIONS.find((v) => v.toLowerCase() === opts.fhirVersion.toLowerCase());
+        if (!version && opts.fhirVersion.toLowerCase() !== 'auto')
+          throw new UsageError(`--fhir-version takes one of: auto, ${FHIR_VERSIONS.join(', ')}.`);
+        const fhirVersion: FhirVersion | undefined = version;
         const batchSize = Number.parseInt(opts.batch, 10);
         if (!Number.isInteger(batchSize) || batchSize < 1)
           throw new UsageError('--batch takes a whole number above 0.');
@@ -40,6 +58,7 @@ export function registerImport(program: Command): void {
             {
               personId: person.id,
               sourceLabel: opts.source,
+              fhirVersion,
               batchSize,
               onProgress: ({ file, committed }) =>
                 process.stderr.write(`${file}: ${committed} records saved\n`),
@@ -47,7 +66,7 @@ export function registerImport(program: Command): void {
           );
           for (const r of reports) {
             process.stdout.write(
-              `${r.file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
+              `${r.file} (FHIR ${r.fhirVersion}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
                 (r.problems.length ? `; ${r.problems.length} skipped` : '') +
                 ` (for ${person.name})\n`,
             );

@@ -23,7 +23,13 @@ function looksLikeResource(value: unknown): value is Json {
 }
 
 /** Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say). */
-function* bundleRecords(bundle: Json, problems: FileProblem[], where: string): Generator<FileRecord> {
+function* bundleRecords(
+  bundle: Json,
+  problems: FileProblem[],
+  where: string,
+  onBundle?: (bundle: Json) => void,
+): Generator<FileRecord> {
+  onBundle?.(bundle);
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   for (const [index, entry] of entries.entries()) {
     const resource = isObject(entry) ? entry.resource : undefined;
@@ -34,14 +40,18 @@ function* bundleRecords(bundle: Json, problems: FileProblem[], where: string): G
       continue;
     }
     if (resource.resourceType === 'Bundle') {
-      yield* bundleRecords(resource, problems, `${where} entry ${index + 1}`);
+      yield* bundleRecords(resource, problems, `${where} entry ${index + 1}`, onBundle);
     } else {
       yield { resource, raw: JSON.stringify(resource) };
     }
   }
 }
 
-async function* ndjsonRecords(path: string, problems: FileProblem[]): AsyncGenerator<FileRecord> {
+async function* ndjsonRecords(
+  path: string,
+  problems: FileProblem[],
+  onBundle?: (bundle: Json) => void,
+): AsyncGenerator<FileRecord> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNumber = 0;
   let good = 0;
@@ -61,7 +71,8 @@ async function* ndjsonRecords(path: string, problems: FileProblem[]): AsyncGener
       continue;
     }
     good++;
-    if (value.resourceType === 'Bundle') yield* bundleRecords(value, problems, `line ${lineNumber}`);
+    if (value.resourceType === 'Bundle')
+      yield* bundleRecords(value, problems, `line ${lineNumber}`, onBundle);
     else yield { resource: value, raw: text };
   }
   if (good === 0) throw new VaultError('bad-input', `${basename(path)} holds no FHIR resources.`);
@@ -71,7 +82,12 @@ function isNdjsonName(path: string): boolean {
   return /\.(ndjson|jsonl)$/i.test(path);
 }
 
-export async function* readFhirFile(path: string, problems: FileProblem[]): AsyncGenerator<FileRecord> {
+/** `onBundle` sees each Bundle read (its own meta can say which FHIR version the file is). */
+export async function* readFhirFile(
+  path: string,
+  problems: FileProblem[],
+  onBundle?: (bundle: Json) => void,
+): AsyncGenerator<FileRecord> {
   const name = basename(path);
   let size: number;
   try {
@@ -80,7 +96,7 @@ export async function* readFhirFile(path: string, problems: FileProblem[]): Asyn
     throw new VaultError('bad-input', `${name} could not be opened.`);
   }
   if (isNdjsonName(path)) {
-    yield* ndjsonRecords(path, problems);
+    yield* ndjsonRecords(path, problems, onBundle);
     return;
   }
   if (size > MAX_JSON_FILE_BYTES)
@@ -92,7 +108,7 @@ export async function* readFhirFile(path: string, problems: FileProblem[]): Asyn
   } catch {
     // A file of resources one per line without the .ndjson name is still NDJSON.
     if (text.trimStart().startsWith('{') && text.trim().includes('\n')) {
-      yield* ndjsonRecords(path, problems);
+      yield* ndjsonRecords(path, problems, onBundle);
       return;
     }
     throw new VaultError('bad-input', `${name} is not valid JSON.`);
@@ -100,7 +116,7 @@ export async function* readFhirFile(path: string, problems: FileProblem[]): Asyn
   if (!looksLikeResource(value))
     throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
   if (value.resourceType === 'Bundle') {
-    const records = [...bundleRecords(value, problems, name)];
+    const records = [...bundleRecords(value, problems, name, onBundle)];
     if (records.length === 0) throw new VaultError('bad-input', `${name} is a Bundle with no records in it.`);
     yield* records;
   } else {

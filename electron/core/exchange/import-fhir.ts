@@ -4,16 +4,23 @@ import type { VaultDatabase } from '../vault/database.js';
 import { importConnection } from '../vault/connections.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { readFhirFile, type FileProblem } from './fhir-files.js';
+import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
 
-export type FileImportReport = StoreTally & { file: string; problems: FileProblem[] };
+export type FileImportReport = StoreTally & {
+  file: string;
+  /** The version the file's records were stored as: the one asked for, or the one detected. */
+  fhirVersion: FhirVersion;
+  problems: FileProblem[];
+};
 export type ImportProgress = { file: string; committed: number };
 
 export type ImportOptions = {
   personId: number;
   /** The source the records are shown as coming from; one per person and label. */
   sourceLabel?: string;
+  /** Omitted: decided per file from what the file says and how its records are shaped. */
   fhirVersion?: FhirVersion;
   /** Records per transaction: large enough to be fast, small enough that a crash loses little. */
   batchSize?: number;
@@ -31,15 +38,16 @@ export async function importFhirFiles(
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
   const batchSize = options.batchSize ?? 5000;
-  const fhirVersion = options.fhirVersion ?? 'R4';
   const connectionId = importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE);
   const commit = db.transaction((batch: IncomingRecord[], tally: StoreTally) =>
     storeRecords(db, options.personId, connectionId, batch, tally),
   );
   const reports: FileImportReport[] = [];
   for (const path of paths) {
+    const fhirVersion = options.fhirVersion ?? (await detectFileVersion(path));
     const report: FileImportReport = {
       file: basename(path),
+      fhirVersion,
       added: 0,
       updated: 0,
       unchanged: 0,
@@ -61,4 +69,17 @@ export async function importFhirFiles(
     reports.push(report);
   }
   return reports;
+}
+
+/**
+ * A first read of the file, before anything is stored, so every record in it is stored as the same
+ * version (a Patient alone says nothing, but its file's MedicationOrders do). Problems are reported
+ * by the second read.
+ */
+async function detectFileVersion(path: string): Promise<FhirVersion> {
+  const tally = new FhirVersionTally();
+  for await (const record of readFhirFile(path, [], (bundle) => tally.declare(bundle))) {
+    tally.add(record.resource);
+  }
+  return tally.version;
 }

@@ -107,6 +107,14 @@ function category(r: Json, type: string): Category {
   return TYPE_CATEGORIES[type] ?? 'other';
 }
 
+/** When the first dosage instruction's timing starts (`timing.repeat.boundsPeriod.start`). */
+function dosageStart(r: Json): string | undefined {
+  const dosage = list(r.dosageInstruction).filter(isObject)[0];
+  const timing = dosage && isObject(dosage.timing) ? dosage.timing : undefined;
+  const repeat = timing && isObject(timing.repeat) ? timing.repeat : undefined;
+  return repeat ? periodStart(repeat.boundsPeriod) : undefined;
+}
+
 function sortDate(r: Json, type: string): string {
   const candidates: unknown[] = [];
   switch (type) {
@@ -135,6 +143,8 @@ function sortDate(r: Json, type: string): string {
         r.authoredOn,
         r.dateWritten,
         periodStart(isObject(r.dispenseRequest) ? r.dispenseRequest.validityPeriod : undefined),
+        // Some STU3 servers send no authoredOn; the day the dosage starts is the prescription's date.
+        dosageStart(r),
       );
       break;
     case 'MedicationStatement':

@@ -39,8 +39,9 @@ export function patientResource(facts: PatientFacts): Json {
 export type BundleOptions = { now: Date; appVersion: string };
 
 /**
- * A FHIR R4 collection Bundle of every selected record exactly as it was received, plus one
- * Provenance per source institution naming where those records came from.
+ * A FHIR R4 collection Bundle of every selected record exactly as it was received (STU3 and DSTU2
+ * records converted to R4 by the selection), plus one Provenance per source institution naming
+ * where those records came from.
  */
 export function writeFhirBundle(
   chosen: RecordSelection,

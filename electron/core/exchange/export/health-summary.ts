@@ -205,7 +205,7 @@ export function notConvertedIssue(record: ExportRecord): ExportIssue {
     resourceType: record.resourceType,
     title: record.title,
     kind: 'left-out',
-    reason: `It arrived as FHIR ${record.fhirVersion}; converting ${record.fhirVersion} records is not built yet.`,
+    reason: `It arrived as FHIR ${record.fhirVersion} and has no faithful R4 form: ${record.notConvertedBecause ?? 'it was not converted'}.`,
   };
 }
 

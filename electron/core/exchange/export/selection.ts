@@ -1,6 +1,8 @@
 import { timelineCategories, type Category } from '../../../../shared/domain.js';
 import { VaultError } from '../../errors.js';
 import { isObject, type Json } from '../../records/fhir-values.js';
+import type { FhirVersion } from '../../records/record-columns.js';
+import { toR4 } from '../../records/to-r4.js';
 import type { VaultDatabase } from '../../vault/database.js';
 import { getPerson } from '../../vault/persons.js';
 import { entryFilters } from '../../vault/timeline.js';
@@ -10,7 +12,12 @@ import type { ExportSelection } from './export-request.js';
 export type ExportRecord = {
   id: number;
   resourceType: string;
+  /** R4 for every record the exporters can use: received as R4, or converted from `receivedAs`. */
   fhirVersion: string;
+  /** The version the source sent, when it was not R4. */
+  receivedAs?: string;
+  /** Why an older record could not be converted to R4 faithfully (it is then left out). */
+  notConvertedBecause?: string;
   category: Category;
   /** ISO instant in UTC, or null when the record carries no date. */
   date: string | null;
@@ -25,7 +32,7 @@ export type PatientFacts = {
   personId: number;
   name: string;
   birthDate: string | null;
-  /** The person's own Patient resource as a source sent it (R4), when the vault has one. */
+  /** The person's own Patient resource as a source sent it (R4, or converted to R4), when the vault has one. */
   patient: Json | null;
 };
 
@@ -72,36 +79,57 @@ export function selectRecords(db: VaultDatabase, selection: ExportSelection): Re
   return { patient: patientFacts(db, person), records };
 }
 
+/**
+ * An STU3 or DSTU2 record is converted to R4 here, once, so every format sees R4 and none has to
+ * know older versions; one with no faithful R4 form keeps its version and the reason.
+ */
 function toRecord(row: Row): ExportRecord {
   const parsed: unknown = JSON.parse(row.raw);
+  const received = isObject(parsed) ? parsed : {};
+  const conversion = toR4(received, row.fhir_version as FhirVersion);
+  const older = row.fhir_version === 'R4' ? {} : { receivedAs: row.fhir_version };
   return {
     id: row.id,
-    resourceType: row.resource_type,
-    fhirVersion: row.fhir_version,
+    resourceType: conversion.ok ? String(conversion.resource.resourceType) : row.resource_type,
+    fhirVersion: conversion.ok ? 'R4' : row.fhir_version,
+    ...older,
+    ...(conversion.ok ? {} : { notConvertedBecause: conversion.reason }),
     category: row.category,
     date: row.sort_date === '' ? null : row.sort_date,
     title: row.display,
     value: row.value_text,
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
-    resource: isObject(parsed) ? parsed : {},
+    resource: conversion.ok ? conversion.resource : received,
   };
 }
 
-/** The newest R4 Patient resource any source sent for this person: the header of every document. */
+/**
+ * The newest R4 Patient resource any source sent for this person, or else the newest older one
+ * that converts to R4 faithfully: the header of every document.
+ */
 function patientFacts(db: VaultDatabase, person: { id: number; name: string; birthDate: string | null }) {
-  const row = db
+  const rows = db
     .prepare(
-      `SELECT raw FROM resources WHERE person_id = ? AND resource_type = 'Patient' AND fhir_version = 'R4'
-       ORDER BY updated_at DESC, id DESC LIMIT 1`,
+      `SELECT raw, fhir_version FROM resources WHERE person_id = ? AND resource_type = 'Patient'
+       ORDER BY fhir_version = 'R4' DESC, updated_at DESC, id DESC`,
     )
-    .get(person.id) as { raw: string } | undefined;
-  const parsed: unknown = row ? JSON.parse(row.raw) : null;
+    .all(person.id) as { raw: string; fhir_version: string }[];
+  let patient: Json | null = null;
+  for (const row of rows) {
+    const parsed: unknown = JSON.parse(row.raw);
+    if (!isObject(parsed)) continue;
+    const conversion = toR4(parsed, row.fhir_version as FhirVersion);
+    if (conversion.ok) {
+      patient = conversion.resource;
+      break;
+    }
+  }
   return {
     personId: person.id,
     name: person.name,
     birthDate: person.birthDate,
-    patient: isObject(parsed) ? parsed : null,
+    patient,
   } satisfies PatientFacts;
 }
 
