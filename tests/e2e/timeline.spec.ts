@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { IRMGARD_DSTU2 } from '../support/fixture-paths.js';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
 
 const passphrase = 'orchard lamp violin seven';
@@ -7,7 +8,7 @@ const catalina = 'Catalina Cantú';
 const geoffrey = 'Geoffrey Abbott';
 
 // Two institutions for one person (a Synthea patient and a US Core one), and a second person.
-// DSTU2 fixtures are not importable yet, so every record here is R4.
+// A DSTU2 portal's records have a test of their own below.
 async function seed(): Promise<Seed> {
   return {
     passphrase,
@@ -329,4 +330,25 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
   ).toBeVisible();
   await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('4 to 5.6');
   await checkScreen('trends-range');
+});
+
+test('records from a DSTU2 portal read like any others: prescriptions among the medications', async ({
+  page,
+  openVault,
+  statsFor,
+}) => {
+  const irmgard = 'Irmgard Schumm';
+  const { vaultPath } = await openVault({
+    passphrase,
+    imports: [{ person: irmgard, relationship: 'parent', source: 'Old Portal', files: [IRMGARD_DSTU2] }],
+  });
+  const stats = await statsFor(vaultPath, passphrase, irmgard);
+  expect(stats.byCategory.medications).toBeGreaterThan(0);
+  await unlock(page, passphrase);
+  await openPerson(page, irmgard, 'Timeline');
+  await expect(chip(page, 'Medications')).toContainText(String(stats.byCategory.medications));
+  await chip(page, 'Medications').click();
+  const rows = timelineOf(page, irmgard).getByRole('button');
+  await expect(rows.first()).toContainText('Old Portal');
+  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Medications/);
 });

@@ -18,6 +18,7 @@ import {
   inPool,
   pdfText,
   readBackCcd,
+  NEEDS_VALUE_SETS,
   schematronErrors,
   type FhirSchema,
 } from '../support/export-validation.js';
@@ -25,25 +26,6 @@ import { FAST_SCRYPT, SYNTHEA, US_CORE, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
 const FORMATS: ExportFormat[] = ['ccda', 'fhir', 'ips', 'pdf'];
-
-/**
- * The errors-phase asserts that cannot pass here: each tests a code against a value set read
- * with document('voc.xml'), and voc.xml is not in the HL7 repository snapshot we have (it is
- * over the snapshot's size limit). Without it the lookup finds nothing, so every such assert
- * fails whatever the document says. The codes we write for them are the standard ones:
- * - CONF:1098-7497, CONF:1198-8827 moodCode in MoodCodeEvnInt (we write EVN or INT only)
- * - CONF:1198-14848, CONF:1198-14849 statusCode in Result Status (we write completed, active,
- *   cancelled or aborted)
- * - CONF:1198-19086 statusCode in ProblemAct statusCode (we write active or completed)
- * Any other failed assert, or one of these that does not read voc.xml, fails the test.
- */
-const NEEDS_VALUE_SETS = new Set([
-  'CONF:1098-7497',
-  'CONF:1198-8827',
-  'CONF:1198-14848',
-  'CONF:1198-14849',
-  'CONF:1198-19086',
-]);
 
 type Patient = { name: string; file: string; personId: number; resources: Record<string, unknown>[] };
 

@@ -12,8 +12,11 @@ import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import {
   cdaSchemaErrors,
   compileFhirSchema,
+  compileSchematron,
   hasTool,
+  NEEDS_VALUE_SETS,
   readBackCcd,
+  schematronErrors,
   type FhirSchema,
 } from '../support/export-validation.js';
 import {
@@ -163,6 +166,21 @@ describe('older FHIR records in exports, converted to R4', () => {
       expect(sections.get(loinc)?.entries ?? 0, loinc).toBeGreaterThan(0);
     expect(notConvertedTypes(outcome)).toEqual({ Goal: 5, CarePlan: 5 });
   });
+
+  it('writes C-CDA of the STU3 and DSTU2 patients with no schematron errors but those that need the absent value-set file', async () => {
+    const compiled = await compileSchematron(dir);
+    for (const key of ['stu3', 'dstu2'] as const) {
+      const file = join(dir, `irmgard-${key}-schematron.xml`);
+      writeFileSync(file, (await exported('ccda', person[key])).bytes);
+      expect(await cdaSchemaErrors(file), key).toEqual([]);
+      const failed = await schematronErrors(compiled, file);
+      const unexpected = failed.filter((f) => !(f.needsValueSets && NEEDS_VALUE_SETS.has(f.conf)));
+      expect(
+        unexpected.map((f) => `${f.conf} ${f.text.slice(0, 160)}`),
+        key,
+      ).toEqual([]);
+    }
+  }, 180_000);
 
   it('leaves out the records whose times have no zone, and says so', async () => {
     const outcome = await exported('fhir', person.bilirubin);
