@@ -4,7 +4,7 @@
  *   BENCH_SIZES=10000,100000   sizes to run (default 10000,100000,1000000)
  *   BENCH_VARIANTS=encrypted   stores to run (default encrypted,unencrypted,bare,bare-encrypted)
  *   BENCH_RUNS=30              repeats per latency figure
- *   BENCH_BATCH=1000           records per transaction (default: importFhirFiles' default)
+ *   BENCH_BATCH=5000           records per transaction (default: importFhirFiles' default)
  *   BENCH_KEEP=1               keep the databases in BENCH_DIR (default bench/out) to investigate
  *   BENCH_CPU_PROF=1           write a V8 CPU profile per child to bench/out/prof
  *
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildArgs, ChildResult } from './child.js';
 import { renderReport, type Environment } from './report.js';
 import { variants, type Variant } from './variants.js';
+import { DEFAULT_IMPORT_BATCH } from '../electron/core/exchange/import-fhir.js';
 
 const SEARCH_QUERIES = ['glucose', 'hemoglobin a1c', 'blood pressure', 'ceruloplasmin'] as const;
 const SEED = 1;
@@ -91,7 +92,7 @@ function main(): void {
   const sizes = parseSizes();
   const chosen = parseVariants();
   const queryRuns = Number(process.env.BENCH_RUNS ?? 30);
-  const batchSize = Number(process.env.BENCH_BATCH ?? 1000);
+  const batchSize = Number(process.env.BENCH_BATCH ?? DEFAULT_IMPORT_BATCH);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error('BENCH_BATCH must be a positive integer');
   const outDir = process.env.BENCH_DIR ?? join(benchDir, 'out');

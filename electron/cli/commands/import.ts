@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { relationships, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
-import { importFhirFiles } from '../../core/exchange/import-fhir.js';
+import { DEFAULT_IMPORT_BATCH, importFhirFiles } from '../../core/exchange/import-fhir.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
 import { personFor, UsageError, withVault } from '../cli-support.js';
 
@@ -26,7 +26,7 @@ export function registerImport(program: Command): void {
       `the files' FHIR version: auto (read from each file), ${FHIR_VERSIONS.join(', ')}`,
       'auto',
     )
-    .option('--batch <n>', 'records per transaction', '1000')
+    .option('--batch <n>', 'records per transaction', String(DEFAULT_IMPORT_BATCH))
     .argument('<paths...>', 'FHIR JSON or NDJSON files')
     .action(
       async (

@@ -7,6 +7,8 @@ import { readFhirFile, type FileProblem } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
+/** Records per transaction: few enough that a crash loses little, many enough that commits are rare. */
+export const DEFAULT_IMPORT_BATCH = 5000;
 
 export type FileImportReport = StoreTally & {
   file: string;
@@ -37,7 +39,7 @@ export async function importFhirFiles(
   paths: readonly string[],
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH;
   const connectionId = importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE);
   const commit = db.transaction((batch: IncomingRecord[], tally: StoreTally) =>
     storeRecords(db, options.personId, connectionId, batch, tally),
