@@ -134,17 +134,24 @@ function concernStatus(r: Json): 'active' | 'completed' {
   return hasCode(r.clinicalStatus, ['resolved', 'inactive', 'remission']) ? 'completed' : 'active';
 }
 
-function writeAllergy(ctx: EntryContext, entry: SummaryEntry): void {
+/**
+ * The concern act that wraps an allergy or a problem (C-CDA's Allergy Concern Act and Problem
+ * Concern Act differ only in template): the patient's concern is active or completed, and a
+ * completed one ends when known, or at an unknown time.
+ */
+function writeConcern(
+  ctx: EntryContext,
+  record: ExportRecord,
+  templateId: string,
+  status: 'active' | 'completed',
+  start: string | undefined,
+  end: string | undefined,
+  inner: () => void,
+): void {
   const { w } = ctx;
-  const row = entry.rows[0] as SummaryRow;
-  const record = row.record;
-  const r = record.resource;
-  const onset = str(r.onsetDateTime) ?? periodOf(r.onsetPeriod).start ?? str(r.recordedDate);
-  const status = concernStatus(r);
-  const type = allergyType(r);
   w.el('entry', { typeCode: 'DRIV' }, () =>
     w.el('act', { classCode: 'ACT', moodCode: 'EVN' }, () => {
-      template(w, '2.16.840.1.113883.10.20.22.4.30', '2015-08-01');
+      template(w, templateId, '2015-08-01');
       id(ctx, record, 'concern');
       w.el('code', {
         code: 'CONC',
@@ -154,9 +161,31 @@ function writeAllergy(ctx: EntryContext, entry: SummaryEntry): void {
       });
       w.el('statusCode', { code: status });
       w.el('effectiveTime', {}, () => {
-        writeTime(w, 'low', str(r.recordedDate) ?? onset);
-        if (status === 'completed') w.el('high', { nullFlavor: 'UNK' });
+        writeTime(w, 'low', start);
+        // An unknown end is written as such (nullFlavor UNK).
+        if (status === 'completed') writeTime(w, 'high', end);
       });
+      inner();
+    }),
+  );
+}
+
+function writeAllergy(ctx: EntryContext, entry: SummaryEntry): void {
+  const { w } = ctx;
+  const row = entry.rows[0] as SummaryRow;
+  const record = row.record;
+  const r = record.resource;
+  const onset = str(r.onsetDateTime) ?? periodOf(r.onsetPeriod).start ?? str(r.recordedDate);
+  const status = concernStatus(r);
+  const type = allergyType(r);
+  writeConcern(
+    ctx,
+    record,
+    '2.16.840.1.113883.10.20.22.4.30',
+    status,
+    str(r.recordedDate) ?? onset,
+    undefined,
+    () => {
       w.el('entryRelationship', { typeCode: 'SUBJ' }, () =>
         w.el('observation', { classCode: 'OBS', moodCode: 'EVN' }, () => {
           template(w, '2.16.840.1.113883.10.20.22.4.7', '2014-06-09');
@@ -199,7 +228,7 @@ function writeAllergy(ctx: EntryContext, entry: SummaryEntry): void {
             });
         }),
       );
-    }),
+    },
   );
 }
 
@@ -281,21 +310,14 @@ function writeProblem(ctx: EntryContext, entry: SummaryEntry): void {
   const onset = str(r.onsetDateTime) ?? periodOf(r.onsetPeriod).start ?? str(r.recordedDate);
   const abatement = str(r.abatementDateTime) ?? periodOf(r.abatementPeriod).end;
   const status = concernStatus(r);
-  w.el('entry', { typeCode: 'DRIV' }, () =>
-    w.el('act', { classCode: 'ACT', moodCode: 'EVN' }, () => {
-      template(w, '2.16.840.1.113883.10.20.22.4.3', '2015-08-01');
-      id(ctx, record, 'concern');
-      w.el('code', {
-        code: 'CONC',
-        codeSystem: '2.16.840.1.113883.5.6',
-        codeSystemName: 'HL7ActClass',
-        displayName: 'Concern',
-      });
-      w.el('statusCode', { code: status });
-      w.el('effectiveTime', {}, () => {
-        writeTime(w, 'low', str(r.recordedDate) ?? onset);
-        if (status === 'completed') writeTime(w, 'high', abatement);
-      });
+  writeConcern(
+    ctx,
+    record,
+    '2.16.840.1.113883.10.20.22.4.3',
+    status,
+    str(r.recordedDate) ?? onset,
+    abatement,
+    () => {
       w.el('entryRelationship', { typeCode: 'SUBJ' }, () =>
         w.el('observation', { classCode: 'OBS', moodCode: 'EVN' }, () => {
           template(w, '2.16.840.1.113883.10.20.22.4.4', '2015-08-01');
@@ -320,7 +342,7 @@ function writeProblem(ctx: EntryContext, entry: SummaryEntry): void {
           code(ctx, record, 'value', r.code, { xsiType: 'CD', preferred: [OID.snomed], ref: nameRef(ctx) });
         }),
       );
-    }),
+    },
   );
 }
 
