@@ -32,6 +32,8 @@ export const errorKinds = [
   'needs-sign-in',
   'foreign-origin',
   'server-error',
+  'server-busy',
+  'bad-server-answer',
   'identity-mismatch',
   'internal',
 ] as const;
@@ -83,6 +85,10 @@ const messages: Record<ErrorKind, string> = {
   'identity-mismatch':
     'The patient who signed in does not look like the person you chose, so nothing was saved. Choose the right person, or confirm that these records are theirs.',
   'server-error': 'The health system’s server answered with an error. Nothing was lost; try again later.',
+  'server-busy':
+    'The health system’s server is busy. PHR Vault will try again at the next sync; nothing was lost.',
+  'bad-server-answer':
+    'The health system’s server sent something that is not health records, so it was not stored. Nothing already in your vault changed.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

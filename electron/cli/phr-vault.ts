@@ -9,6 +9,7 @@ import { registerCreate } from './commands/create.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerStats } from './commands/stats.js';
+import { registerSync } from './commands/sync.js';
 import { registerTimeline } from './commands/timeline.js';
 
 /** `phr-vault`: the vault from a terminal, for scripting, for tests and for people who prefer it. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerStats(program);
+  registerSync(program);
   registerTimeline(program);
   return program;
 }

@@ -18,9 +18,17 @@ import { exportHandlers } from './service/export-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
+import { linkLikelyDuplicates } from './records/likely-duplicates.js';
+import { syncHandlers } from './service/sync-handlers.js';
+import { ConnectionAccess } from './smart/connection-access.js';
+import { SyncScheduler, type SchedulerOptions } from './sync/sync-scheduler.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
 
-export type ServiceOptions = VaultFileOptions & ServiceOptionsBase;
+export type ServiceOptions = VaultFileOptions &
+  ServiceOptionsBase & {
+    /** How sync runs here; by default on its schedule. */
+    sync?: Pick<SchedulerOptions, 'automatic' | 'startDelayMs' | 'run'>;
+  };
 
 type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
 
@@ -32,6 +40,8 @@ type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
  */
 export class VaultService implements ServiceContext {
   readonly vault: VaultFile;
+  readonly access: ConnectionAccess;
+  readonly sync: SyncScheduler;
   readonly #listeners = new Set<Listener>();
   readonly #forgetOnLock = new Set<() => void>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -39,6 +49,20 @@ export class VaultService implements ServiceContext {
 
   constructor(readonly options: ServiceOptions) {
     this.vault = new VaultFile(options.vaultPath, options);
+    this.access = new ConnectionAccess(() => this.vault.db);
+    this.sync = new SyncScheduler({
+      ...options.sync,
+      // Records from two institutions about the same test are linked as each sync ends.
+      run: { afterStore: (db, personId) => void linkLikelyDuplicates(db, personId), ...options.sync?.run },
+      db: () => this.vault.db,
+      access: this.access,
+      events: {
+        progress: (p) => this.emit('sync.progress', p),
+        finished: (s) => this.emit('sync.finished', s),
+        connectionChanged: (connectionId) => this.emit('connections.changed', { connectionId }),
+      },
+    });
+    this.onLocked(() => this.sync.vaultLocked());
     this.handlers = {
       ...vaultHandlers(this),
       ...peopleHandlers(this),
@@ -46,6 +70,7 @@ export class VaultService implements ServiceContext {
       ...recordHandlers(this),
       ...exportHandlers(this),
       ...insightHandlers(this),
+      ...syncHandlers(this),
     };
   }
 
@@ -59,7 +84,10 @@ export class VaultService implements ServiceContext {
   }
 
   emit<E extends EventName>(event: E, payload: EventOf<E>): void {
-    if (event === 'vault.state' && (payload as VaultStatus).state !== 'unlocked') this.#forgetAll();
+    if (event === 'vault.state') {
+      if ((payload as VaultStatus).state === 'unlocked') this.sync.vaultUnlocked();
+      else this.#forgetAll();
+    }
     for (const listener of this.#listeners) listener(event, payload);
   }
 

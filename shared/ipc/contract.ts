@@ -6,6 +6,7 @@ import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
+import { syncChannels, syncEvents } from './areas/sync.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
 
 /**
@@ -21,6 +22,7 @@ export const contract = {
   ...recordChannels,
   ...exportChannels,
   ...insightChannels,
+  ...syncChannels,
   ...filesChannels,
 } as const;
 
@@ -32,6 +34,7 @@ export const events = {
   ...recordEvents,
   ...exportEvents,
   ...insightEvents,
+  ...syncEvents,
 } as const;
 
 export type Channel = keyof typeof contract;

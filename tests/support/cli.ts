@@ -30,3 +30,17 @@ export function spawnCli(args: string[], passphrase: string): ChildProcess {
   const env = { ...process.env, PHR_VAULT_PASSPHRASE: passphrase };
   return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * Like runCli, without blocking: for commands that talk to servers running in the test's own
+ * process (spawnSync would stop them from answering).
+ */
+export async function runCliAsync(args: string[], passphrase: string): Promise<CliResult> {
+  const child = spawnCli(args, passphrase);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { status, stdout, stderr };
+}

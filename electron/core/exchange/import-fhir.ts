@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { FhirVersion } from '../records/record-columns.js';
 import type { VaultDatabase } from '../vault/database.js';
+import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
 import { importConnection } from '../vault/connections.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { readFhirFile, type FileProblem } from './fhir-files.js';
@@ -70,6 +71,8 @@ export async function importFhirFiles(
     if (batch.length > 0) flush();
     reports.push(report);
   }
+  // The same results often arrive from a portal and from a file: linked, never merged.
+  linkLikelyDuplicates(db, options.personId);
   return reports;
 }
 

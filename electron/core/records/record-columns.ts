@@ -375,7 +375,8 @@ export function recordColumns(resource: Json): RecordColumns {
     resource.vaccineCode,
     resource.medicationCodeableConcept,
     resource.substance,
-    resource.type,
+    // One concept on most types, a list on Encounter: both are searchable and link likely duplicates.
+    ...list(resource.type),
     ...list(resource.category),
     ...list(resource.reasonCode),
   ]);

@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { VaultError } from '../errors.js';
 import { loadClientRegistry, registrationFor, vendorOf } from '../smart/client-registration.js';
-import { ConnectionAccess } from '../smart/connection-access.js';
 import { searchInstitutions } from '../smart/directory/institution-directory.js';
 import { discoverServer } from '../smart/discovery.js';
 import {
@@ -29,7 +28,7 @@ const PENDING_MS = 10 * 60_000;
 export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeof connectionChannels> {
   const db = () => ctx.vault.db;
   const dataFolder = () => dirname(ctx.options.vaultPath);
-  const access = new ConnectionAccess(db);
+  const access = ctx.access;
   const pending = new Map<string, Pending>();
   // One browser sign-in at a time: two loopback listeners and two tabs would confuse anyone.
   let signingIn: AbortController | null = null;
@@ -96,6 +95,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
     const linked = linkSignedIn(db(), signedIn, { personId, label, acceptMismatch: accept });
     if (linked.outcome === 'connected') {
       ctx.emit('connections.changed', { connectionId: linked.connectionId });
+      ctx.sync.connected(linked.connectionId);
       return {
         outcome: 'connected',
         connection: connected(linked.connectionId),
@@ -155,10 +155,13 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       await withSignIn(before.fhirBase, req.connectionId, (signal) =>
         signInAgain(db, req.connectionId, ports(before.fhirBase!, req.connectionId, signal)),
       ).finally(() => ctx.emit('connections.changed', { connectionId: req.connectionId }));
+      ctx.sync.connected(req.connectionId);
       return connected(req.connectionId);
     },
     'connections.disconnect': async (req) => {
       const connection = connected(req.connectionId);
+      // A run under way would write records back, or use tokens being revoked.
+      await ctx.sync.finish(req.connectionId);
       const revoked = connection.kind === 'smart' ? await access.revoke(req.connectionId) : false;
       const recordsDeleted = req.keepRecords ? 0 : deleteConnection(db(), req.connectionId);
       ctx.emit('connections.changed', { connectionId: req.connectionId });

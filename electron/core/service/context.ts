@@ -6,6 +6,8 @@ import type {
   ParsedRequestOf,
   ResponseOf,
 } from '../../../shared/ipc/contract.js';
+import type { ConnectionAccess } from '../smart/connection-access.js';
+import type { SyncScheduler } from '../sync/sync-scheduler.js';
 import type { VaultFile } from '../vault/vault-file.js';
 
 export type ServiceOptionsBase = {
@@ -18,6 +20,9 @@ export type ServiceOptionsBase = {
 export interface ServiceContext {
   readonly vault: VaultFile;
   readonly options: ServiceOptionsBase;
+  /** The one user of connections' tokens (one refresh in flight per connection, app-wide). */
+  readonly access: ConnectionAccess;
+  readonly sync: SyncScheduler;
   status(): VaultStatus;
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   /**

@@ -33,6 +33,8 @@ export function vaultHandlers(ctx: ServiceContext): HandlersFor<keyof typeof vau
       }),
     'vault.lock': () =>
       ctx.serial(async () => {
+        // A sync under way stops first and writes its last line, so the log does not show it running.
+        await ctx.sync.stop();
         ctx.vault.lock();
         return stateChanged();
       }),

@@ -12,7 +12,7 @@ import type { VaultDatabase } from '../vault/database.js';
 import { checkedAddress, sameOrigin } from './addresses.js';
 import { clientFor, type ClientState } from './fhirclient-adapter.js';
 import { installKey } from './install-key.js';
-import { ask, jsonOrNull } from './server-http.js';
+import { ask, DEFAULT_TIMEOUT_MS, jsonOrNull } from './server-http.js';
 import { tokenFailure } from './token-errors.js';
 
 /** Refresh this long before the access token runs out, so a page fetch never races the expiry. */
@@ -140,11 +140,17 @@ export class ConnectionAccess {
   }
 
   /**
-   * GETs a FHIR URL with the connection's token. Refuses, before anything is sent, a URL whose
-   * origin is not the FHIR base's: a Bundle's next link is data from the server and may point
-   * anywhere. Redirects are not followed for the same reason. A 401 refreshes once and retries.
+   * GETs a URL on the connection's FHIR server with its token and answers the raw response, for
+   * callers that decide themselves what a status means (sync honours 429 and Retry-After).
+   * Refuses, before anything is sent, a URL whose origin is not the FHIR base's: a Bundle's next
+   * link is data from the server and may point anywhere. Redirects are not followed for the same
+   * reason. A 401 refreshes once and retries.
    */
-  async fetchFhir(id: number, url: string): Promise<unknown> {
+  async fetchFromServer(
+    id: number,
+    url: string,
+    options: { signal?: AbortSignal; timeoutMs?: number; accept?: string } = {},
+  ): Promise<Response> {
     const { fhirBase } = this.#auth(id);
     let target: URL;
     try {
@@ -154,13 +160,30 @@ export class ConnectionAccess {
     }
     if (!sameOrigin(target, fhirBase)) throw new VaultError('foreign-origin');
     checkedAddress(target.href);
-    const get = async (token: string) =>
-      ask(target, {
-        headers: { accept: 'application/fhir+json', authorization: `Bearer ${token}` },
-        redirect: 'manual',
-      });
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const get = async (token: string) => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      return ask(
+        target,
+        {
+          headers: { accept: options.accept ?? 'application/fhir+json', authorization: `Bearer ${token}` },
+          redirect: 'manual',
+          signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+        },
+        timeoutMs,
+      );
+    };
     let response = await get(await this.accessToken(id));
-    if (response.status === 401) response = await get(await this.refresh(id));
+    if (response.status === 401) {
+      await response.body?.cancel();
+      response = await get(await this.refresh(id));
+    }
+    return response;
+  }
+
+  /** GETs a FHIR resource as JSON; any answer but a 2xx with JSON is an error. */
+  async fetchFhir(id: number, url: string): Promise<unknown> {
+    const response = await this.fetchFromServer(id, url);
     if (response.status >= 300 && response.status < 400) {
       throw new VaultError('server-error', 'The server sent PHR Vault elsewhere; it did not follow.');
     }

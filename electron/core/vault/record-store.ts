@@ -102,6 +102,8 @@ export function storeRecords(
   connectionId: number,
   records: readonly IncomingRecord[],
   tally: StoreTally = { added: 0, updated: 0, unchanged: 0 },
+  /** Told the category of each record added, for "3 new lab results" without a query afterwards. */
+  onAdded?: (category: string) => void,
 ): StoreTally {
   const s = statements(db);
   const now = new Date().toISOString();
@@ -160,6 +162,7 @@ export function storeRecords(
       );
       s.ftsInsert.run(lastInsertRowid, c.display, c.codes, c.valueText);
       tally.added++;
+      onAdded?.(c.category);
     }
   }
   return tally;

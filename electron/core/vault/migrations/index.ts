@@ -3,11 +3,19 @@ import { VaultError } from '../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
 import { smartConnections } from './002-smart-connections.js';
 import { ingestSpeed } from './003-ingest-speed.js';
+import { syncState } from './004-sync.js';
+import { likelyDuplicates } from './005-likely-duplicates.js';
 
 export type Migration = { version: number; name: string; up: (db: Database.Database) => void };
 
 /** In order; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly Migration[] = [initialSchema, smartConnections, ingestSpeed];
+export const migrations: readonly Migration[] = [
+  initialSchema,
+  smartConnections,
+  ingestSpeed,
+  syncState,
+  likelyDuplicates,
+];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
 

@@ -1,0 +1,18 @@
+import type { syncChannels } from '../../../shared/ipc/areas/sync.js';
+import { readSyncLog } from '../sync/sync-store.js';
+import type { HandlersFor, ServiceContext } from './context.js';
+
+/** Sync as the renderer sees it: start, cancel, watch, read the log, set the schedule. */
+export function syncHandlers(ctx: ServiceContext): HandlersFor<keyof typeof syncChannels> {
+  return {
+    'sync.now': (req) => ({ started: ctx.sync.runNow(req.connectionId) }),
+    'sync.cancel': (req) => ({ cancelled: ctx.sync.cancel(req.connectionId) }),
+    'sync.status': () => ctx.sync.status(),
+    'sync.log': (req) => readSyncLog(ctx.vault.db, req.connectionId, req.limit),
+    'sync.setSchedule': (req) => ctx.sync.setInterval(req.connectionId, req.intervalMinutes),
+    'sync.machine': (req) => {
+      ctx.sync.machine(req);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { isVaultError } from '../errors.js';
+import type { Json } from '../records/fhir-values.js';
+import type { VaultDatabase } from '../vault/database.js';
+import { SyncCancelled, type ServerReader } from './server-reader.js';
+
+type Attachment = { url: string; contentType: string | null; title: string | null; size: number | null };
+
+/** The attachments of a DocumentReference (content[].attachment) or DiagnosticReport (presentedForm) given by address only. */
+export function attachmentsByAddress(resource: Json): Attachment[] {
+  const found: unknown[] = [];
+  if (Array.isArray(resource.content)) {
+    for (const c of resource.content as unknown[])
+      found.push((c as { attachment?: unknown } | null)?.attachment);
+  }
+  if (Array.isArray(resource.presentedForm)) found.push(...(resource.presentedForm as unknown[]));
+  const out: Attachment[] = [];
+  for (const a of found) {
+    if (typeof a !== 'object' || a === null) continue;
+    const att = a as Record<string, unknown>;
+    if (typeof att.url !== 'string' || att.url === '' || typeof att.data === 'string') continue;
+    out.push({
+      url: att.url,
+      contentType: typeof att.contentType === 'string' ? att.contentType : null,
+      title: typeof att.title === 'string' ? att.title : null,
+      size: typeof att.size === 'number' ? att.size : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Downloads the documents' files that records give only by address, into the attachments table,
+ * within a size bound. A file over the bound, or at another site (the token is never sent
+ * there), gets a row without data, so the detail can say why and the next sync does not try
+ * again; a failed download gets no row and is tried again next time.
+ */
+export async function fetchAttachments(
+  db: () => VaultDatabase,
+  reader: ServerReader,
+  connectionId: number,
+  maxBytes: number,
+  /** `Type/id` of this run's documents with files by address; null: look at every stored one. */
+  candidates: ReadonlySet<string> | null,
+): Promise<{ downloaded: number; skipped: number; failed: number }> {
+  const rows = candidates
+    ? [...candidates].flatMap((ref) => {
+        const [type, id] = ref.split('/');
+        const row = db()
+          .prepare(
+            'SELECT id, raw FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
+          )
+          .get(connectionId, type, id) as { id: number; raw: string } | undefined;
+        return row ? [row] : [];
+      })
+    : (db()
+        .prepare(
+          `SELECT id, raw FROM resources
+           WHERE connection_id = ? AND resource_type IN ('DocumentReference', 'DiagnosticReport') AND instr(raw, '"url"') > 0`,
+        )
+        .all(connectionId) as { id: number; raw: string }[]);
+  const known = db().prepare('SELECT 1 FROM attachments WHERE resource_id = ? AND url = ?');
+  const work: { resourceId: number; attachment: Attachment }[] = [];
+  for (const row of rows) {
+    let resource: Json;
+    try {
+      resource = JSON.parse(row.raw) as Json;
+    } catch {
+      continue;
+    }
+    for (const attachment of attachmentsByAddress(resource)) {
+      if (!known.get(row.id, attachment.url)) work.push({ resourceId: row.id, attachment });
+    }
+  }
+  const insert = (
+    resourceId: number,
+    a: Attachment,
+    data: Buffer | null,
+    extra: { size: number | null; sha256?: string; contentType?: string | null },
+  ) =>
+    db()
+      .prepare(
+        `INSERT INTO attachments (resource_id, url, content_type, title, size, sha256, data, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        resourceId,
+        a.url,
+        extra.contentType ?? a.contentType,
+        a.title,
+        extra.size,
+        extra.sha256 ?? null,
+        data,
+        new Date().toISOString(),
+      );
+
+  let downloaded = 0;
+  let skipped = 0;
+  let failed = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const { resourceId, attachment } = work[next++]!;
+      if (attachment.size !== null && attachment.size > maxBytes) {
+        insert(resourceId, attachment, null, { size: attachment.size });
+        skipped++;
+        continue;
+      }
+      try {
+        const result = await reader.download(attachment.url, attachment.contentType ?? '*/*', maxBytes);
+        if (result.kind === 'too-large') {
+          insert(resourceId, attachment, null, { size: result.size });
+          skipped++;
+        } else {
+          insert(resourceId, attachment, result.bytes, {
+            size: result.bytes.length,
+            sha256: result.sha256,
+            contentType: attachment.contentType ?? result.contentType,
+          });
+          downloaded++;
+        }
+      } catch (error) {
+        if (error instanceof SyncCancelled || isVaultError(error, 'needs-sign-in')) throw error;
+        if (isVaultError(error, 'foreign-origin') || isVaultError(error, 'insecure-address')) {
+          insert(resourceId, attachment, null, { size: attachment.size });
+          skipped++;
+        } else failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(3, work.length) }, worker));
+  return { downloaded, skipped, failed };
+}

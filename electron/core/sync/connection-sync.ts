@@ -1,0 +1,522 @@
+import { performance } from 'node:perf_hooks';
+import type { SyncProgress, SyncSummary } from '../../../shared/ipc/areas/sync.js';
+import { isVaultError, VaultError } from '../errors.js';
+import { versionFromNumber } from '../exchange/fhir-version.js';
+import type { Json } from '../records/fhir-values.js';
+import type { FhirVersion } from '../records/record-columns.js';
+import { sameOrigin } from '../smart/addresses.js';
+import type { ConnectionAccess } from '../smart/connection-access.js';
+import { getConnectionDetail, readSmartAuth } from '../vault/connections.js';
+import type { VaultDatabase } from '../vault/database.js';
+import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
+import { attachmentsByAddress, fetchAttachments } from './attachment-download.js';
+import { patientSearches, searchAddress, type PatientSearch } from './pull-plan.js';
+import { collectReferences, fetchReferencedRecords } from './referenced-records.js';
+import { ServerReader, SyncCancelled, type ReaderOptions } from './server-reader.js';
+import {
+  abandonPull,
+  advancePull,
+  beginPull,
+  closeInterruptedRuns,
+  completePull,
+  finishRunLog,
+  logTypeOutcome,
+  markGone,
+  markSeen,
+  readCursor,
+  setLastSync,
+  startRunLog,
+  type PullMode,
+} from './sync-store.js';
+import { whatIsNew } from './what-is-new.js';
+
+export type SyncRunOptions = ReaderOptions & {
+  /** Records asked for per page (`_count`); servers may send fewer. */
+  pageSize?: number;
+  /** Types pulled at the same time: pages of one arrive while another's are stored. */
+  concurrency?: number;
+  /** Attachments larger than this are listed but not downloaded. */
+  attachmentMaxBytes?: number;
+  /** Even where `_lastUpdated` works, a full pull this often finds what the source deleted. */
+  fullPullEveryMs?: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Told how long each page took to store, for the benchmark's ingest rate during sync. */
+  onPageStored?: (records: number, ms: number) => void;
+  /** Called after the records are stored, before the summary (likely duplicates are linked here). */
+  afterStore?: (db: VaultDatabase, personId: number) => void;
+};
+
+/**
+ * Records asked for per page. Servers cap it as they like; where they allow it, a larger page means
+ * fewer commits (each one an fsync of an encrypted WAL), which bench/sync-bench.ts shows.
+ */
+export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024;
+const FULL_PULL_EVERY_MS = 7 * 24 * 3600_000;
+/** `_lastUpdated` asks from a little before the last pull began, so a record changed during it is not missed. */
+const SINCE_MARGIN_MS = 5 * 60_000;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+type TypeCounts = { added: number; updated: number; problems: number };
+
+type Capabilities = { version: FhirVersion; types: Map<string, { lastUpdated: boolean }> | null };
+
+type Bundle = {
+  resourceType?: unknown;
+  meta?: { lastUpdated?: unknown };
+  link?: { relation?: unknown; url?: unknown }[];
+  entry?: { resource?: unknown; search?: { mode?: unknown } }[];
+};
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Why a type stopped, in the user's words; the reason stays in the sync log. */
+function failureMessage(error: unknown): string {
+  if (isVaultError(error)) return error.message;
+  return 'Something went wrong inside PHR Vault while reading these records. Nothing stored was lost.';
+}
+
+/**
+ * One sync of one connection: the Patient, every type the server offers, the records they
+ * point to, and attachments. Each page is one transaction together with the position of the next
+ * page, so a run that dies resumes where it stopped and re-running never duplicates (records
+ * are keyed by connection, type and id). One type's failure is logged and the others go on.
+ */
+export async function syncConnection(
+  db: () => VaultDatabase,
+  access: ConnectionAccess,
+  connectionId: number,
+  options: SyncRunOptions = {},
+): Promise<SyncSummary> {
+  const auth = readSmartAuth(db(), connectionId);
+  const detail = getConnectionDetail(db(), connectionId);
+  if (!auth || !detail) throw new VaultError('not-found');
+  if (auth.state === 'needs-sign-in' || auth.state === 'disconnected' || !auth.authState) {
+    throw new VaultError('needs-sign-in');
+  }
+  const label = detail.label;
+  const startedAt = new Date().toISOString();
+  closeInterruptedRuns(db(), connectionId, startedAt);
+  const runId = startRunLog(db(), connectionId, startedAt);
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
+  let gone = 0;
+  const failedTypes: { resourceType: string; message: string }[] = [];
+  const progress: SyncProgress = {
+    connectionId,
+    label,
+    state: 'running',
+    resourceType: null,
+    typesDone: 0,
+    typesTotal: 1,
+    pages: 0,
+    records: 0,
+    message: null,
+  };
+  const report = (change: Partial<SyncProgress> = {}) => {
+    Object.assign(progress, change);
+    options.onProgress?.({ ...progress });
+  };
+  const reader = new ServerReader(access, connectionId, {
+    ...options,
+    onWait: (message) => report({ message }),
+  });
+
+  // What the run found as it went, so nothing after the pages has to read every stored record:
+  // new records by category, the references to read, the documents whose files to download.
+  const newByCategory: Record<string, number> = {};
+  const countNew = (category: string) => (newByCategory[category] = (newByCategory[category] ?? 0) + 1);
+  const references = new Set<string>();
+  const documents = new Set<string>();
+  // Pages stored by a run that died are not in these sets: a resumed run looks at everything.
+  let resumed = false;
+  const store = (records: IncomingRecord[], counts: StoreTally): { stored: number; skipped: number } => {
+    try {
+      db().transaction(() => storeRecords(db(), auth.personId, connectionId, records, counts, countNew))();
+      return { stored: records.length, skipped: 0 };
+    } catch (error) {
+      if (isVaultError(error)) throw error;
+      // A record whose shape breaks the reader of its columns: store the others one by one.
+      let skipped = 0;
+      db().transaction(() => {
+        for (const record of records) {
+          try {
+            storeRecords(db(), auth.personId, connectionId, [record], counts, countNew);
+          } catch {
+            skipped++;
+          }
+        }
+      })();
+      return { stored: records.length - skipped, skipped };
+    }
+  };
+
+  let outcome: SyncSummary['outcome'] = 'ok';
+  let message: string | null = null;
+  try {
+    report();
+    const capabilities = await readCapabilities(reader, auth.fhirBase, detail.fhirVersion);
+    const searches = patientSearches(capabilities.version).filter(
+      (s) => !capabilities.types || capabilities.types.has(s.resourceType),
+    );
+    report({ typesTotal: searches.length + 3 });
+
+    // The patient first: the other records are about them.
+    const patient = await reader.getJson(`Patient/${encodeURIComponent(auth.patientId)}`);
+    if (isObject(patient.body) && patient.body.resourceType === 'Patient') {
+      store([{ resource: patient.body, fhirVersion: capabilities.version }], tally);
+    }
+    report({ typesDone: progress.typesDone + 1, resourceType: 'Patient' });
+
+    const pullSearch = async (
+      key: string,
+      search: PatientSearch,
+      extra: Record<string, string>,
+      allowGone: boolean,
+      counts: TypeCounts,
+    ): Promise<'done' | 'refused'> => {
+      const type = search.resourceType;
+      const cursor = readCursor(db(), connectionId, key);
+      let mode: PullMode;
+      let pullId: number;
+      let url: string;
+      let since: string | null = cursor.since;
+      if (cursor.pullId !== null && cursor.nextUrl && cursor.mode) {
+        resumed = true;
+        ({
+          mode,
+          pullId,
+          nextUrl: url,
+        } = { mode: cursor.mode, pullId: cursor.pullId, nextUrl: cursor.nextUrl });
+      } else {
+        const incremental =
+          capabilities.types?.get(type)?.lastUpdated === true &&
+          cursor.since !== null &&
+          cursor.lastFullAt !== null &&
+          Date.now() - Date.parse(cursor.lastFullAt) < (options.fullPullEveryMs ?? FULL_PULL_EVERY_MS);
+        mode = incremental ? 'incremental' : 'full';
+        pullId = runId;
+        url = searchAddress(
+          search,
+          auth.patientId,
+          pageSize,
+          incremental ? { ...extra, _lastUpdated: `gt${cursor.since}` } : extra,
+        );
+        beginPull(db(), connectionId, key, pullId, mode, url);
+        since = null;
+      }
+      let first = true;
+      for (;;) {
+        let answer;
+        try {
+          answer = await reader.getJson(url);
+        } catch (error) {
+          // A type the server does not offer (or refuses without a category) is not a failure.
+          const status = (error as { status?: unknown }).status;
+          if (
+            first &&
+            cursor.pullId === null &&
+            (status === 400 || status === 404 || status === 422 || status === 403)
+          ) {
+            abandonPull(db(), connectionId, key);
+            return 'refused';
+          }
+          throw error;
+        }
+        const bundle = answer.body as Bundle;
+        if (!isObject(bundle) || bundle.resourceType !== 'Bundle') {
+          throw new VaultError(
+            'bad-server-answer',
+            `The server answered a ${type} search with something else.`,
+          );
+        }
+        if (since === null) since = sinceFrom(bundle, answer.serverDate);
+        collectReferences(answer.text, auth.fhirBase, references);
+        const records: IncomingRecord[] = [];
+        let invalid = 0;
+        for (const entry of bundle.entry ?? []) {
+          const resource = entry?.resource;
+          if (isObject(resource) && resource.resourceType === 'OperationOutcome') continue;
+          if (!isObject(resource) || typeof resource.id !== 'string' || !FHIR_ID.test(resource.id)) {
+            invalid++;
+            continue;
+          }
+          if (resource.resourceType !== type) continue;
+          records.push({ resource, fhirVersion: capabilities.version });
+          if (
+            (type === 'DocumentReference' || type === 'DiagnosticReport') &&
+            attachmentsByAddress(resource).length > 0
+          ) {
+            documents.add(`${type}/${resource.id}`);
+          }
+        }
+        const next = bundle.link?.find((l) => l?.relation === 'next')?.url;
+        let nextUrl: string | null = null;
+        let foreign = false;
+        if (typeof next === 'string' && next !== '') {
+          try {
+            const resolved = new URL(next, auth.fhirBase);
+            if (sameOrigin(resolved, auth.fhirBase)) nextUrl = resolved.href;
+            else foreign = true;
+          } catch {
+            foreign = true;
+          }
+        }
+        const before = { ...tally };
+        let skipped = 0;
+        const storing = performance.now();
+        db().transaction(() => {
+          skipped = store(records, tally).skipped;
+          markSeen(
+            db(),
+            connectionId,
+            type,
+            records.map((r) => String(r.resource.id)),
+            pullId,
+          );
+          advancePull(db(), connectionId, key, foreign ? null : nextUrl, records.length);
+        })();
+        options.onPageStored?.(records.length, performance.now() - storing);
+        counts.added += tally.added - before.added;
+        counts.updated += tally.updated - before.updated;
+        counts.problems += invalid + skipped;
+        report({ resourceType: type, pages: progress.pages + 1, records: progress.records + records.length });
+        first = false;
+        if (foreign) {
+          abandonPull(db(), connectionId, key);
+          throw new VaultError(
+            'foreign-origin',
+            'The server’s next page of records pointed to another site.',
+          );
+        }
+        if (!nextUrl) break;
+        url = nextUrl;
+      }
+      const now = new Date().toISOString();
+      db().transaction(() => {
+        if (mode === 'full' && allowGone) gone += markGone(db(), connectionId, type, pullId, now);
+        completePull(db(), connectionId, key, mode, since, now);
+      })();
+      return 'done';
+    };
+
+    // Types run a few at a time; better-sqlite3 commits synchronously, so pages of different types
+    // never interleave inside a transaction.
+    const pullType = async (search: PatientSearch) => {
+      const typeStarted = new Date().toISOString();
+      const counts: TypeCounts = { added: 0, updated: 0, problems: 0 };
+      try {
+        let refused = (await pullSearch(search.resourceType, search, {}, true, counts)) === 'refused';
+        if (refused && search.categories) {
+          for (const category of search.categories) {
+            const key = `${search.resourceType}?category=${category}`;
+            if ((await pullSearch(key, search, { category }, false, counts)) === 'done') refused = false;
+          }
+        }
+        const { problems } = counts;
+        logTypeOutcome(db(), connectionId, runId, {
+          resourceType: search.resourceType,
+          outcome: 'ok',
+          message: refused
+            ? 'This server does not offer these records.'
+            : problems > 0
+              ? `${problems} ${problems === 1 ? 'record was' : 'records were'} not valid FHIR and ${problems === 1 ? 'was' : 'were'} skipped.`
+              : null,
+          added: counts.added,
+          updated: counts.updated,
+          startedAt: typeStarted,
+          finishedAt: new Date().toISOString(),
+        });
+      } catch (error) {
+        if (error instanceof SyncCancelled) throw error;
+        if (isVaultError(error, 'needs-sign-in')) throw error;
+        const why = failureMessage(error);
+        failedTypes.push({ resourceType: search.resourceType, message: why });
+        logTypeOutcome(db(), connectionId, runId, {
+          resourceType: search.resourceType,
+          outcome: 'failed',
+          message: why,
+          added: counts.added,
+          updated: counts.updated,
+          startedAt: typeStarted,
+          finishedAt: new Date().toISOString(),
+        });
+      } finally {
+        report({ typesDone: progress.typesDone + 1 });
+      }
+    };
+
+    await inPool(searches, options.concurrency ?? 3, pullType, options.signal);
+
+    report({ resourceType: 'Practitioner' });
+    const referenced = await fetchReferencedRecords(
+      db,
+      reader,
+      connectionId,
+      auth.fhirBase,
+      resumed ? null : references,
+      (records) =>
+        store(
+          records.map((resource) => ({ resource, fhirVersion: capabilities.version })),
+          tally,
+        ),
+    );
+    if (referenced.failed > 0) {
+      logTypeOutcome(db(), connectionId, runId, {
+        resourceType: 'Practitioner',
+        outcome: 'failed',
+        message: `${referenced.failed} of the care team, places and medications records point to could not be read.`,
+        added: 0,
+        updated: 0,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      });
+    }
+    report({ typesDone: progress.typesDone + 1, resourceType: 'Binary' });
+    const attachments = await fetchAttachments(
+      db,
+      reader,
+      connectionId,
+      options.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES,
+      resumed ? null : documents,
+    );
+    if (attachments.failed > 0) {
+      logTypeOutcome(db(), connectionId, runId, {
+        resourceType: 'Binary',
+        outcome: 'failed',
+        message: `${attachments.failed} ${attachments.failed === 1 ? 'document’s file' : 'documents’ files'} could not be downloaded; the next sync tries again.`,
+        added: 0,
+        updated: 0,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      });
+    }
+    report({ typesDone: progress.typesDone + 1 });
+    options.afterStore?.(db(), auth.personId);
+    if (failedTypes.length > 0) {
+      outcome = failedTypes.length >= searches.length ? 'failed' : 'partial';
+      message = `${failedTypes.length} of ${searches.length} kinds of record could not be brought in this time.`;
+    }
+  } catch (error) {
+    if (error instanceof SyncCancelled || options.signal?.aborted) {
+      outcome = 'cancelled';
+      message = 'Stopped. What had arrived is kept; the next sync goes on from there.';
+    } else {
+      outcome = 'failed';
+      message = failureMessage(error);
+    }
+  }
+
+  const finishedAt = new Date().toISOString();
+  try {
+    finishRunLog(db(), runId, outcome, message, tally.added, tally.updated, finishedAt);
+    if (outcome !== 'cancelled' && outcome !== 'failed') setLastSync(db(), connectionId, finishedAt);
+  } catch {
+    // The vault was locked as the run ended; the next start closes this run in the log.
+  }
+  report({
+    state: outcome === 'ok' || outcome === 'partial' ? 'finished' : outcome,
+    message,
+    resourceType: null,
+  });
+  return {
+    connectionId,
+    label,
+    outcome,
+    startedAt,
+    finishedAt,
+    added: tally.added,
+    updated: tally.updated,
+    gone,
+    failedTypes,
+    newByCategory,
+    whatIsNew: outcome === 'cancelled' ? null : whatIsNew(newByCategory, label),
+    message,
+  };
+}
+
+/**
+ * What the server says it offers. Without a readable CapabilityStatement every type is tried (a
+ * type it lacks answers 404 and is skipped) and `_lastUpdated` is never relied on.
+ */
+async function readCapabilities(
+  reader: ServerReader,
+  fhirBase: string,
+  storedVersion: string | null,
+): Promise<Capabilities> {
+  const fallback: Capabilities = {
+    version: (storedVersion && versionFromNumber(storedVersion)) || 'R4',
+    types: null,
+  };
+  let body: unknown;
+  try {
+    body = (await reader.getJson(new URL('metadata', fhirBase).href)).body;
+  } catch (error) {
+    if (error instanceof SyncCancelled || isVaultError(error, 'needs-sign-in')) throw error;
+    return fallback;
+  }
+  if (
+    !isObject(body) ||
+    (body.resourceType !== 'CapabilityStatement' && body.resourceType !== 'Conformance')
+  ) {
+    return fallback;
+  }
+  const version =
+    (typeof body.fhirVersion === 'string' && versionFromNumber(body.fhirVersion)) || fallback.version;
+  const rest = (Array.isArray(body.rest) ? body.rest : []).find(
+    (r: unknown) => isObject(r) && r.mode === 'server',
+  ) as Json | undefined;
+  const named = (params: unknown) =>
+    Array.isArray(params) && params.some((p: unknown) => isObject(p) && p.name === '_lastUpdated');
+  const everywhere = named(rest?.searchParam);
+  const resources = Array.isArray(rest?.resource) ? (rest.resource as unknown[]) : [];
+  if (resources.length === 0) return { version, types: null };
+  const types = new Map<string, { lastUpdated: boolean }>();
+  for (const r of resources) {
+    if (isObject(r) && typeof r.type === 'string')
+      types.set(r.type, { lastUpdated: everywhere || named(r.searchParam) });
+  }
+  return { version, types };
+}
+
+/** The server's own time when a pull began, less a margin: where the next `_lastUpdated` asks from. */
+function sinceFrom(bundle: Bundle, serverDate: string | null): string {
+  const candidates = [bundle.meta?.lastUpdated, serverDate];
+  for (const candidate of candidates) {
+    if (typeof candidate !== 'string') continue;
+    const at = Date.parse(candidate);
+    if (!Number.isNaN(at)) return new Date(at - SINCE_MARGIN_MS).toISOString();
+  }
+  return new Date(Date.now() - SINCE_MARGIN_MS).toISOString();
+}
+
+/**
+ * Runs `work` over the items, `size` at a time. The first error that escapes `work` (a
+ * cancellation, a lost sign-in) stops new work from starting and is thrown once the rest settle.
+ */
+async function inPool<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      if (signal?.aborted) {
+        failure = new SyncCancelled('cancelled');
+        break;
+      }
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+  if (failure !== null) throw failure;
+}

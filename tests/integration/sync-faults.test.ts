@@ -1,0 +1,249 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { VaultService } from '../../electron/core/api.js';
+import type { Json } from '../../electron/core/records/fhir-values.js';
+import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
+import type { SyncLogEntry } from '../../shared/ipc/areas/sync.js';
+import { call, connectTo, newVaultService } from '../support/connected-vault.js';
+import type { FaultRule } from '../support/fhir-records-server.js';
+import { DAISEY } from '../support/fixture-paths.js';
+import {
+  documentWithAttachment,
+  resourcesFromBundle,
+  startSyncEhr,
+  type SyncEhr,
+} from '../support/sync-ehr.js';
+
+const opened: { service: VaultService; ehr: SyncEhr }[] = [];
+afterAll(async () => {
+  setSystemBrowser(() => undefined);
+  for (const { service, ehr } of opened) {
+    service.close();
+    await ehr.close();
+  }
+});
+
+/** Patient enough to survive the faults, quick enough for a test: waits of milliseconds, not seconds. */
+const RUN = {
+  pageSize: 20,
+  timeoutMs: 700,
+  policy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 10_000 },
+};
+
+async function connected(
+  options: {
+    faults?: FaultRule[];
+    extra?: object[];
+    advertiseLastUpdated?: boolean;
+    attachmentMaxBytes?: number;
+  } = {},
+) {
+  const resources = [...(resourcesFromBundle(DAISEY) as Json[]), ...(options.extra ?? [])];
+  const ehr = await startSyncEhr({
+    fhirVersion: 'R4',
+    resources,
+    advertiseLastUpdated: options.advertiseLastUpdated,
+  });
+  const { service, events } = await newVaultService({
+    automatic: false,
+    run: { ...RUN, attachmentMaxBytes: options.attachmentMaxBytes },
+  });
+  opened.push({ service, ehr });
+  const connectionId = await connectTo(service, ehr);
+  ehr.fhir.faults.push(...(options.faults ?? []));
+  const count = () =>
+    (
+      service.vault.db
+        .prepare('SELECT count(*) AS n FROM resources WHERE connection_id = ?')
+        .get(connectionId) as {
+        n: number;
+      }
+    ).n;
+  return { ehr, service, events, connectionId, count };
+}
+
+/** How many records a clean sync of the same patient stores, to compare faulty runs with. */
+let cleanCount = 0;
+
+describe('sync against a server that misbehaves', () => {
+  it('a clean run first, for comparison', async () => {
+    const { service, connectionId, count } = await connected();
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    cleanCount = count();
+    expect(cleanCount).toBeGreaterThan(100);
+  });
+
+  it('waits out 429 with Retry-After in seconds and as a date, and 503, then finishes', async () => {
+    const soon = new Date(Date.now() + 1500).toUTCString();
+    const { ehr, service, events, connectionId, count } = await connected({
+      faults: [
+        { resourceType: 'Observation', page: 2, fault: { kind: 'status', status: 429, retryAfter: '1' } },
+        { resourceType: 'Condition', page: 1, fault: { kind: 'status', status: 429, retryAfter: soon } },
+        { resourceType: 'Encounter', page: 1, times: 2, fault: { kind: 'status', status: 503 } },
+      ],
+    });
+    const started = Date.now();
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    expect(count()).toBe(cleanCount);
+    // The Retry-After seconds were honoured: the retried page came at least a second later.
+    const observationPages = ehr.fhir.requests.filter((r) => r.path === 'Observation');
+    const [refused, retried] = observationPages.filter((r) => r.query._getpages ?? r.query._page).slice(0, 2);
+    if (refused && retried) expect(retried.at - refused.at).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const waits = events
+      .filter((e) => e.event === 'sync.progress')
+      .map((e) => (e.payload as { message: string | null }).message)
+      .filter((m): m is string => !!m);
+    expect(waits.some((m) => /busy and asked to wait/.test(m))).toBe(true);
+    expect(ehr.fhir.requests.filter((r) => r.status === 503)).toHaveLength(2);
+  });
+
+  it('retries a page that answers too slowly, and one cut in half', async () => {
+    const { ehr, service, connectionId, count } = await connected({
+      faults: [
+        { resourceType: 'Observation', page: 1, fault: { kind: 'slow', delayMs: 2000 } },
+        { resourceType: 'Procedure', page: 1, fault: { kind: 'malformed-json' } },
+      ],
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    expect(count()).toBe(cleanCount);
+    expect(ehr.fhir.requests.filter((r) => r.path === 'Procedure').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('skips a record that breaks the schema, keeps the rest and says so in the log', async () => {
+    const { service, connectionId, count } = await connected({
+      faults: [{ resourceType: 'Immunization', page: 1, fault: { kind: 'bad-resource' } }],
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.outcome).toBe('ok');
+    expect(count()).toBe(cleanCount - 1);
+    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    expect(log.find((l) => l.resourceType === 'Immunization')?.message).toMatch(
+      /1 record was not valid FHIR/,
+    );
+  });
+
+  it('never follows a next link to another origin: that type fails, the others finish', async () => {
+    const { ehr, service, connectionId } = await connected({
+      faults: [{ resourceType: 'Observation', page: 1, fault: { kind: 'foreign-next' } }],
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.outcome).toBe('partial');
+    expect(summary.failedTypes).toEqual([
+      { resourceType: 'Observation', message: expect.stringMatching(/another site/) as string },
+    ]);
+    expect(ehr.fhir.requests.every((r) => !r.path.includes('127.0.0.2'))).toBe(true);
+    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    expect(log[0]).toMatchObject({ resourceType: null, outcome: 'partial' });
+    expect(log.find((l) => l.resourceType === 'Observation')).toMatchObject({ outcome: 'failed' });
+    // The next run starts that type afresh and completes.
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+  });
+
+  it('gives up on a type that keeps failing, after a bounded number of tries, and goes on', async () => {
+    const { ehr, service, connectionId } = await connected({
+      faults: [{ resourceType: 'Encounter', times: Infinity, fault: { kind: 'status', status: 500 } }],
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.outcome).toBe('partial');
+    expect(summary.failedTypes.map((f) => f.resourceType)).toEqual(['Encounter']);
+    expect(summary.failedTypes[0]!.message).toMatch(/answered 500 4 times/);
+    expect(ehr.fhir.requests.filter((r) => r.path === 'Encounter')).toHaveLength(4);
+    expect(summary.added).toBeGreaterThan(50);
+  });
+
+  it('refreshes an access token that expires in the middle of a sync, once, and goes on', async () => {
+    const { ehr, service, connectionId, count } = await connected({
+      faults: [{ resourceType: 'Observation', page: 3, fault: { kind: 'expire-token' } }],
+    });
+    const before = ehr.auth.tokenRequests.filter((t) => t.grantType === 'refresh_token').length;
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    expect(ehr.auth.tokenRequests.filter((t) => t.grantType === 'refresh_token').length).toBe(before + 1);
+    expect(count()).toBe(cleanCount);
+  });
+
+  it('stops when cancelled, keeps what arrived, and the next run completes without duplicates', async () => {
+    const { service, connectionId, count, events } = await connected();
+    const done = service.sync.runAndWait(connectionId);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (events.some((e) => e.event === 'sync.progress' && (e.payload as { pages: number }).pages >= 3)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    expect(await call(service, 'sync.cancel', { connectionId })).toEqual({ cancelled: true });
+    const cancelled = await done;
+    expect(cancelled.outcome).toBe('cancelled');
+    expect(count()).toBeLessThan(cleanCount);
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(count()).toBe(cleanCount);
+  });
+
+  it('marks what a full pull no longer returns as no longer at the source, and updates what changed', async () => {
+    const { ehr, service, connectionId } = await connected({ advertiseLastUpdated: false });
+    await service.sync.runAndWait(connectionId);
+    const db = service.vault.db;
+    const [first, second] = db
+      .prepare(
+        `SELECT server_id, raw FROM resources WHERE connection_id = ? AND resource_type = 'Condition' ORDER BY id LIMIT 2`,
+      )
+      .all(connectionId) as { server_id: string; raw: string }[];
+    ehr.fhir.remove('Condition', first!.server_id);
+    ehr.fhir.put({ ...(JSON.parse(second!.raw) as object), clinicalStatus: { text: 'resolved' } });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary).toMatchObject({ outcome: 'ok', gone: 1, updated: 1, added: 0 });
+    const state = (id: string) =>
+      db
+        .prepare(
+          `SELECT source_state, version FROM resources WHERE connection_id = ? AND resource_type = 'Condition' AND server_id = ?`,
+        )
+        .get(connectionId, id);
+    expect(state(first!.server_id)).toEqual({ source_state: 'gone', version: 1 });
+    expect(state(second!.server_id)).toEqual({ source_state: 'present', version: 2 });
+  });
+
+  it('asks only for what changed where the server advertises _lastUpdated', async () => {
+    const { ehr, service, connectionId } = await connected({ advertiseLastUpdated: true });
+    await service.sync.runAndWait(connectionId);
+    const firstRun = ehr.fhir.requests.length;
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.outcome).toBe('ok');
+    const searches = ehr.fhir.requests.slice(firstRun).filter((r) => r.path === 'Condition');
+    expect(searches[0]!.query._lastUpdated).toMatch(/^gt\d{4}-/);
+  });
+
+  it('downloads documents’ files within the size bound, and lists the larger ones without them', async () => {
+    const patientId = String(
+      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
+    );
+    const small = documentWithAttachment(patientId, {
+      id: 'letter',
+      contentType: 'text/html',
+      bytes: '<p>Discharge letter</p>',
+      title: 'Discharge letter',
+    });
+    const large = documentWithAttachment(patientId, {
+      id: 'scan',
+      contentType: 'application/pdf',
+      bytes: Buffer.alloc(300_000, 7),
+      title: 'Scanned notes',
+    });
+    const { service, connectionId } = await connected({
+      extra: [...small, ...large],
+      attachmentMaxBytes: 100_000,
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.outcome).toBe('ok');
+    const rows = service.vault.db
+      .prepare('SELECT url, content_type, size, length(data) AS stored FROM attachments ORDER BY url')
+      .all();
+    expect(rows).toEqual([
+      { url: 'Binary/letter', content_type: 'text/html', size: 23, stored: 23 },
+      { url: 'Binary/scan', content_type: 'application/pdf', size: 300_000, stored: null },
+    ]);
+  });
+});

@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { VaultService } from '../../electron/core/api.js';
+import { recordColumns, type FhirVersion } from '../../electron/core/records/record-columns.js';
+import type { Json } from '../../electron/core/records/fhir-values.js';
+import { patientSearches } from '../../electron/core/sync/pull-plan.js';
+import { collectReferences } from '../../electron/core/sync/referenced-records.js';
+import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
+import { connectTo, newVaultService } from '../support/connected-vault.js';
+import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
+import { IRMGARD_DSTU2, IRMGARD_STU3, DAISEY, US_CORE_85, MATHILDA_DSTU2 } from '../support/fixture-paths.js';
+
+const opened: { service: VaultService; ehr: SyncEhr }[] = [];
+afterAll(async () => {
+  setSystemBrowser(() => undefined);
+  for (const { service, ehr } of opened) {
+    service.close();
+    await ehr.close();
+  }
+});
+
+type Row = {
+  resource_type: string;
+  server_id: string;
+  category: string;
+  sort_date: string;
+  fhir_version: string;
+};
+
+/**
+ * Servers loaded with the R4, STU3 and DSTU2 fixtures: after one sync, every record of a kind sync
+ * asks for is in the vault, as the version it came in, with the category and date its own
+ * version's reader gives it; a second sync adds nothing.
+ */
+describe.each([
+  ['R4', DAISEY],
+  ['R4', US_CORE_85],
+  ['STU3', IRMGARD_STU3],
+  ['DSTU2', IRMGARD_DSTU2],
+  ['DSTU2', MATHILDA_DSTU2],
+] as const)('sync from a %s server (%s)', (version, fixture) => {
+  it('brings every record in with its category and date, once', async () => {
+    const resources = resourcesFromBundle(fixture) as Json[];
+    const ehr = await startSyncEhr({ fhirVersion: version, resources });
+    const { service } = await newVaultService();
+    opened.push({ service, ehr });
+    const connectionId = await connectTo(service, ehr);
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary.failedTypes).toEqual([]);
+    expect(summary.outcome).toBe('ok');
+
+    const pulled = new Set([
+      'Patient',
+      ...patientSearches(version as FhirVersion).map((s) => s.resourceType),
+    ]);
+    const patientId = ehr.fhir.patientId;
+    const expected = resources.filter(
+      (r) =>
+        pulled.has(String(r.resourceType)) &&
+        (r.resourceType === 'Patient'
+          ? r.id === patientId
+          : JSON.stringify(r).includes(`Patient/${patientId}`)),
+    );
+    expect(expected.length).toBeGreaterThan(10);
+    const rows = service.vault.db
+      .prepare(
+        'SELECT resource_type, server_id, category, sort_date, fhir_version FROM resources WHERE connection_id = ?',
+      )
+      .all(connectionId) as Row[];
+    const stored = new Map(rows.map((r) => [`${r.resource_type}/${r.server_id}`, r]));
+    for (const resource of expected) {
+      const row = stored.get(`${String(resource.resourceType)}/${String(resource.id)}`);
+      expect(row, `${String(resource.resourceType)}/${String(resource.id)}`).toBeDefined();
+      const columns = recordColumns(resource);
+      expect(row).toMatchObject({
+        category: columns.category,
+        sort_date: columns.sortDate,
+        fhir_version: version,
+      });
+    }
+    if (expected.some((r) => r.resourceType === 'MedicationOrder')) {
+      // A DSTU2 prescription shows up as a medication, like an R4 MedicationRequest.
+      const orders = rows.filter((r) => r.resource_type === 'MedicationOrder');
+      expect(orders.length).toBeGreaterThan(0);
+      expect(new Set(orders.map((r) => r.category))).toEqual(new Set(['medications']));
+    }
+    // The clinicians, organisations, places and drugs those records point to were read too.
+    const onServer = new Set(resources.map((r) => `${String(r.resourceType)}/${String(r.id)}`));
+    const pointedTo = new Set<string>();
+    for (const resource of expected) collectReferences(JSON.stringify(resource), ehr.fhir.base, pointedTo);
+    const readable = [...pointedTo].filter((ref) => onServer.has(ref));
+    for (const ref of readable) expect(stored.has(ref), ref).toBe(true);
+    expect(summary.added).toBe(rows.length);
+    expect(summary.whatIsNew).toMatch(/ new .* from Example Hospital$/);
+
+    const again = await service.sync.runAndWait(connectionId);
+    expect(again).toMatchObject({ outcome: 'ok', added: 0, updated: 0, gone: 0, whatIsNew: null });
+    const count = service.vault.db
+      .prepare('SELECT count(*) AS n FROM resources WHERE connection_id = ?')
+      .get(connectionId) as { n: number };
+    expect(count.n).toBe(rows.length);
+  });
+});
+
+// How many referenced records each fixture exercises, so the check above is known not to be empty.
+describe('fixtures that point to clinicians and organisations', () => {
+  it('US Core patient 85 references readable Practitioner or Organization records', () => {
+    const resources = resourcesFromBundle(US_CORE_85) as Json[];
+    const onServer = new Set(resources.map((r) => `${String(r.resourceType)}/${String(r.id)}`));
+    const pointedTo = new Set<string>();
+    for (const resource of resources) collectReferences(JSON.stringify(resource), 'http://x/fhir/', pointedTo);
+    expect([...pointedTo].filter((ref) => onServer.has(ref)).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { VaultService, type ServiceOptions } from '../../electron/core/api.js';
+import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
+import type { ConnectResult } from '../../shared/ipc/areas/connections.js';
+import { approveInBrowser } from './smart-server.js';
+import type { SyncEhr } from './sync-ehr.js';
+import { FAST_SCRYPT, tempDir } from './temp-dir.js';
+
+export const PASSPHRASE = 'correct horse battery';
+
+/** Calls a channel as the renderer would, throwing the user's message on failure. */
+export async function call<T>(service: VaultService, channel: string, request: unknown = {}): Promise<T> {
+  const result = await service.dispatch(channel, request);
+  if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
+  return result.value as T;
+}
+
+/** A new vault (fast scrypt) as a service, with events recorded. */
+export async function newVaultService(
+  sync: ServiceOptions['sync'] = { automatic: false },
+  vaultPath = join(tempDir('phr-vault-sync-'), 'vault.phrvault'),
+): Promise<{ service: VaultService; events: { event: string; payload: unknown }[] }> {
+  const service = new VaultService({
+    vaultPath,
+    transport: 'host',
+    appVersion: 'test',
+    scrypt: FAST_SCRYPT,
+    sync,
+  });
+  const events: { event: string; payload: unknown }[] = [];
+  service.on((event, payload) => events.push({ event, payload }));
+  await call(service, 'vault.create', { passphrase: PASSPHRASE, ownerName: 'Test Patient' });
+  return { service, events };
+}
+
+/**
+ * Connects the vault's owner to the EHR through the real sign-in (oidc-provider approves as the
+ * patient would), accepting that the portal's patient has another name. Returns the connection id.
+ */
+export async function connectTo(
+  service: VaultService,
+  ehr: SyncEhr,
+  label = 'Example Hospital',
+): Promise<number> {
+  writeFileSync(
+    join(dirname(service.options.vaultPath), 'smart-clients.json'),
+    JSON.stringify({ endpoints: { [ehr.fhir.base]: { clientId: 'phr-vault-test' } } }),
+  );
+  setSystemBrowser((url) => void approveInBrowser(url));
+  const result = await call<ConnectResult>(service, 'connections.connect', {
+    fhirBase: ehr.fhir.base,
+    personId: 1,
+    label,
+    acceptMismatch: true,
+  });
+  if (result.outcome !== 'connected') throw new Error(`not connected: ${result.outcome}`);
+  return result.connection.id;
+}
