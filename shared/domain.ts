@@ -45,6 +45,11 @@ export const TimelineEntry = z.object({
   abnormal: z.boolean(),
   status: z.string().nullable(),
   source: z.object({ connectionId: z.number().int(), label: z.string() }),
+  /**
+   * How many sources sent this record: 1, or the size of its group of likely duplicates (the same
+   * code, day and value from other connections), which the timeline shows once.
+   */
+  sources: z.number().int().min(1),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 

@@ -16,6 +16,7 @@ function entry(id: number, date: string | null): FoundEntry {
     abnormal: false,
     status: 'final',
     source: { connectionId: 1, label: 'Example Clinic' },
+    sources: 1,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { recordChannels } from '../../../shared/ipc/areas/records.js';
+import { readAttachment } from '../records/attachments.js';
 import { searchRecords } from '../vault/search.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
 import type { HandlersFor, ServiceContext } from './context.js';
@@ -7,6 +8,7 @@ export function recordHandlers(ctx: ServiceContext): HandlersFor<keyof typeof re
   return {
     'records.stats': (req) => recordStats(ctx.vault.db, req.personId),
     'records.get': (req) => getRecord(ctx.vault.db, req.id),
+    'records.attachment': (req) => readAttachment(ctx.vault.db, req.recordId, req.index),
     'timeline.page': (req) => timelinePage(ctx.vault.db, req),
     'timeline.search': (req) => ({ entries: searchRecords(ctx.vault.db, req) }),
   };

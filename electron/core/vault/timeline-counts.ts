@@ -14,9 +14,15 @@ export function timelineCounts(
   db: VaultDatabase,
   q: Omit<TimelineQuery, 'limit' | 'cursor' | 'categories'> & { query?: string | undefined },
 ): TimelineCounts {
-  const { sql, params } = entryFilters({ ...q, categories: timelineCategories });
   const match = q.query ? ftsQuery(q.query) : null;
   if (q.query && !match) return { total: 0, byCategory: {} };
+  // Without words or sources the counts come from indexes alone: every record, less the linked
+  // copies of likely duplicates (their own small index), so the counts match what the pages show.
+  const fromIndexes = !match && !(q.connectionIds && q.connectionIds.length > 0);
+  const { sql, params } = entryFilters(
+    { ...q, categories: timelineCategories },
+    { everyRecord: fromIndexes },
+  );
   const rows = (
     match
       ? db
@@ -36,6 +42,20 @@ export function timelineCounts(
   for (const row of rows) {
     byCategory[row.category] = row.n;
     total += row.n;
+  }
+  if (fromIndexes) {
+    const hidden = db
+      .prepare(
+        `SELECT r.category, count(*) AS n FROM resources r INDEXED BY resources_hidden_duplicates
+         WHERE ${sql.join(' AND ')} AND r.duplicate_of IS NOT NULL GROUP BY r.category`,
+      )
+      .all(...params) as { category: Category; n: number }[];
+    for (const row of hidden) {
+      const left = (byCategory[row.category] ?? 0) - row.n;
+      if (left > 0) byCategory[row.category] = left;
+      else delete byCategory[row.category];
+      total -= row.n;
+    }
   }
   return { total, byCategory };
 }

@@ -16,10 +16,16 @@ type EntryRow = {
   status: string | null;
   connection_id: number;
   source_label: string;
+  sources: number;
 };
 
+/**
+ * `sources`: how many records a likely-duplicate group holds (records/likely-duplicates.ts), 1 for
+ * a record no other source sent. Counted per row shown, from the small index of linked copies.
+ */
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label`;
+  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
+  1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources`;
 
 export function toEntry(row: EntryRow): TimelineEntry {
   return {
@@ -34,6 +40,7 @@ export function toEntry(row: EntryRow): TimelineEntry {
     abnormal: row.abnormal === 1,
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
+    sources: row.sources,
   };
 }
 
@@ -79,8 +86,15 @@ function endOfRange(to: string): string | undefined {
   return date.toISOString();
 }
 
-/** WHERE clauses shared by the timeline and search: person, categories, sources, date range. */
-export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): {
+/**
+ * WHERE clauses shared by the timeline and search: person, categories, sources, date range, and
+ * each group of likely duplicates once (unless `everyRecord`: the counts subtract the copies
+ * through their own index instead of reading every row).
+ */
+export function entryFilters(
+  q: Omit<TimelineQuery, 'limit' | 'cursor'>,
+  options: { everyRecord?: boolean } = {},
+): {
   sql: string[];
   params: unknown[];
 } {
@@ -105,7 +119,33 @@ export function entryFilters(q: Omit<TimelineQuery, 'limit' | 'cursor'>): {
     sql.push("r.sort_date < ? AND r.sort_date <> ''");
     params.push(to);
   }
+  const once = options.everyRecord ? null : onceEachGroup(q.connectionIds);
+  if (once) {
+    sql.push(once.sql);
+    params.push(...once.params);
+  }
   return { sql, params };
+}
+
+/**
+ * A group of likely duplicates shows once: as its leader. With only some sources chosen, each
+ * chosen source still shows everything it sent, so a copy shows when no earlier member of its
+ * group (the leader first of all) is from a chosen source. A group holds at most one record per
+ * source, so with one source chosen (all the timeline offers) every record of it shows.
+ */
+function onceEachGroup(
+  connectionIds: readonly number[] | undefined,
+): { sql: string; params: unknown[] } | null {
+  if (!connectionIds || connectionIds.length === 0) return { sql: 'r.duplicate_of IS NULL', params: [] };
+  if (connectionIds.length === 1) return null;
+  const chosen = connectionIds.map(() => '?').join(', ');
+  return {
+    sql: `(r.duplicate_of IS NULL OR (
+      NOT EXISTS (SELECT 1 FROM resources g WHERE g.id = r.duplicate_of AND g.connection_id IN (${chosen}))
+      AND NOT EXISTS (SELECT 1 FROM resources g WHERE g.duplicate_of = r.duplicate_of AND g.id < r.id
+        AND g.connection_id IN (${chosen}))))`,
+    params: [...connectionIds, ...connectionIds],
+  };
 }
 
 /**
@@ -165,6 +205,47 @@ export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
   return { total, byType, byCategory };
 }
 
+type SourceRow = {
+  id: number;
+  connection_id: number;
+  label: string;
+  sort_date: string;
+  display: string;
+  value_text: string | null;
+  value_unit: string | null;
+  first_seen_at: string;
+  duplicate_of: number | null;
+};
+
+/** Every record of a likely-duplicate group, leader first; a record no other source sent is alone. */
+function groupSources(db: VaultDatabase, id: number) {
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.connection_id, c.label, r.sort_date, r.display, r.value_text, r.value_unit,
+         r.first_seen_at, r.duplicate_of
+       FROM resources r JOIN connections c ON c.id = r.connection_id
+       WHERE r.id = (SELECT coalesce(duplicate_of, id) FROM resources WHERE id = ?)
+       UNION ALL
+       SELECT r.id, r.connection_id, c.label, r.sort_date, r.display, r.value_text, r.value_unit,
+         r.first_seen_at, r.duplicate_of
+       FROM resources r JOIN connections c ON c.id = r.connection_id
+       WHERE r.duplicate_of = (SELECT coalesce(duplicate_of, id) FROM resources WHERE id = ?)
+       ORDER BY 1`,
+    )
+    .all(id, id) as SourceRow[];
+  return rows.map((row) => ({
+    id: row.id,
+    connectionId: row.connection_id,
+    label: row.label,
+    date: row.sort_date === '' ? null : row.sort_date,
+    title: row.display,
+    value: row.value_text,
+    unit: row.value_unit,
+    arrivedAt: row.first_seen_at,
+    leader: row.duplicate_of === null,
+  }));
+}
+
 export function getRecord(db: VaultDatabase, id: number) {
   const row = db
     .prepare(
@@ -188,5 +269,6 @@ export function getRecord(db: VaultDatabase, id: number) {
     versions: row.version,
     firstSeenAt: row.first_seen_at,
     updatedAt: row.updated_at,
+    sources: groupSources(db, row.id),
   };
 }

@@ -6,14 +6,6 @@ import { fhirDateWords } from './dates.js';
  * and leaves the rest to "View FHIR JSON".
  */
 export type Fact = { label: string; value: string };
-export type ReadableAttachment = {
-  title: string;
-  contentType: string;
-  /** The text to show, or null when it is not an inline text attachment. */
-  text: string | null;
-  why: string | null;
-};
-
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -190,54 +182,4 @@ export function recordFacts(resource: unknown): Fact[] {
   );
   add('Conclusion', str(r.conclusion));
   return facts.filter((f): f is Fact => f !== null);
-}
-
-function decodeBase64Text(data: string): string {
-  const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
-}
-
-/**
- * Text of an HTML attachment without running or styling any of it: an inert document from
- * DOMParser runs no script and loads nothing, and only its text is kept. A sandboxed iframe
- * would show the layout, but the CSP (frame-src 'none') forbids frames.
- */
-function htmlAsText(html: string): string {
-  const doc = new DOMParser().parseFromString(html, 'text/html');
-  for (const el of doc.querySelectorAll('script, style, template')) el.remove();
-  for (const el of doc.querySelectorAll('br, p, div, li, tr, h1, h2, h3, h4, h5, h6')) el.append('\n');
-  return (doc.body.textContent ?? '').replace(/\n{3,}/g, '\n\n').trim();
-}
-
-/** The attachments of a document or report, with inline text readable here. */
-export function readableAttachments(resource: unknown): ReadableAttachment[] {
-  if (!isObject(resource)) return [];
-  const attachments = [
-    ...list(resource.content)
-      .filter(isObject)
-      .map((c) => c.attachment),
-    ...list(resource.presentedForm),
-  ].filter(isObject);
-  return attachments.map((a) => {
-    const contentType = str(a.contentType) ?? 'unknown';
-    const title = str(a.title) ?? 'Attached document';
-    const data = str(a.data);
-    const base = contentType.split(';')[0]!.trim().toLowerCase();
-    if (!data) {
-      return { title, contentType, text: null, why: 'This document was not included with the record.' };
-    }
-    try {
-      if (base === 'text/plain') return { title, contentType, text: decodeBase64Text(data), why: null };
-      if (base === 'text/html')
-        return { title, contentType, text: htmlAsText(decodeBase64Text(data)), why: null };
-    } catch {
-      return { title, contentType, text: null, why: 'This document could not be read.' };
-    }
-    return {
-      title,
-      contentType,
-      text: null,
-      why: 'PHR Vault cannot show this kind of document yet (only text and HTML are shown).',
-    };
-  });
 }

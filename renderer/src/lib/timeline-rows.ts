@@ -41,6 +41,14 @@ export function groupByMonthAndDay(entries: readonly FoundEntry[], previous?: Fo
   return rows;
 }
 
+/**
+ * "from 2 sources" for a record that several hospitals or files sent (a group of likely
+ * duplicates shown once), or null for a record only one source sent.
+ */
+export function sourcesWords(entry: Pick<TimelineEntry, 'sources'>): string | null {
+  return entry.sources > 1 ? `from ${entry.sources} sources` : null;
+}
+
 /** Splits search highlight text into plain and matched parts, so matches render as <mark>, never as HTML. */
 export function highlightParts(text: string): { text: string; match: boolean }[] {
   const parts: { text: string; match: boolean }[] = [];

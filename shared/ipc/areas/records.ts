@@ -1,6 +1,22 @@
 import { z } from 'zod';
+import { AttachmentContent } from '../../attachments.js';
 import { Category, FhirDate, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
+
+/** One record of a group of likely duplicates: what its source sent, to list and to open. */
+export const RecordSource = z.object({
+  id: z.number().int(),
+  connectionId: z.number().int(),
+  label: z.string(),
+  date: z.string().nullable(),
+  title: z.string(),
+  value: z.string().nullable(),
+  unit: z.string().nullable(),
+  arrivedAt: z.string(),
+  /** The group's leader: the record the timeline shows. */
+  leader: z.boolean(),
+});
+export type RecordSource = z.infer<typeof RecordSource>;
 
 /** Reading records: counts, one record in full, the timeline and search. */
 export const recordChannels = {
@@ -21,7 +37,16 @@ export const recordChannels = {
       versions: z.number().int(),
       firstSeenAt: z.string(),
       updatedAt: z.string(),
+      /** Every record of its group of likely duplicates, leader first (only itself when none). */
+      sources: z.array(RecordSource),
     }),
+  },
+  /** One attachment of a record (by its place among the record's attachments), ready to show. */
+  'records.attachment': {
+    request: z
+      .object({ recordId: z.number().int().positive(), index: z.number().int().min(0).max(999) })
+      .strict(),
+    response: AttachmentContent,
   },
   'timeline.page': {
     request: z

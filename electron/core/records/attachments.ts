@@ -1,0 +1,224 @@
+import { ATTACHMENT_LIMIT_BYTES, type AttachmentContent } from '../../../shared/attachments.js';
+import { VaultError } from '../errors.js';
+import type { VaultDatabase } from '../vault/database.js';
+import { readHtmlDocument } from './html-document.js';
+import { isClinicalDocument, parseXml, readClinicalDocument, UnreadableXml } from './clinical-document.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value : null;
+
+/** Where one attachment's bytes are, as far as the vault knows. */
+export type ListedAttachment = {
+  index: number;
+  title: string;
+  /** As the sender declared it (or as sync saw it), never guessed. */
+  contentType: string | null;
+  size: number | null;
+  url: string | null;
+  where:
+    | { kind: 'inline'; base64: string }
+    | { kind: 'stored'; rowId: number }
+    | { kind: 'missing'; reason: string };
+};
+
+const NOT_YET = 'It has not been downloaded yet: it will be the next time this source is brought up to date.';
+const TOO_LARGE = `It was not downloaded: it is larger than the limit of ${ATTACHMENT_LIMIT_BYTES / 1024 / 1024} MB.`;
+
+/**
+ * The attachments of a record in one fixed order, the one the renderer lists them in:
+ * DocumentReference.content[].attachment, then DiagnosticReport.presentedForm[].
+ */
+export function attachmentsOfResource(resource: unknown): Json[] {
+  if (!isObject(resource)) return [];
+  const content = Array.isArray(resource.content) ? resource.content : [];
+  const presented = Array.isArray(resource.presentedForm) ? resource.presentedForm : [];
+  return [...content.filter(isObject).map((c) => c.attachment), ...presented].filter(isObject);
+}
+
+/** Bytes a base64 string decodes to, without decoding it. */
+function base64Size(base64: string): number {
+  const clean = base64.replace(/\s+/g, '');
+  return Math.floor((clean.length * 3) / 4) - (clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0);
+}
+
+/** A `#id` reference to a Binary contained in the record: its data, in any FHIR version. */
+function containedBinary(resource: Json, url: string): string | null {
+  if (!url.startsWith('#') || !Array.isArray(resource.contained)) return null;
+  const binary = resource.contained
+    .filter(isObject)
+    .find((c) => c.resourceType === 'Binary' && c.id === url.slice(1));
+  // R4 calls it data, DSTU2 and STU3 content.
+  return binary ? (str(binary.data) ?? str(binary.content)) : null;
+}
+
+type StoredRow = {
+  id: number;
+  content_type: string | null;
+  title: string | null;
+  size: number | null;
+  stored: number | null;
+};
+
+function readRaw(db: VaultDatabase, recordId: number): Json {
+  const row = db.prepare('SELECT raw FROM resources WHERE id = ?').get(recordId) as
+    { raw: string } | undefined;
+  if (!row) throw new VaultError('not-found');
+  const resource = JSON.parse(row.raw) as unknown;
+  return isObject(resource) ? resource : {};
+}
+
+/**
+ * Each attachment of a record and where its bytes are: inline in the record (base64 `data`, or a
+ * contained Binary), or fetched by sync into the `attachments` table (matched on the url exactly
+ * as the record writes it; the newest fetch wins), or nowhere yet.
+ */
+export function listAttachments(db: VaultDatabase, recordId: number): ListedAttachment[] {
+  const resource = readRaw(db, recordId);
+  const stored = db.prepare(
+    `SELECT id, content_type, title, size, length(data) AS stored
+     FROM attachments WHERE resource_id = ? AND url = ?
+     ORDER BY fetched_at IS NULL, fetched_at DESC, id DESC LIMIT 1`,
+  );
+  return attachmentsOfResource(resource).map((attachment, index) => {
+    const url = str(attachment.url);
+    const declaredSize = typeof attachment.size === 'number' ? attachment.size : null;
+    const base = str(attachment.data) ?? (url ? containedBinary(resource, url) : null);
+    const head = {
+      index,
+      title: str(attachment.title) ?? 'Attached document',
+      contentType: str(attachment.contentType),
+      url,
+    };
+    if (base) return { ...head, size: base64Size(base), where: { kind: 'inline', base64: base } };
+    const row = url ? (stored.get(recordId, url) as StoredRow | undefined) : undefined;
+    if (row && row.stored !== null) {
+      return {
+        ...head,
+        contentType: head.contentType ?? row.content_type,
+        size: row.stored,
+        where: { kind: 'stored', rowId: row.id },
+      };
+    }
+    const size = row?.size ?? declaredSize;
+    const reason = !url
+      ? 'This document was not included with the record.'
+      : size !== null && size > ATTACHMENT_LIMIT_BYTES
+        ? TOO_LARGE
+        : NOT_YET;
+    return { ...head, size, where: { kind: 'missing', reason } };
+  });
+}
+
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
+type ImageType = (typeof IMAGE_TYPES)[number];
+
+/** What the bytes are, by their first bytes: a declared type is believed only when they agree. */
+function sniff(bytes: Buffer): 'pdf' | ImageType | null {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (bytes.subarray(0, 1024).includes('%PDF-')) return 'pdf';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'image/gif';
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes.subarray(8, 12).toString('latin1') === 'WEBP') {
+    return 'image/webp';
+  }
+  return null;
+}
+
+function decodeText(bytes: Buffer, contentType: string): string {
+  const charset = /charset="?([\w-]+)/i.exec(contentType)?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+function looksLikeXml(text: string): boolean {
+  return /^\s*(<\?xml|<!--|<[A-Za-z_][\w.-]*:?ClinicalDocument\b)/.test(text);
+}
+
+/**
+ * One attachment, ready for the renderer: text as text, a C-CDA or an HTML page as a readable
+ * tree (never markup), PDF and images as base64 for PDF.js and an <img>. Nothing over the size
+ * limit crosses IPC.
+ */
+export function readAttachment(db: VaultDatabase, recordId: number, index: number): AttachmentContent {
+  const listed = listAttachments(db, recordId)[index];
+  if (!listed) throw new VaultError('not-found');
+  const head = { title: listed.title, contentType: listed.contentType ?? 'unknown', size: listed.size };
+  const unavailable = (reason: string): AttachmentContent => ({ ...head, kind: 'unavailable', reason });
+
+  if (listed.where.kind === 'missing') return unavailable(listed.where.reason);
+  if (listed.size !== null && listed.size > ATTACHMENT_LIMIT_BYTES) {
+    return unavailable(`It is larger than the ${ATTACHMENT_LIMIT_BYTES / 1024 / 1024} MB PHR Vault shows.`);
+  }
+  let bytes: Buffer;
+  if (listed.where.kind === 'inline') {
+    bytes = Buffer.from(listed.where.base64, 'base64');
+  } else {
+    const row = db.prepare('SELECT data FROM attachments WHERE id = ?').get(listed.where.rowId) as
+      { data: Buffer | null } | undefined;
+    if (!row?.data) return unavailable(NOT_YET);
+    bytes = row.data;
+  }
+  const size = bytes.length;
+  const sized = { ...head, size };
+
+  const type = (listed.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const sniffed = sniff(bytes);
+  if (sniffed === 'pdf' && (type === 'application/pdf' || !type || type === 'application/octet-stream')) {
+    return { ...sized, kind: 'pdf', dataBase64: bytes.toString('base64') };
+  }
+  if (
+    sniffed &&
+    sniffed !== 'pdf' &&
+    (type.startsWith('image/') || !type || type === 'application/octet-stream')
+  ) {
+    return { ...sized, kind: 'image', mediaType: sniffed, dataBase64: bytes.toString('base64') };
+  }
+  if (type === 'application/pdf' || IMAGE_TYPES.includes(type as ImageType)) {
+    return unavailable(`It says it is ${type}, but its contents are not: it is not shown.`);
+  }
+
+  const text = decodeText(bytes, listed.contentType ?? '');
+  if (type === 'text/html' || type === 'application/xhtml+xml') {
+    return {
+      ...sized,
+      kind: 'html',
+      document: readHtmlDocument(text),
+      sourceBase64: bytes.toString('base64'),
+    };
+  }
+  const xmlType = type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml');
+  if (xmlType || ((!type || type === 'application/octet-stream') && looksLikeXml(text))) {
+    try {
+      const root = parseXml(text);
+      if (isClinicalDocument(root)) {
+        return {
+          ...sized,
+          kind: 'ccda',
+          document: readClinicalDocument(root),
+          sourceBase64: bytes.toString('base64'),
+        };
+      }
+    } catch (failure) {
+      if (failure instanceof UnreadableXml) {
+        return unavailable(`This document could not be read safely: ${failure.message}.`);
+      }
+      throw failure;
+    }
+    // Other XML is shown as the text it is: inert, and better than nothing.
+    return { ...sized, kind: 'text', text };
+  }
+  if (type !== 'text/rtf' && (type.startsWith('text/') || type === 'application/json')) {
+    return { ...sized, kind: 'text', text };
+  }
+  return unavailable(
+    `PHR Vault cannot show this kind of document (${type || 'of an unknown type'}) yet: it shows text, HTML, C-CDA, PDF and pictures.`,
+  );
+}
