@@ -1,4 +1,14 @@
-import { app, BrowserWindow, dialog, powerMonitor, session, shell, type WebContents } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  net,
+  Notification,
+  powerMonitor,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +18,11 @@ import { startCoreWorker, type CoreConnection } from './core/worker/core-client.
 import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
 import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
+import { MachineState } from './shell/machine-state.js';
 import { installMenu } from './shell/menu.js';
 import { saveDocument } from './shell/save-document.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
+import { SyncNotifications } from './shell/sync-notifications.js';
 import { createMainWindow, focusWindow, guardWebContents } from './shell/window.js';
 
 /**
@@ -49,6 +61,7 @@ function run(): void {
   let mainWindow: BrowserWindow | undefined;
   let core: CoreConnection | undefined;
   let autoLock: AutoLock | undefined;
+  let machine: MachineState | undefined;
 
   const isOurWebContents = (contents: WebContents) => [...windows].some((w) => w.webContents === contents);
   const lockVault = () => void core?.dispatch('vault.lock', {});
@@ -103,14 +116,34 @@ function run(): void {
         lock: lockVault,
       });
       autoLock = lock;
+      // The sync scheduler lives in the core; only the shell can see the network and the power.
+      const machineState = new MachineState({
+        isOnline: () => net.isOnline(),
+        send: (report) => void connection.dispatch('sync.machine', report),
+      });
+      machine = machineState;
       connection.on((event, payload) => {
         if (event !== 'vault.state') return;
         const status = VaultStatus.safeParse(payload);
-        if (status.success) lock.vaultStateChanged(status.data.state);
+        if (!status.success) return;
+        lock.vaultStateChanged(status.data.state);
+        machineState.vaultStateChanged(status.data.state);
       });
       powerMonitor.on('lock-screen', () => lock.lockNow());
       powerMonitor.on('suspend', () => lock.lockNow());
+      powerMonitor.on('resume', () => machineState.resumed());
+      powerMonitor.on('unlock-screen', () => machineState.screenUnlocked());
       lock.start();
+      machineState.start();
+
+      const notifications = new SyncNotifications({
+        Notification,
+        focusApp: () => {
+          if (mainWindow && !mainWindow.isDestroyed()) focusWindow(mainWindow);
+          else openWindow();
+        },
+      });
+      connection.on(notifications.onCoreEvent);
 
       handle(connection, isOurWebContents, (asking) => ({
         'files.saveDocument': (request) =>
@@ -150,6 +183,7 @@ function run(): void {
     if (closing) return;
     closing = true;
     autoLock?.stop();
+    machine?.stop();
     core.close().finally(() => {
       coreClosed = true;
       app.quit();

@@ -37,6 +37,9 @@ export class Connections {
         this.#progress = progress;
       }),
       api.on('connections.changed', () => void this.load()),
+      // The record counts and "last sync" change with every run; the core also says so with
+      // connections.changed, but a finished sync is reason enough to read the list again.
+      api.on('sync.finished', () => void this.load().catch(() => undefined)),
     );
   }
 

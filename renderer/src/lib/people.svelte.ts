@@ -69,6 +69,21 @@ export class People {
     if (request === this.#statsRequest) this.#stats = stats;
   }
 
+  /**
+   * Reads the list and the shown person's counts again, keeping the old ones on screen meanwhile
+   * (a sync added records: nothing should blink).
+   */
+  async refresh(): Promise<void> {
+    const person = this.#selected;
+    const request = ++this.#statsRequest;
+    const [list, stats] = await Promise.all([
+      api.call('persons.list', {}),
+      person ? api.call('records.stats', { personId: person.id }) : null,
+    ]);
+    this.#list = list;
+    if (request === this.#statsRequest && stats) this.#stats = stats;
+  }
+
   async add(person: NewPerson): Promise<Person> {
     const added = await api.call('persons.add', person);
     this.#list = await api.call('persons.list', {});
