@@ -4,10 +4,15 @@ import { recordColumns, type FhirVersion } from '../../electron/core/records/rec
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { patientSearches } from '../../electron/core/sync/pull-plan.js';
 import { collectReferences } from '../../electron/core/sync/referenced-records.js';
+import { attachmentsByAddress } from '../../electron/core/sync/attachment-download.js';
 import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import { connectTo, newVaultService } from '../support/connected-vault.js';
 import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
+import { STU3 } from '../support/fixture-paths.js';
 import { IRMGARD_DSTU2, IRMGARD_STU3, DAISEY, US_CORE_85, MATHILDA_DSTU2 } from '../support/fixture-paths.js';
+
+/** SMART's sample patient whose documents' files are Binary resources given by address. */
+const SMART_STU3_DOCUMENTS = `${STU3}smart/patient-99912345.fhir-bundle.json`;
 
 const opened: { service: VaultService; ehr: SyncEhr }[] = [];
 afterAll(async () => {
@@ -35,6 +40,7 @@ describe.each([
   ['R4', DAISEY],
   ['R4', US_CORE_85],
   ['STU3', IRMGARD_STU3],
+  ['STU3', SMART_STU3_DOCUMENTS],
   ['DSTU2', IRMGARD_DSTU2],
   ['DSTU2', MATHILDA_DSTU2],
 ] as const)('sync from a %s server (%s)', (version, fixture) => {
@@ -61,6 +67,13 @@ describe.each([
           : JSON.stringify(r).includes(`Patient/${patientId}`)),
     );
     expect(expected.length).toBeGreaterThan(10);
+    // Everything about the patient is asked for but a Provenance (a record about records).
+    const leftOut = resources.filter(
+      (r) => !pulled.has(String(r.resourceType)) && JSON.stringify(r).includes(`Patient/${patientId}`),
+    );
+    expect(new Set(leftOut.map((r) => r.resourceType))).toEqual(
+      new Set(leftOut.length ? ['Provenance'] : []),
+    );
     const rows = service.vault.db
       .prepare(
         'SELECT resource_type, server_id, category, sort_date, fhir_version FROM resources WHERE connection_id = ?',
@@ -90,7 +103,24 @@ describe.each([
     const readable = [...pointedTo].filter((ref) => onServer.has(ref));
     for (const ref of readable) expect(stored.has(ref), ref).toBe(true);
     expect(summary.added).toBe(rows.length);
-    expect(summary.whatIsNew).toMatch(/ new .* from Example Hospital$/);
+    // Documents' files the server has were downloaded, byte for byte; the others were tried.
+    const binaries = new Map(
+      resources
+        .filter((r) => r.resourceType === 'Binary')
+        .map((b) => [String(b.id), String(b.content ?? b.data)]),
+    );
+    const fileOf = service.vault.db.prepare(`SELECT data FROM attachments WHERE url = ?`);
+    let downloaded = 0;
+    for (const document of expected.filter((r) => r.resourceType === 'DocumentReference')) {
+      for (const { url } of attachmentsByAddress(document)) {
+        const id = url.split('/').pop()!;
+        if (!binaries.has(id)) continue;
+        const file = fileOf.get(url) as { data: Buffer | null } | undefined;
+        expect(file?.data?.toString('base64'), url).toBe(binaries.get(id));
+        downloaded++;
+      }
+    }
+    if (fixture === SMART_STU3_DOCUMENTS) expect(downloaded).toBe(1);
 
     const again = await service.sync.runAndWait(connectionId);
     expect(again).toMatchObject({ outcome: 'ok', added: 0, updated: 0, gone: 0, whatIsNew: null });
@@ -107,7 +137,8 @@ describe('fixtures that point to clinicians and organisations', () => {
     const resources = resourcesFromBundle(US_CORE_85) as Json[];
     const onServer = new Set(resources.map((r) => `${String(r.resourceType)}/${String(r.id)}`));
     const pointedTo = new Set<string>();
-    for (const resource of resources) collectReferences(JSON.stringify(resource), 'http://x/fhir/', pointedTo);
+    for (const resource of resources)
+      collectReferences(JSON.stringify(resource), 'http://x/fhir/', pointedTo);
     expect([...pointedTo].filter((ref) => onServer.has(ref)).length).toBeGreaterThan(0);
   });
 });

@@ -66,6 +66,11 @@ const TYPE_CATEGORIES: Record<string, Category> = {
   Claim: 'billing',
   ExplanationOfBenefit: 'billing',
   ImagingStudy: 'procedures',
+  Media: 'documents',
+  // Orders for care to come (a referral, a test ordered): read with the plans.
+  ServiceRequest: 'care-plans',
+  ProcedureRequest: 'care-plans',
+  DiagnosticOrder: 'care-plans',
   Patient: 'administrative',
   Practitioner: 'administrative',
   PractitionerRole: 'administrative',

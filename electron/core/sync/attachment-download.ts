@@ -29,6 +29,19 @@ export function attachmentsByAddress(resource: Json): Attachment[] {
 }
 
 /**
+ * Where to fetch an attachment from. A path from the server's root ("/Binary/1", as some servers
+ * and SMART's sample data write it) that is not under the FHIR base is read as relative to it:
+ * the Binary lives beside the other resources. Anything else resolves as URLs do.
+ */
+export function addressUnderBase(url: string, fhirBase: string): string {
+  const base = new URL(fhirBase);
+  if (url.startsWith('/') && !url.startsWith('//') && !url.startsWith(base.pathname)) {
+    return new URL(url.slice(1), base).href;
+  }
+  return new URL(url, base).href;
+}
+
+/**
  * Downloads the documents' files that records give only by address, into the attachments table,
  * within a size bound. A file over the bound, or at another site (the token is never sent
  * there), gets a row without data, so the detail can say why and the next sync does not try
@@ -38,6 +51,7 @@ export async function fetchAttachments(
   db: () => VaultDatabase,
   reader: ServerReader,
   connectionId: number,
+  fhirBase: string,
   maxBytes: number,
   /** `Type/id` of this run's documents with files by address; null: look at every stored one. */
   candidates: ReadonlySet<string> | null,
@@ -105,7 +119,11 @@ export async function fetchAttachments(
         continue;
       }
       try {
-        const result = await reader.download(attachment.url, attachment.contentType ?? '*/*', maxBytes);
+        const result = await reader.download(
+          addressUnderBase(attachment.url, fhirBase),
+          attachment.contentType ?? '*/*',
+          maxBytes,
+        );
         if (result.kind === 'too-large') {
           insert(resourceId, attachment, null, { size: result.size });
           skipped++;
@@ -119,7 +137,14 @@ export async function fetchAttachments(
         }
       } catch (error) {
         if (error instanceof SyncCancelled || isVaultError(error, 'needs-sign-in')) throw error;
-        if (isVaultError(error, 'foreign-origin') || isVaultError(error, 'insecure-address')) {
+        const status = (error as { status?: unknown }).status;
+        // Elsewhere (never sent a token) or gone from the server: noted, not tried again each sync.
+        if (
+          isVaultError(error, 'foreign-origin') ||
+          isVaultError(error, 'insecure-address') ||
+          status === 404 ||
+          status === 410
+        ) {
           insert(resourceId, attachment, null, { size: attachment.size });
           skipped++;
         } else failed++;

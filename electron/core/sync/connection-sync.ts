@@ -22,7 +22,6 @@ import {
   finishRunLog,
   logTypeOutcome,
   markGone,
-  markSeen,
   readCursor,
   setLastSync,
   startRunLog,
@@ -131,9 +130,15 @@ export async function syncConnection(
   const documents = new Set<string>();
   // Pages stored by a run that died are not in these sets: a resumed run looks at everything.
   let resumed = false;
-  const store = (records: IncomingRecord[], counts: StoreTally): { stored: number; skipped: number } => {
+  const store = (
+    records: IncomingRecord[],
+    counts: StoreTally,
+    seenPull?: number,
+  ): { stored: number; skipped: number } => {
     try {
-      db().transaction(() => storeRecords(db(), auth.personId, connectionId, records, counts, countNew))();
+      db().transaction(() =>
+        storeRecords(db(), auth.personId, connectionId, records, counts, { onAdded: countNew, seenPull }),
+      )();
       return { stored: records.length, skipped: 0 };
     } catch (error) {
       if (isVaultError(error)) throw error;
@@ -142,7 +147,10 @@ export async function syncConnection(
       db().transaction(() => {
         for (const record of records) {
           try {
-            storeRecords(db(), auth.personId, connectionId, [record], counts, countNew);
+            storeRecords(db(), auth.personId, connectionId, [record], counts, {
+              onAdded: countNew,
+              seenPull,
+            });
           } catch {
             skipped++;
           }
@@ -157,8 +165,8 @@ export async function syncConnection(
   try {
     report();
     const capabilities = await readCapabilities(reader, auth.fhirBase, detail.fhirVersion);
-    const searches = patientSearches(capabilities.version).filter(
-      (s) => !capabilities.types || capabilities.types.has(s.resourceType),
+    const searches = patientSearches(capabilities.version).filter((s) =>
+      capabilities.types ? capabilities.types.has(s.resourceType) : !s.onlyWhenListed,
     );
     report({ typesTotal: searches.length + 3 });
 
@@ -267,14 +275,7 @@ export async function syncConnection(
         let skipped = 0;
         const storing = performance.now();
         db().transaction(() => {
-          skipped = store(records, tally).skipped;
-          markSeen(
-            db(),
-            connectionId,
-            type,
-            records.map((r) => String(r.resource.id)),
-            pullId,
-          );
+          skipped = store(records, tally, pullId).skipped;
           advancePull(db(), connectionId, key, foreign ? null : nextUrl, records.length);
         })();
         options.onPageStored?.(records.length, performance.now() - storing);
@@ -378,6 +379,7 @@ export async function syncConnection(
       db,
       reader,
       connectionId,
+      auth.fhirBase,
       options.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES,
       resumed ? null : documents,
     );

@@ -15,6 +15,11 @@ export type PatientSearch = {
    * refused, each of these is asked for in turn instead.
    */
   categories?: readonly string[];
+  /**
+   * Asked for only when the server's CapabilityStatement lists the type: less common records that
+   * a server without a readable statement should not be probed for one by one.
+   */
+  onlyWhenListed?: boolean;
 };
 
 const OBSERVATION_CATEGORIES = [
@@ -44,9 +49,25 @@ const common: readonly PatientSearch[] = [
   { resourceType: 'Device', patientParam: 'patient' },
 ];
 
+/** The rest of the patient's compartment a server may offer: dispensing, imaging, claims, family history. */
+const listed = (...types: string[]): PatientSearch[] =>
+  types.map((resourceType) => ({ resourceType, patientParam: 'patient', onlyWhenListed: true }));
+
 const searches: Record<FhirVersion, readonly PatientSearch[]> = {
   R4: [
     ...common,
+    ...listed(
+      'MedicationDispense',
+      'MedicationAdministration',
+      'ImagingStudy',
+      'ServiceRequest',
+      'Specimen',
+      'Media',
+      'FamilyMemberHistory',
+      'RelatedPerson',
+      'Claim',
+      'ExplanationOfBenefit',
+    ),
     {
       resourceType: 'Condition',
       patientParam: 'patient',
@@ -58,6 +79,18 @@ const searches: Record<FhirVersion, readonly PatientSearch[]> = {
   ],
   STU3: [
     ...common,
+    ...listed(
+      'MedicationDispense',
+      'MedicationAdministration',
+      'ImagingStudy',
+      'ProcedureRequest',
+      'Specimen',
+      'Media',
+      'FamilyMemberHistory',
+      'RelatedPerson',
+      'Claim',
+      'ExplanationOfBenefit',
+    ),
     {
       resourceType: 'Condition',
       patientParam: 'patient',
@@ -67,7 +100,21 @@ const searches: Record<FhirVersion, readonly PatientSearch[]> = {
     { resourceType: 'CareTeam', patientParam: 'patient' },
     { resourceType: 'Coverage', patientParam: 'beneficiary' },
   ],
-  DSTU2: [...common, { resourceType: 'MedicationOrder', patientParam: 'patient' }],
+  DSTU2: [
+    ...common,
+    { resourceType: 'MedicationOrder', patientParam: 'patient' },
+    ...listed(
+      'MedicationDispense',
+      'MedicationAdministration',
+      'ImagingStudy',
+      'DiagnosticOrder',
+      'ProcedureRequest',
+      'Specimen',
+      'FamilyMemberHistory',
+      'RelatedPerson',
+      'Claim',
+    ),
+  ],
 };
 
 /** One search per type: a later entry for the same type (with its categories) replaces the common one. */

@@ -101,20 +101,6 @@ export function abandonPull(db: VaultDatabase, connectionId: number, key: string
   ).run(connectionId, key);
 }
 
-/** Marks the records of this pull as seen, so a complete full pull can tell what the source dropped. */
-export function markSeen(
-  db: VaultDatabase,
-  connectionId: number,
-  resourceType: string,
-  serverIds: readonly string[],
-  pullId: number,
-): void {
-  const seen = db.prepare(
-    'UPDATE resources SET seen_pull = ? WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
-  );
-  for (const id of serverIds) seen.run(pullId, connectionId, resourceType, id);
-}
-
 /**
  * After a complete full pull: what the source no longer returns is marked 'gone', never deleted
  * (a record that comes back is marked present again by storeRecords). Returns how many.

@@ -11,6 +11,16 @@ export type IncomingRecord = {
   fhirVersion: FhirVersion;
 };
 
+export type StoreOptions = {
+  /** Told the category of each record added, for "3 new lab results" without a query afterwards. */
+  onAdded?: (category: string) => void;
+  /**
+   * The sync pull these records came from, kept on each row: when a full pull completes, what it
+   * did not return is no longer at the source (see sync/sync-store.ts markGone).
+   */
+  seenPull?: number;
+};
+
 export type StoreOutcome = 'added' | 'updated' | 'unchanged';
 export type StoreTally = Record<StoreOutcome, number>;
 
@@ -50,8 +60,16 @@ export function serverId(resource: Json, hash: string): string {
 type Statements = {
   find: Database.Statement<
     [number, string, string],
-    { id: number; content_hash: string; version: number; raw: string; source_state: string }
+    {
+      id: number;
+      content_hash: string;
+      version: number;
+      raw: string;
+      source_state: string;
+      seen_pull: number | null;
+    }
   >;
+  seen: Database.Statement<[number, number]>;
   insert: Database.Statement<unknown[]>;
   history: Database.Statement<unknown[]>;
   update: Database.Statement<unknown[]>;
@@ -66,20 +84,21 @@ function statements(db: VaultDatabase): Statements {
   if (!s) {
     s = {
       find: db.prepare(
-        'SELECT id, content_hash, version, raw, source_state FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
+        'SELECT id, content_hash, version, raw, source_state, seen_pull FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
       ),
+      seen: db.prepare('UPDATE resources SET seen_pull = ? WHERE id = ?'),
       insert: db.prepare(`
         INSERT INTO resources (person_id, connection_id, resource_type, server_id, fhir_version, category, sort_date,
           display, codes, value_text, value_num, value_unit, abnormal, status, version, content_hash, raw,
-          first_seen_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+          first_seen_at, updated_at, seen_pull)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`),
       history: db.prepare(
         'INSERT INTO resource_history (resource_id, version, content_hash, raw, replaced_at) VALUES (?, ?, ?, ?, ?)',
       ),
       update: db.prepare(`
         UPDATE resources SET fhir_version = ?, category = ?, sort_date = ?, display = ?, codes = ?, value_text = ?,
           value_num = ?, value_unit = ?, abnormal = ?, status = ?, version = version + 1, content_hash = ?, raw = ?,
-          source_state = 'present', updated_at = ?
+          source_state = 'present', updated_at = ?, seen_pull = ?
         WHERE id = ?`),
       present: db.prepare(`UPDATE resources SET source_state = 'present', updated_at = ? WHERE id = ?`),
       ftsInsert: db.prepare(
@@ -102,9 +121,9 @@ export function storeRecords(
   connectionId: number,
   records: readonly IncomingRecord[],
   tally: StoreTally = { added: 0, updated: 0, unchanged: 0 },
-  /** Told the category of each record added, for "3 new lab results" without a query afterwards. */
-  onAdded?: (category: string) => void,
+  options: StoreOptions = {},
 ): StoreTally {
+  const { onAdded, seenPull = null } = options;
   const s = statements(db);
   const now = new Date().toISOString();
   for (const record of records) {
@@ -115,6 +134,7 @@ export function storeRecords(
     const existing = s.find.get(connectionId, type, id);
     if (existing && existing.content_hash === hash) {
       if (existing.source_state !== 'present') s.present.run(now, existing.id);
+      if (seenPull !== null && existing.seen_pull !== seenPull) s.seen.run(seenPull, existing.id);
       tally.unchanged++;
       continue;
     }
@@ -136,6 +156,7 @@ export function storeRecords(
         hash,
         raw,
         now,
+        seenPull ?? existing.seen_pull,
         existing.id,
       );
       tally.updated++;
@@ -159,6 +180,7 @@ export function storeRecords(
         raw,
         now,
         now,
+        seenPull,
       );
       s.ftsInsert.run(lastInsertRowid, c.display, c.codes, c.valueText);
       tally.added++;
