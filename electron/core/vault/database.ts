@@ -54,11 +54,17 @@ export function configure(db: VaultDatabase): void {
   // Checkpoint every ~40 MB of WAL rather than 4 MB: a page written by several commits between
   // checkpoints is decrypted and re-encrypted into the database once instead of each time.
   db.pragma('wal_autocheckpoint = 10000');
+  // 64 MiB of page cache instead of SQLite's 2 MiB. In an encrypted vault every cache miss is a
+  // read plus an HMAC check and a decryption; a large import inserts into indexes in random order
+  // (server ids, dates), which with 2 MiB misses on almost every record once they outgrow it.
+  // The cache is filled only as pages are used, and freed when the vault locks.
+  db.pragma('cache_size = -65536');
   db.pragma('journal_size_limit = 67108864');
   expectPragma(db, 'journal_mode', 'wal');
   expectPragma(db, 'synchronous', 2);
   expectPragma(db, 'foreign_keys', 1);
   expectPragma(db, 'secure_delete', 1);
+  expectPragma(db, 'cache_size', -65536);
 }
 
 /** Opens (or creates) the encrypted vault database and brings its schema up to date. */
