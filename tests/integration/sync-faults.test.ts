@@ -1,26 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { VaultService } from '../../electron/core/api.js';
+import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import type { SyncLogEntry } from '../../shared/ipc/areas/sync.js';
-import { call, connectTo, newVaultService } from '../support/connected-vault.js';
+import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
 import type { FaultRule } from '../support/fhir-records-server.js';
 import { DAISEY } from '../support/fixture-paths.js';
-import {
-  documentWithAttachment,
-  resourcesFromBundle,
-  startSyncEhr,
-  type SyncEhr,
-} from '../support/sync-ehr.js';
+import { documentWithAttachment, resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
-const opened: { service: VaultService; ehr: SyncEhr }[] = [];
-afterAll(async () => {
-  setSystemBrowser(() => undefined);
-  for (const { service, ehr } of opened) {
-    service.close();
-    await ehr.close();
-  }
-});
+const opened = closedAfterAll();
 
 /** Patient enough to survive the faults, quick enough for a test: waits of milliseconds, not seconds. */
 const RUN = {

@@ -1,20 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import type { ConnectionSyncStatus, SyncSummary } from '../../shared/ipc/areas/sync.js';
-import { call, connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
+import { call, closedAfterAll, connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
 import { US_CORE_85 } from '../support/fixture-paths.js';
-import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
+import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
-const opened: { service: VaultService; ehr: SyncEhr }[] = [];
-afterAll(async () => {
-  setSystemBrowser(() => undefined);
-  for (const { service, ehr } of opened) {
-    service.close();
-    await ehr.close();
-  }
-});
+const opened = closedAfterAll();
 
 async function scheduled(pageDelayMs = 0) {
   const ehr = await startSyncEhr({

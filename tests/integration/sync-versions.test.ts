@@ -1,27 +1,18 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { VaultService } from '../../electron/core/api.js';
+import { describe, expect, it } from 'vitest';
 import { recordColumns, type FhirVersion } from '../../electron/core/records/record-columns.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { patientSearches } from '../../electron/core/sync/pull-plan.js';
 import { collectReferences } from '../../electron/core/sync/referenced-records.js';
 import { attachmentsByAddress } from '../../electron/core/sync/attachment-download.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
-import { connectTo, newVaultService } from '../support/connected-vault.js';
-import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
+import { closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 import { STU3 } from '../support/fixture-paths.js';
 import { IRMGARD_DSTU2, IRMGARD_STU3, DAISEY, US_CORE_85, MATHILDA_DSTU2 } from '../support/fixture-paths.js';
 
 /** SMART's sample patient whose documents' files are Binary resources given by address. */
 const SMART_STU3_DOCUMENTS = `${STU3}smart/patient-99912345.fhir-bundle.json`;
 
-const opened: { service: VaultService; ehr: SyncEhr }[] = [];
-afterAll(async () => {
-  setSystemBrowser(() => undefined);
-  for (const { service, ehr } of opened) {
-    service.close();
-    await ehr.close();
-  }
-});
+const opened = closedAfterAll();
 
 type Row = {
   resource_type: string;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { dirname, join } from 'node:path';
 import { VaultService, type ServiceOptions } from '../../electron/core/api.js';
 import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
@@ -56,4 +57,20 @@ export async function connectTo(
   });
   if (result.outcome !== 'connected') throw new Error(`not connected: ${result.outcome}`);
   return result.connection.id;
+}
+
+/**
+ * Vaults and EHRs a test file opens, closed when the file is done (and the system browser port
+ * restored). Call once at the top of a file; push what each test opens.
+ */
+export function closedAfterAll(): { service: VaultService; ehr: SyncEhr }[] {
+  const opened: { service: VaultService; ehr: SyncEhr }[] = [];
+  afterAll(async () => {
+    setSystemBrowser(() => undefined);
+    for (const { service, ehr } of opened) {
+      service.close();
+      await ehr.close();
+    }
+  });
+  return opened;
 }

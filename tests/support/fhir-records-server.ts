@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { smartConfigurationOf } from './fhir-server.js';
 
 /**
  * A patient's FHIR records server on 127.0.0.1, for the sync engine's tests: R4, STU3 or DSTU2,
@@ -346,32 +347,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       }),
   };
 
-  const smartConfiguration = () => ({
-    issuer: options.issuer(),
-    authorization_endpoint: `${options.issuer()}/auth`,
-    token_endpoint: `${options.issuer()}/token`,
-    revocation_endpoint: `${options.issuer()}/token/revocation`,
-    code_challenge_methods_supported: ['S256'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
-    scopes_supported: [
-      'openid',
-      'fhirUser',
-      'launch/patient',
-      'offline_access',
-      'patient/*.rs',
-      'patient/*.read',
-    ],
-    capabilities: [
-      'launch-standalone',
-      'client-public',
-      'client-confidential-asymmetric',
-      'context-standalone-patient',
-      'permission-offline',
-      'permission-patient',
-      'permission-v2',
-      'permission-v1',
-    ],
-  });
+  const smartConfiguration = () => smartConfigurationOf(options.issuer());
 
   const searchParams = (type: string): Json[] => {
     if (type === 'Binary') return [];

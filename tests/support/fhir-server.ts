@@ -50,6 +50,36 @@ function send(res: ServerResponse, status: number, json: unknown): void {
   res.writeHead(status, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(json));
 }
 
+/** What a SMART EHR publishes at .well-known/smart-configuration; both test FHIR servers use it. */
+export function smartConfigurationOf(issuer: string, codeChallengeMethods: string[] = ['S256']) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/auth`,
+    token_endpoint: `${issuer}/token`,
+    revocation_endpoint: `${issuer}/token/revocation`,
+    code_challenge_methods_supported: codeChallengeMethods,
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    scopes_supported: [
+      'openid',
+      'fhirUser',
+      'launch/patient',
+      'offline_access',
+      'patient/*.rs',
+      'patient/*.read',
+    ],
+    capabilities: [
+      'launch-standalone',
+      'client-public',
+      'client-confidential-asymmetric',
+      'context-standalone-patient',
+      'permission-offline',
+      'permission-patient',
+      'permission-v2',
+      'permission-v1',
+    ],
+  };
+}
+
 export async function startFhirServer(options: FhirServerOptions): Promise<FhirServer> {
   indexDefinitions();
   const repo = new MemoryRepository();
@@ -81,32 +111,7 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
         server.close(() => resolve());
       }),
   };
-  const smartConfiguration = () => ({
-    issuer: options.issuer(),
-    authorization_endpoint: `${options.issuer()}/auth`,
-    token_endpoint: `${options.issuer()}/token`,
-    revocation_endpoint: `${options.issuer()}/token/revocation`,
-    code_challenge_methods_supported: options.codeChallengeMethods ?? ['S256'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
-    scopes_supported: [
-      'openid',
-      'fhirUser',
-      'launch/patient',
-      'offline_access',
-      'patient/*.rs',
-      'patient/*.read',
-    ],
-    capabilities: [
-      'launch-standalone',
-      'client-public',
-      'client-confidential-asymmetric',
-      'context-standalone-patient',
-      'permission-offline',
-      'permission-patient',
-      'permission-v2',
-      'permission-v1',
-    ],
-  });
+  const smartConfiguration = () => smartConfigurationOf(options.issuer(), options.codeChallengeMethods);
   const capabilityStatement = () => ({
     resourceType: 'CapabilityStatement',
     status: 'active',

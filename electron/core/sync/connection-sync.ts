@@ -76,6 +76,21 @@ function failureMessage(error: unknown): string {
   return 'Something went wrong inside PHR Vault while reading these records. Nothing stored was lost.';
 }
 
+/** Where a run is before it has asked the server anything. */
+export function startingProgress(connectionId: number, label: string): SyncProgress {
+  return {
+    connectionId,
+    label,
+    state: 'running',
+    resourceType: null,
+    typesDone: 0,
+    typesTotal: 1,
+    pages: 0,
+    records: 0,
+    message: null,
+  };
+}
+
 /**
  * One sync of one connection: the Patient, every type the server offers, the records they
  * point to, and attachments. Each page is one transaction together with the position of the next
@@ -102,17 +117,7 @@ export async function syncConnection(
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
   let gone = 0;
   const failedTypes: { resourceType: string; message: string }[] = [];
-  const progress: SyncProgress = {
-    connectionId,
-    label,
-    state: 'running',
-    resourceType: null,
-    typesDone: 0,
-    typesTotal: 1,
-    pages: 0,
-    records: 0,
-    message: null,
-  };
+  const progress = startingProgress(connectionId, label);
   const report = (change: Partial<SyncProgress> = {}) => {
     Object.assign(progress, change);
     options.onProgress?.({ ...progress });

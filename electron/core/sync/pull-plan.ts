@@ -53,21 +53,22 @@ const common: readonly PatientSearch[] = [
 const listed = (...types: string[]): PatientSearch[] =>
   types.map((resourceType) => ({ resourceType, patientParam: 'patient', onlyWhenListed: true }));
 
+/** Listed types every version has; ExplanationOfBenefit came with STU3. */
+const DSTU2_LISTED = [
+  'MedicationDispense',
+  'MedicationAdministration',
+  'ImagingStudy',
+  'Specimen',
+  'FamilyMemberHistory',
+  'RelatedPerson',
+  'Claim',
+];
+const LATER_LISTED = [...DSTU2_LISTED, 'ExplanationOfBenefit'];
+
 const searches: Record<FhirVersion, readonly PatientSearch[]> = {
   R4: [
     ...common,
-    ...listed(
-      'MedicationDispense',
-      'MedicationAdministration',
-      'ImagingStudy',
-      'ServiceRequest',
-      'Specimen',
-      'Media',
-      'FamilyMemberHistory',
-      'RelatedPerson',
-      'Claim',
-      'ExplanationOfBenefit',
-    ),
+    ...listed('ServiceRequest', 'Media', ...LATER_LISTED),
     {
       resourceType: 'Condition',
       patientParam: 'patient',
@@ -79,18 +80,7 @@ const searches: Record<FhirVersion, readonly PatientSearch[]> = {
   ],
   STU3: [
     ...common,
-    ...listed(
-      'MedicationDispense',
-      'MedicationAdministration',
-      'ImagingStudy',
-      'ProcedureRequest',
-      'Specimen',
-      'Media',
-      'FamilyMemberHistory',
-      'RelatedPerson',
-      'Claim',
-      'ExplanationOfBenefit',
-    ),
+    ...listed('ProcedureRequest', 'Media', ...LATER_LISTED),
     {
       resourceType: 'Condition',
       patientParam: 'patient',
@@ -103,17 +93,7 @@ const searches: Record<FhirVersion, readonly PatientSearch[]> = {
   DSTU2: [
     ...common,
     { resourceType: 'MedicationOrder', patientParam: 'patient' },
-    ...listed(
-      'MedicationDispense',
-      'MedicationAdministration',
-      'ImagingStudy',
-      'DiagnosticOrder',
-      'ProcedureRequest',
-      'Specimen',
-      'FamilyMemberHistory',
-      'RelatedPerson',
-      'Claim',
-    ),
+    ...listed('DiagnosticOrder', 'ProcedureRequest', ...DSTU2_LISTED),
   ],
 };
 

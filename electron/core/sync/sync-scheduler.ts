@@ -3,7 +3,7 @@ import { isVaultError, VaultError } from '../errors.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
 import { getConnectionDetail, listConnectionDetails } from '../vault/connections.js';
 import type { VaultDatabase } from '../vault/database.js';
-import { syncConnection, type SyncRunOptions } from './connection-sync.js';
+import { startingProgress, syncConnection, type SyncRunOptions } from './connection-sync.js';
 import { readInterval, writeInterval } from './sync-store.js';
 
 export const DEFAULT_INTERVAL_MINUTES = 6 * 60;
@@ -200,17 +200,7 @@ export class SyncScheduler {
     if (this.#running.has(connectionId) || !this.#unlocked) return;
     const controller = new AbortController();
     const detail = getConnectionDetail(this.options.db(), connectionId);
-    const progress: SyncProgress = {
-      connectionId,
-      label: detail?.label ?? '',
-      state: 'running',
-      resourceType: null,
-      typesDone: 0,
-      typesTotal: 1,
-      pages: 0,
-      records: 0,
-      message: null,
-    };
+    const progress = startingProgress(connectionId, detail?.label ?? '');
     const running: Running = { controller, progress, done: Promise.resolve(null as never) };
     this.#running.set(connectionId, running);
     running.done = (async () => {
