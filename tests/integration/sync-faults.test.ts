@@ -110,6 +110,29 @@ describe('sync against a server that misbehaves', () => {
     );
   });
 
+  it('does not store a record the server returns about another patient, and says so', async () => {
+    const patientId = String(
+      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
+    );
+    const stranger = {
+      resourceType: 'Observation',
+      id: 'stranger-glucose',
+      status: 'final',
+      code: { text: 'Glucose' },
+      // A server that mixed two patients up: found by this patient's search, about someone else.
+      subject: { reference: 'Patient/someone-else' },
+      patient: { reference: `Patient/${patientId}` },
+      valueQuantity: { value: 300, unit: 'mg/dL' },
+    };
+    const { service, connectionId, count } = await connected({ extra: [stranger] });
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(count()).toBe(cleanCount);
+    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    expect(log.find((l) => l.resourceType === 'Observation')?.message).toMatch(
+      /1 record was about another patient/,
+    );
+  });
+
   it('never follows a next link to another origin: that type fails, the others finish', async () => {
     const { ehr, service, connectionId } = await connected({
       faults: [{ resourceType: 'Observation', page: 1, fault: { kind: 'foreign-next' } }],

@@ -8,6 +8,7 @@ import {
 import { patientSearches, searchAddress } from '../../electron/core/sync/pull-plan.js';
 import { referenceTarget } from '../../electron/core/sync/referenced-records.js';
 import { whatIsNew } from '../../electron/core/sync/what-is-new.js';
+import { aboutPatient } from '../../electron/core/sync/connection-sync.js';
 
 describe('Retry-After', () => {
   const now = Date.parse('2026-11-21T12:00:00Z');
@@ -72,5 +73,31 @@ describe('what is new, in a sentence', () => {
     expect(whatIsNew({ administrative: 7 }, 'X')).toBeNull();
     expect(whatIsNew({}, 'X')).toBeNull();
     expect(whatIsNew({ vitals: 1200 }, 'X')).toBe('1,200 new vital signs from X');
+  });
+});
+
+describe('records about another patient', () => {
+  it('are recognised by subject, patient or beneficiary; records naming no patient are kept', () => {
+    const mine = '6daf3d7c-1620';
+    expect(
+      aboutPatient({ resourceType: 'Observation', subject: { reference: `Patient/${mine}` } }, mine),
+    ).toBe(true);
+    expect(
+      aboutPatient(
+        { resourceType: 'Observation', subject: { reference: `https://ehr.example/fhir/Patient/${mine}` } },
+        mine,
+      ),
+    ).toBe(true);
+    expect(
+      aboutPatient({ resourceType: 'Observation', subject: { reference: 'Patient/someone-else' } }, mine),
+    ).toBe(false);
+    expect(
+      aboutPatient({ resourceType: 'AllergyIntolerance', patient: { reference: 'Patient/x' } }, mine),
+    ).toBe(false);
+    expect(
+      aboutPatient({ resourceType: 'Coverage', beneficiary: { reference: 'Patient/x/_history/2' } }, mine),
+    ).toBe(false);
+    expect(aboutPatient({ resourceType: 'Observation', subject: { reference: 'Group/1' } }, mine)).toBe(true);
+    expect(aboutPatient({ resourceType: 'Device' }, mine)).toBe(true);
   });
 });

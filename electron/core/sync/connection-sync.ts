@@ -56,7 +56,7 @@ const FULL_PULL_EVERY_MS = 7 * 24 * 3600_000;
 const SINCE_MARGIN_MS = 5 * 60_000;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-type TypeCounts = { added: number; updated: number; problems: number };
+type TypeCounts = { added: number; updated: number; problems: number; otherPatient: number };
 
 type Capabilities = { version: FhirVersion; types: Map<string, { lastUpdated: boolean }> | null };
 
@@ -74,6 +74,24 @@ const isObject = (value: unknown): value is Json =>
 function failureMessage(error: unknown): string {
   if (isVaultError(error)) return error.message;
   return 'Something went wrong inside PHR Vault while reading these records. Nothing stored was lost.';
+}
+
+const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/**
+ * False when a record names another patient as its subject: a server that mixes patients up must
+ * not put a stranger's results into this person's records. A record naming no patient is kept
+ * (the search that returned it was for this patient).
+ */
+export function aboutPatient(resource: Json, patientId: string): boolean {
+  for (const field of ['subject', 'patient', 'beneficiary'] as const) {
+    const value = resource[field];
+    const reference = isObject(value) ? value.reference : undefined;
+    if (typeof reference !== 'string') continue;
+    const match = PATIENT_REFERENCE.exec(reference);
+    if (match) return match[1] === patientId;
+  }
+  return true;
 }
 
 /** Where a run is before it has asked the server anything. */
@@ -248,6 +266,7 @@ export async function syncConnection(
         collectReferences(answer.text, auth.fhirBase, references);
         const records: IncomingRecord[] = [];
         let invalid = 0;
+        let otherPatient = 0;
         for (const entry of bundle.entry ?? []) {
           const resource = entry?.resource;
           if (isObject(resource) && resource.resourceType === 'OperationOutcome') continue;
@@ -256,6 +275,10 @@ export async function syncConnection(
             continue;
           }
           if (resource.resourceType !== type) continue;
+          if (!aboutPatient(resource, auth.patientId)) {
+            otherPatient++;
+            continue;
+          }
           records.push({ resource, fhirVersion: capabilities.version });
           if (
             (type === 'DocumentReference' || type === 'DiagnosticReport') &&
@@ -287,6 +310,7 @@ export async function syncConnection(
         counts.added += tally.added - before.added;
         counts.updated += tally.updated - before.updated;
         counts.problems += invalid + skipped;
+        counts.otherPatient += otherPatient;
         report({ resourceType: type, pages: progress.pages + 1, records: progress.records + records.length });
         first = false;
         if (foreign) {
@@ -311,7 +335,7 @@ export async function syncConnection(
     // never interleave inside a transaction.
     const pullType = async (search: PatientSearch) => {
       const typeStarted = new Date().toISOString();
-      const counts: TypeCounts = { added: 0, updated: 0, problems: 0 };
+      const counts: TypeCounts = { added: 0, updated: 0, problems: 0, otherPatient: 0 };
       try {
         let refused = (await pullSearch(search.resourceType, search, {}, true, counts)) === 'refused';
         if (refused && search.categories) {
@@ -320,15 +344,19 @@ export async function syncConnection(
             if ((await pullSearch(key, search, { category }, false, counts)) === 'done') refused = false;
           }
         }
-        const { problems } = counts;
+        const { problems, otherPatient } = counts;
+        const notes = [
+          problems > 0
+            ? `${problems} ${problems === 1 ? 'record was' : 'records were'} not valid FHIR and ${problems === 1 ? 'was' : 'were'} skipped.`
+            : '',
+          otherPatient > 0
+            ? `${otherPatient} ${otherPatient === 1 ? 'record was' : 'records were'} about another patient and ${otherPatient === 1 ? 'was' : 'were'} not stored.`
+            : '',
+        ].filter(Boolean);
         logTypeOutcome(db(), connectionId, runId, {
           resourceType: search.resourceType,
           outcome: 'ok',
-          message: refused
-            ? 'This server does not offer these records.'
-            : problems > 0
-              ? `${problems} ${problems === 1 ? 'record was' : 'records were'} not valid FHIR and ${problems === 1 ? 'was' : 'were'} skipped.`
-              : null,
+          message: refused ? 'This server does not offer these records.' : notes.join(' ') || null,
           added: counts.added,
           updated: counts.updated,
           startedAt: typeStarted,
