@@ -50,6 +50,11 @@ export const TimelineEntry = z.object({
    * code, day and value from other connections), which the timeline shows once.
    */
   sources: z.number().int().min(1),
+  /**
+   * Arrived in the vault (a sync, an import) since the person last looked at this person's
+   * records. Only timeline pages and "what is new" say; elsewhere it is left out.
+   */
+  isNew: z.boolean().optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 

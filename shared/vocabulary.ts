@@ -36,6 +36,29 @@ export const timelineCategories = categories.filter(
   (c): c is TimelineCategory => c !== 'billing' && c !== 'administrative',
 );
 
+/**
+ * Each kind of record counted in a sentence ("3 lab results"), lower case, one and many: the
+ * notification after a sync and the "since you last looked" banner say it the same way.
+ */
+export const categoryNouns: Record<Category, [string, string]> = {
+  labs: ['lab result', 'lab results'],
+  vitals: ['vital sign', 'vital signs'],
+  conditions: ['condition', 'conditions'],
+  medications: ['medication', 'medications'],
+  allergies: ['allergy', 'allergies'],
+  immunizations: ['immunization', 'immunizations'],
+  procedures: ['procedure', 'procedures'],
+  documents: ['document', 'documents'],
+  visits: ['visit', 'visits'],
+  'care-plans': ['care plan', 'care plans'],
+  'social-history': ['social history note', 'social history notes'],
+  devices: ['device', 'devices'],
+  insurance: ['insurance record', 'insurance records'],
+  other: ['other record', 'other records'],
+  billing: ['claim', 'claims'],
+  administrative: ['care team record', 'care team records'],
+};
+
 export const relationships = ['self', 'child', 'parent', 'partner', 'relative', 'other'] as const;
 export type Relationship = (typeof relationships)[number];
 

@@ -1,5 +1,6 @@
 import type { recordChannels } from '../../../shared/ipc/areas/records.js';
 import { readAttachment } from '../records/attachments.js';
+import { markLooked, newAbove, whatsNew } from '../records/whats-new.js';
 import { searchRecords } from '../vault/search.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
 import type { HandlersFor, ServiceContext } from './context.js';
@@ -9,7 +10,14 @@ export function recordHandlers(ctx: ServiceContext): HandlersFor<keyof typeof re
     'records.stats': (req) => recordStats(ctx.vault.db, req.personId),
     'records.get': (req) => getRecord(ctx.vault.db, req.id),
     'records.attachment': (req) => readAttachment(ctx.vault.db, req.recordId, req.index),
-    'timeline.page': (req) => timelinePage(ctx.vault.db, req),
-    'timeline.search': (req) => ({ entries: searchRecords(ctx.vault.db, req) }),
+    'records.whatsNew': (req) => whatsNew(ctx.vault.db, req.personId),
+    'records.markLooked': (req) => {
+      markLooked(ctx.vault.db, req.personId, req.through);
+      return {};
+    },
+    'timeline.page': (req) => timelinePage(ctx.vault.db, req, newAbove(ctx.vault.db, req.personId)),
+    'timeline.search': (req) => ({
+      entries: searchRecords(ctx.vault.db, req, newAbove(ctx.vault.db, req.personId)),
+    }),
   };
 }

@@ -1,33 +1,15 @@
-import type { Category } from '../../../shared/vocabulary.js';
+import { categoryNouns, type Category } from '../../../shared/vocabulary.js';
 
 /**
  * The sentence a notification shows after a sync: "3 new lab results from Example Hospital".
  * Only counts and the institution's name: a notification can be read over a shoulder or on a
  * lock screen, so it never names a result or a condition.
  */
-const nouns: Record<Category, [string, string]> = {
-  labs: ['lab result', 'lab results'],
-  vitals: ['vital sign', 'vital signs'],
-  conditions: ['condition', 'conditions'],
-  medications: ['medication', 'medications'],
-  allergies: ['allergy', 'allergies'],
-  immunizations: ['immunization', 'immunizations'],
-  procedures: ['procedure', 'procedures'],
-  documents: ['document', 'documents'],
-  visits: ['visit', 'visits'],
-  'care-plans': ['care plan', 'care plans'],
-  'social-history': ['social history note', 'social history notes'],
-  devices: ['device', 'devices'],
-  insurance: ['insurance record', 'insurance records'],
-  other: ['other record', 'other records'],
-  billing: ['claim', 'claims'],
-  administrative: ['care team record', 'care team records'],
-};
 
 const count = new Intl.NumberFormat('en');
 
 function phrase(category: string, n: number): string {
-  const [one, many] = nouns[category as Category] ?? ['record', 'records'];
+  const [one, many] = categoryNouns[category as Category] ?? ['record', 'records'];
   return `${count.format(n)} new ${n === 1 ? one : many}`;
 }
 

@@ -36,6 +36,8 @@ export function searchRecords(
     from?: string | undefined;
     to?: string | undefined;
   },
+  /** As for timelinePage: records above this id arrived since the person last looked. */
+  newAbove: number | null = null,
 ): (TimelineEntry & { highlight: string })[] {
   const match = ftsQuery(q.query);
   if (!match) return [];
@@ -55,7 +57,7 @@ export function searchRecords(
       .all(HIGHLIGHT_START, HIGHLIGHT_END, match, ...params, q.limit) as (Parameters<typeof toEntry>[0] & {
       highlight: string;
     })[];
-    return rows.map((row) => ({ ...toEntry(row), highlight: row.highlight }));
+    return rows.map((row) => ({ ...toEntry(row, newAbove), highlight: row.highlight }));
   }
   // Many matches: reading every one just to learn its date is a random row read (and, encrypted,
   // a page decryption) each. The timeline index is already in date order and holds each row's
@@ -82,7 +84,7 @@ export function searchRecords(
     ][],
   );
   return rows.map((row) => ({
-    ...toEntry(row),
+    ...toEntry(row, newAbove),
     highlight: highlights.get(row.id) ?? row.display,
   }));
 }

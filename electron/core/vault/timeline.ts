@@ -27,7 +27,12 @@ export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.
   r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
   1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources`;
 
-export function toEntry(row: EntryRow): TimelineEntry {
+/**
+ * `newAbove`: the id above which the person's records arrived since they last looked
+ * (records/whats-new.ts), or null to leave `isNew` out. Ids are selected anyway, so marking costs
+ * no read: comparing `first_seen_at` would, as it sits after the raw JSON in each row.
+ */
+export function toEntry(row: EntryRow, newAbove: number | null = null): TimelineEntry {
   return {
     id: row.id,
     personId: row.person_id,
@@ -41,6 +46,7 @@ export function toEntry(row: EntryRow): TimelineEntry {
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
+    ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
   };
 }
 
@@ -155,6 +161,7 @@ function onceEachGroup(
 export function timelinePage(
   db: VaultDatabase,
   q: TimelineQuery,
+  newAbove: number | null = null,
 ): { entries: TimelineEntry[]; nextCursor: string | null } {
   const { sql, params } = entryFilters(q);
   if (q.cursor) {
@@ -172,7 +179,7 @@ export function timelinePage(
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page.at(-1);
   return {
-    entries: page.map(toEntry),
+    entries: page.map((row) => toEntry(row, newAbove)),
     nextCursor: more && last ? encodeCursor(last.sort_date, last.id) : null,
   };
 }

@@ -49,6 +49,14 @@ export function sourcesWords(entry: Pick<TimelineEntry, 'sources'>): string | nu
   return entry.sources > 1 ? `from ${entry.sources} sources` : null;
 }
 
+/**
+ * "New" for a record that arrived in the vault since the person last looked (the banner above
+ * counts them), or null.
+ */
+export function newWords(entry: Pick<TimelineEntry, 'isNew'>): string | null {
+  return entry.isNew ? 'New' : null;
+}
+
 /** Splits search highlight text into plain and matched parts, so matches render as <mark>, never as HTML. */
 export function highlightParts(text: string): { text: string; match: boolean }[] {
   const parts: { text: string; match: boolean }[] = [];

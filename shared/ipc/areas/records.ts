@@ -62,6 +62,28 @@ export const recordChannels = {
       .strict(),
     response: z.object({ entries: z.array(TimelineEntry), nextCursor: z.string().nullable() }),
   },
+  /**
+   * What arrived for a person since they last looked (records/whats-new.ts). `since` is null when
+   * they never have: then nothing is new, and the look is stored.
+   */
+  'records.whatsNew': {
+    request: z.object({ personId: PersonId }).strict(),
+    response: z.object({
+      since: z.string().nullable(),
+      total: z.number().int(),
+      byCategory: z.partialRecord(Category, z.number().int()),
+      sources: z.array(z.string()),
+      /** The newest of them by date (a few), to show at once. */
+      entries: z.array(TimelineEntry),
+      /** Pass back to `records.markLooked` so what arrived after this answer stays new. */
+      through: z.number().int(),
+    }),
+  },
+  /** The person has seen what is new: later arrivals count from now. */
+  'records.markLooked': {
+    request: z.object({ personId: PersonId, through: z.number().int().min(0).optional() }).strict(),
+    response: z.object({}),
+  },
   'timeline.search': {
     request: z
       .object({
