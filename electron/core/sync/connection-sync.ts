@@ -212,7 +212,11 @@ export async function syncConnection(
       let mode: PullMode;
       let pullId: number;
       let url: string;
+      // Where the next `_lastUpdated` asks from: the server's time as this pull began. A resumed
+      // pull's beginning was in a run that died, so it keeps the previous pull's (older: safe), or
+      // none, which makes the next pull a full one.
       let since: string | null = cursor.since;
+      let sinceKnown = true;
       if (cursor.pullId !== null && cursor.nextUrl && cursor.mode) {
         resumed = true;
         ({
@@ -236,6 +240,7 @@ export async function syncConnection(
         );
         beginPull(db(), connectionId, key, pullId, mode, url);
         since = null;
+        sinceKnown = false;
       }
       let first = true;
       for (;;) {
@@ -262,7 +267,10 @@ export async function syncConnection(
             `The server answered a ${type} search with something else.`,
           );
         }
-        if (since === null) since = sinceFrom(bundle, answer.serverDate);
+        if (!sinceKnown) {
+          since = sinceFrom(bundle, answer.serverDate);
+          sinceKnown = true;
+        }
         collectReferences(answer.text, auth.fhirBase, references);
         const records: IncomingRecord[] = [];
         let invalid = 0;
