@@ -1,29 +1,34 @@
 /**
  * Sync benchmark: one generated patient of 10,000 resources (BENCH_SYNC_SIZE to change it) synced
- * from the local FHIR records server, at 200 records a page (sync's default) and at 1000
- * (BENCH_SYNC_PAGES=200,1000): records/s, the client's CPU time as a share of the sync's wall time,
- * the server's own handling time, and the rate of the store transactions during sync against the
- * import path's (importFhirFiles of the same records into a fresh vault, in the same run).
+ * from two local FHIR servers, the records server (tests/support/fhir-records-server.ts, instant)
+ * and medplum's FhirRouter over a MemoryRepository (bench/sync-medplum-server.ts), at 200 records a
+ * page (sync's default) and at 1000 (BENCH_SYNC_PAGES=200,1000): records/s, the client's CPU time as
+ * a share of the sync's wall time, the server's own handling time and CPU time, and the rate of the
+ * store transactions during sync against the import path's (importFhirFiles of the same records
+ * into a fresh vault, in the same run).
  *
  *     npx tsx --tsconfig bench/tsconfig.json bench/sync-bench.ts
- *     BENCH_SYNC_RUNS=3      runs (default 3); every figure is the median
- *     BENCH_CPU_PROF=1       also writes a V8 CPU profile of each sync alone (first run) to bench/out/prof
+ *     BENCH_SYNC_RUNS=3            runs against the records server (default 3); every figure is the median
+ *     BENCH_SYNC_MEDPLUM_RUNS=3    runs against medplum (default 3)
+ *     BENCH_SYNC_MEDPLUM_PAGES=1000  page sizes for medplum (default 1000 only: at 200 a sync takes 2-2.5 min)
+ *     BENCH_SYNC_SERVERS=records   which servers (default records,medplum)
+ *     BENCH_CPU_PROF=1             also writes a V8 CPU profile of each sync alone (first run) to bench/out/prof
  *
  * Targets from the issue: the client takes at most a quarter of the wall time, and ingest during
  * sync is no slower than the import's. Figures are printed and written as the "Sync" section of
  * bench/results.md; nothing is asserted. A sync that does not bring every record in is a broken
  * benchmark, not a figure, and stops it.
  *
- * Processes: this parent never loads the SQLite driver. The records server runs in a child of its
+ * Processes: this parent never loads the SQLite driver. Each sync's server runs in a child of its
  * own (so the client's CPU time, process.cpuUsage() in the client, is the client's alone, and the
- * server measures its own handling time); the baseline import and each sync client run in
- * children under bench/tsconfig.json, each with a fresh vault.
+ * server measures its own handling time and CPU time); the baseline import and each sync client run
+ * in children under bench/tsconfig.json, each with a fresh vault.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { VaultDatabase } from '../electron/core/vault/database.js';
@@ -35,6 +40,13 @@ const SEED = 1;
 const TARGET_CLIENT_SHARE = 0.25;
 const scrypt = { name: 'scrypt' as const, N: 2 ** 12, r: 8, p: 1 };
 
+/**
+ * The two servers synced from: `records`, tests/support/fhir-records-server.ts (hand-written for
+ * fault injection, answers from memory almost at once); `medplum`, bench/sync-medplum-server.ts
+ * (medplum's FhirRouter over a MemoryRepository, a well-kept implementation that scans per page).
+ */
+const SERVERS = ['records', 'medplum'] as const;
+type ServerKind = (typeof SERVERS)[number];
 type ServerReady = { base: string; patientId: string; stubs: number };
 type ServerStats = {
   handlingMs: number;
@@ -203,20 +215,36 @@ async function referencedStubs(resources: { resourceType: string; id: string }[]
   });
 }
 
-/** The records server: prints its address, then on stdin's end prints what it measured and exits. */
-async function serverChild(ndjsonPath: string): Promise<void> {
-  const { startRecordsServer } = await import('../tests/support/fhir-records-server.js');
+/**
+ * A server, records or medplum, loaded with the patient: prints its address, then on stdin's end
+ * prints what it measured and exits. Loading (and medplum's indexing of the R4 definitions) happens
+ * before the address is printed, so outside every figure.
+ */
+async function serverChild(kind: ServerKind, ndjsonPath: string): Promise<void> {
   const resources = readFileSync(ndjsonPath, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as { resourceType: string; id: string });
   const stubs = await referencedStubs(resources);
-  const server = await startRecordsServer({
-    fhirVersion: 'R4',
-    resources: [...resources, ...stubs],
+  const options = {
+    resources: [...resources, ...(stubs as { resourceType: string; id: string }[])],
     issuer: () => 'http://127.0.0.1:1',
-    isValidToken: async (token) => token === TOKEN,
-  });
+    isValidToken: async (token: string) => token === TOKEN,
+  };
+  let server: {
+    base: string;
+    patientId: string;
+    requests: { path: string; status: number }[];
+    handlingMs: number;
+    close(): Promise<void>;
+  };
+  if (kind === 'medplum') {
+    const { startMedplumServer } = await import('./sync-medplum-server.js');
+    server = await startMedplumServer(options);
+  } else {
+    const { startRecordsServer } = await import('../tests/support/fhir-records-server.js');
+    server = await startRecordsServer({ fhirVersion: 'R4', ...options });
+  }
   const cpu = process.cpuUsage();
   const ready: ServerReady = { base: server.base, patientId: server.patientId, stubs: stubs.length };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
@@ -275,7 +303,7 @@ async function importChild(dir: string, ndjsonPath: string, outPath: string): Pr
   writeFileSync(outPath, JSON.stringify(result));
 }
 
-/** One sync of a fresh vault's SMART connection from the records server. */
+/** One sync of a fresh vault's SMART connection from a server child; the vault is named after outPath. */
 async function syncChild(
   dir: string,
   server: ServerReady,
@@ -289,7 +317,7 @@ async function syncChild(
   const { ConnectionAccess } = await import('../electron/core/smart/connection-access.js');
   const { syncConnection } = await import('../electron/core/sync/connection-sync.js');
   const { linkLikelyDuplicates } = await import('../electron/core/records/likely-duplicates.js');
-  const vault = new VaultFile(join(dir, `sync-${pageSize}.phrvault`), { scrypt });
+  const vault = new VaultFile(join(dir, `${basename(outPath, '.json')}.phrvault`), { scrypt });
   await vault.create(PASS);
   const db = vault.db;
   const person = addPerson(db, { name: 'Bench Patient', relationship: 'self' });
@@ -444,8 +472,8 @@ function runChild(args: string[]): Promise<void> {
 
 type ServerChild = { ready: ServerReady; finish: () => Promise<ServerStats> };
 
-async function startServerChild(ndjsonPath: string): Promise<ServerChild> {
-  const child = spawn(process.execPath, childArgs(['server', ndjsonPath]), {
+async function startServerChild(kind: ServerKind, ndjsonPath: string): Promise<ServerChild> {
+  const child = spawn(process.execPath, childArgs(['server', kind, ndjsonPath]), {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: childEnv(),
   });
@@ -453,13 +481,13 @@ async function startServerChild(ndjsonPath: string): Promise<ServerChild> {
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`records server child failed (${code ?? signal})`)),
+      code === 0 ? resolve() : reject(new Error(`${kind} server child failed (${code ?? signal})`)),
     );
   });
   exited.catch(() => undefined);
   const nextLine = async (): Promise<string> => {
     const line = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
-    if (line.done || line.value === undefined) throw new Error('records server child ended early');
+    if (line.done || line.value === undefined) throw new Error(`${kind} server child ended early`);
     return line.value;
   };
   const ready = JSON.parse(await nextLine()) as ServerReady;
@@ -492,17 +520,75 @@ function table(header: string[], rows: string[][]): string {
 }
 
 type Run = { sync: SyncResult; server: ServerStats };
+/** One server at one page size, and its runs. */
+type Variant = { server: ServerKind; pageSize: number; runs: Run[] };
 type Report = {
   size: number;
-  runs: number;
+  /** Runs per server (the baseline import runs as many times as the most). */
+  runs: Record<ServerKind, number>;
+  servers: ServerKind[];
   baselines: ImportResult[];
-  syncs: Map<number, Run[]>;
+  syncs: Variant[];
   stubs: number;
   load: [number, number];
   profiles: string[];
 };
 
 const cpuMs = (r: SyncResult) => r.cpuUserMs + r.cpuSystemMs;
+
+const SERVER_NOTES: Record<ServerKind, string> = {
+  records:
+    '`tests/support/fhir-records-server.ts`, the minimal server written for fault injection: every resource kept in order ' +
+    'in memory, a search filtered once and cached, keyset next links; it answers almost at once.',
+  medplum:
+    "`bench/sync-medplum-server.ts`: medplum's `FhirRouter` over a `MemoryRepository` (@medplum/fhir-router and " +
+    "@medplum/core's R4 search parameter indexes), paging with `_offset` next links as the medplum server does " +
+    '(`_count` up to 1000), the same bearer-token check, and a CapabilityStatement at `metadata` (the router has none). ' +
+    'The MemoryRepository has no index: every page evaluates the `patient` search parameter (its R4 FHIRPath ' +
+    'expression, shared by 30 types) over every stored resource of the type, then clones the matches, so each page ' +
+    'costs about as much as the whole search: seconds for a page of Observations.',
+};
+
+/** "0.18–0.20 s" over a server's page sizes, each a median of its runs. */
+function range(rep: Report, server: ServerKind, f: (run: Run) => number): string {
+  const values = rep.syncs.filter((v) => v.server === server).map((v) => median(v.runs, f));
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  return s(low) === s(high) ? `${s(low)} s` : `${s(low)}–${s(high)} s`;
+}
+
+/** Why medplum has fewer runs or page sizes than the records server, when it has. */
+function medplumLess(rep: Report): string {
+  if (!rep.servers.includes('medplum') || !rep.servers.includes('records')) return '';
+  const pages = (server: ServerKind) => rep.syncs.filter((v) => v.server === server).map((v) => v.pageSize);
+  const fewer = [
+    rep.runs.medplum < rep.runs.records ? 'fewer times' : '',
+    pages('medplum').length < pages('records').length
+      ? `at ${pages('medplum').join(' and ')} a page only`
+      : '',
+  ].filter(Boolean);
+  if (fewer.length === 0) return '';
+  return (
+    ` Medplum is synced ${fewer.join(' and ')}, to keep the benchmark to a few minutes: at 200 a page its 54` +
+    ' pages each scan their whole type, and a sync took 2 to 2.5 minutes here, over 90 s of it server CPU time' +
+    ' (`BENCH_SYNC_MEDPLUM_PAGES=200,1000` and `BENCH_SYNC_MEDPLUM_RUNS` for more).'
+  );
+}
+
+/** What the client's share of wall time says, with each server's own figures. */
+function shareNote(rep: Report): string[] {
+  const per = (server: ServerKind) =>
+    `${server[0]!.toUpperCase()}${server.slice(1)}: server handling ${range(rep, server, (x) => x.server.handlingMs)}, ` +
+    `server CPU ${range(rep, server, (x) => x.server.cpuMs)}, client CPU ${range(rep, server, (x) => cpuMs(x.sync))}`;
+  return [
+    "- **The client's share of wall time depends on how long the server takes.** Sync asks 3 types at a time and",
+    '  each server answers on one thread, so the wall time is mostly whichever side is busy: against a server that',
+    '  answers at once the client is most of it whatever it does, against a slow one its share is small whatever it',
+    "  does. The client's own CPU time and the page-store rate per CPU second are what say how fast the client is.",
+    ...rep.servers.map((server) => `  ${per(server)}.`),
+    "  Handling spans overlap when requests do and include waiting for a core, so their sum can exceed the server's",
+    '  CPU time.',
+  ];
+}
 
 function render(rep: Report): string {
   const b = rep.baselines;
@@ -523,12 +609,13 @@ function render(rep: Report): string {
       (1000 * median(b, (x) => x.storeCpuMs / x.records)).toFixed(0),
     ],
   ];
-  for (const [pageSize, runs] of rep.syncs) {
+  for (const { server, pageSize, runs } of rep.syncs) {
     const m = (f: (run: Run) => number) => median(runs, f);
     const share = m(({ sync: r }) => cpuMs(r) / r.wallMs);
     const wallRate = m(({ sync: r }) => r.pageRecords / (r.storeWallMs / 1000));
     const cpuRate = m(({ sync: r }) => r.pageRecords / (r.storeCpuMs / 1000));
     main.push([
+      server,
       String(pageSize),
       s(m((x) => x.sync.wallMs)),
       int(m(({ sync: r }) => r.rows / (r.wallMs / 1000))),
@@ -541,6 +628,7 @@ function render(rep: Report): string {
     ]);
     const rest = m(({ sync: r }) => cpuMs(r) - r.storeCpuMs - r.otherTxnCpuMs - r.parseMs);
     breakdown.push([
+      server,
       String(pageSize),
       s(m((x) => cpuMs(x.sync))),
       `${s(m((x) => x.sync.storeCpuMs))} (${s(m((x) => x.sync.storeWallMs))}; ${runs[0]!.sync.pages})`,
@@ -553,7 +641,7 @@ function render(rep: Report): string {
     const cw = (cpu: (r: SyncResult) => number, wall: (r: SyncResult) => number) =>
       `${s(m((x) => cpu(x.sync)))} (${s(m((x) => wall(x.sync)))})`;
     inside.push([
-      `sync, ${pageSize}/page`,
+      `sync, ${server}, ${pageSize}/page`,
       String(runs[0]!.sync.pages),
       cw(
         (r) => r.storeRecordsCpuMs,
@@ -575,7 +663,7 @@ function render(rep: Report): string {
     ]);
     const st = runs[0]!.server;
     requests.push(
-      `${pageSize}/page: ${st.searches} searches, ${st.reads} reads, ${st.other} metadata, ${st.failed} answered >= 400`,
+      `${server} at ${pageSize}/page: ${st.searches} searches, ${st.reads} reads, ${st.other} metadata, ${st.failed} answered >= 400`,
     );
   }
   const cores = cpus().length;
@@ -583,17 +671,23 @@ function render(rep: Report): string {
     '## Sync',
     '',
     `Run ${new Date().toISOString()} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cores} cores), ${platform()} ${release()}, Node ${process.versions.node}.`,
-    `One synthetic patient (seed ${SEED}) of ${int(rep.size)} resources, the Patient included, served by`,
-    `tests/support/fhir-records-server.ts in its own process on 127.0.0.1, with ${rep.stubs} Practitioner/Organization/...`,
-    `records added for the references the records make (the generator makes none). Each sync and each baseline import fills`,
-    `a fresh vault in its own process; every figure is the median of ${rep.runs} runs, the import and both page sizes taking`,
-    `turns. Load average (1 min) ${rep.load[0].toFixed(2)} before, ${rep.load[1].toFixed(2)} after` +
+    `One synthetic patient (seed ${SEED}) of ${int(rep.size)} resources, the Patient included, with ${rep.stubs} Practitioner/Organization/...`,
+    `records added for the references the records make (the generator makes none), served in a process of its own on`,
+    `127.0.0.1 by ${rep.servers.length === 1 ? 'one server' : 'each of two servers'}, loaded before the sync starts (loading is outside every figure):`,
+    '',
+    ...rep.servers.map((server) => `- **${server}**: ${SERVER_NOTES[server]}`),
+    '',
+    `Each sync and each baseline import fills a fresh vault in its own process; every figure is the median of`,
+    `${rep.servers.map((server) => `${rep.runs[server]} run${rep.runs[server] === 1 ? '' : 's'} for ${server}`).join(' and ')}` +
+      `, the import, the servers and the page sizes taking turns.${medplumLess(rep)}`,
+    `Load average (1 min) ${rep.load[0].toFixed(2)} before, ${rep.load[1].toFixed(2)} after` +
       (Math.max(...rep.load) > cores * 0.75
         ? ': other work shared the machine, so wall-clock figures are pessimistic and shares of wall time optimistic (the CPU-time figures move much less).'
         : '.'),
     '',
     table(
       [
+        'Server',
         'Page size',
         'Wall s',
         'Records/s',
@@ -624,6 +718,7 @@ function render(rep: Report): string {
     '  one per page. The import side is likewise its transactions only (`storeRecords` of records already parsed, with',
     '  their raw text from the file; 5,000 per transaction). Neither includes reading or parsing: the file (read twice,',
     '  the first to detect the version) on one side, fetching and parsing pages on the other.',
+    ...shareNote(rep),
     '',
     'Inside the store transactions, CPU s (wall s), medians:',
     '',
@@ -647,6 +742,7 @@ function render(rep: Report): string {
     '',
     table(
       [
+        'Server',
         'Page size',
         'Client CPU',
         'Page transactions CPU (wall; n)',
@@ -685,12 +781,29 @@ async function main(): Promise<void> {
   const size = Number(process.env.BENCH_SYNC_SIZE ?? 10_000);
   if (!Number.isInteger(size) || size < 2)
     throw new Error('BENCH_SYNC_SIZE must be an integer of at least 2');
-  const pageSizes = (process.env.BENCH_SYNC_PAGES ?? '200,1000').split(',').map((p) => Number(p.trim()));
-  if (pageSizes.some((p) => !Number.isInteger(p) || p < 1 || p > 1000))
-    throw new Error('BENCH_SYNC_PAGES must be whole numbers from 1 to 1000');
+  const pagesOf = (name: string, fallback: string): number[] => {
+    const pages = (process.env[name] ?? fallback).split(',').map((p) => Number(p.trim()));
+    if (pages.some((p) => !Number.isInteger(p) || p < 1 || p > 1000))
+      throw new Error(`${name} must be whole numbers from 1 to 1000`);
+    return pages;
+  };
+  const pageSizes = pagesOf('BENCH_SYNC_PAGES', '200,1000');
+  // At 200 a page a sync from medplum takes a minute and a half of server CPU time or more (54 pages,
+  // each scanning its whole type), so by default medplum is synced at 1000 a page only.
+  const medplumPages = pagesOf('BENCH_SYNC_MEDPLUM_PAGES', '1000');
+  const pagesFor: Record<ServerKind, number[]> = { records: pageSizes, medplum: medplumPages };
   const repeats = Number(process.env.BENCH_SYNC_RUNS ?? 3);
   if (!Number.isInteger(repeats) || repeats < 1)
     throw new Error('BENCH_SYNC_RUNS must be a positive integer');
+  const medplumRepeats = Number(process.env.BENCH_SYNC_MEDPLUM_RUNS ?? 3);
+  if (!Number.isInteger(medplumRepeats) || medplumRepeats < 1)
+    throw new Error('BENCH_SYNC_MEDPLUM_RUNS must be a positive integer');
+  const servers = (process.env.BENCH_SYNC_SERVERS ?? SERVERS.join(','))
+    .split(',')
+    .map((x) => x.trim()) as ServerKind[];
+  if (servers.length === 0 || servers.some((x) => !SERVERS.includes(x)))
+    throw new Error(`BENCH_SYNC_SERVERS must name servers among ${SERVERS.join(', ')}`);
+  const runsOf: Record<ServerKind, number> = { records: repeats, medplum: medplumRepeats };
   const outDir = process.env.BENCH_DIR ?? join(benchDir, 'out');
   const profDir = process.env.BENCH_CPU_PROF === '1' ? join(outDir, 'prof') : null;
   mkdirSync(profDir ?? outDir, { recursive: true });
@@ -701,18 +814,30 @@ async function main(): Promise<void> {
     const ndjsonPath = join(dir, 'patient.ndjson');
     writeFileSync(ndjsonPath, [patient, ...resources].map((r) => JSON.stringify(r)).join('\n') + '\n');
     const load0 = loadavg()[0] ?? 0;
-    console.log(`Sync benchmark: ${int(size)} records, pages of ${pageSizes.join(' and ')}, ${repeats} runs`);
+    console.log(
+      `Sync benchmark: ${int(size)} records; ` +
+        servers
+          .map(
+            (x) =>
+              `${x} server: pages of ${pagesFor[x].join(' and ')}, ${runsOf[x]} run${runsOf[x] === 1 ? '' : 's'}`,
+          )
+          .join('; '),
+    );
 
     const report: Report = {
       size,
-      runs: repeats,
+      runs: runsOf,
+      servers,
       baselines: [],
-      syncs: new Map(pageSizes.map((p) => [p, []])),
+      syncs: servers.flatMap((server) =>
+        pagesFor[server].map((pageSize) => ({ server, pageSize, runs: [] })),
+      ),
       stubs: 0,
       load: [load0, 0],
       profiles: [],
     };
-    for (let run = 1; run <= repeats; run++) {
+    const allRuns = Math.max(...servers.map((x) => runsOf[x]));
+    for (let run = 1; run <= allRuns; run++) {
       // Each run fills fresh vaults of its own; the previous run's are deleted.
       const runDir = join(dir, `run-${run}`);
       rmSync(join(dir, `run-${run - 1}`), { recursive: true, force: true });
@@ -724,11 +849,14 @@ async function main(): Promise<void> {
       console.log(
         `- run ${run}: importFhirFiles ${s(baseline.wallMs)} s, its store transactions ${s(baseline.storeWallMs)} s`,
       );
-      for (const pageSize of pageSizes) {
-        const server = await startServerChild(ndjsonPath);
+      for (const variant of report.syncs) {
+        const { server: kind, pageSize } = variant;
+        if (run > runsOf[kind]) continue;
+        const server = await startServerChild(kind, ndjsonPath);
         report.stubs = server.ready.stubs;
-        const out = join(runDir, `sync-${pageSize}.json`);
-        const profile = profDir && run === 1 ? join(profDir, `sync-${size}-page${pageSize}.cpuprofile`) : '';
+        const out = join(runDir, `sync-${kind}-${pageSize}.json`);
+        const profile =
+          profDir && run === 1 ? join(profDir, `sync-${size}-${kind}-page${pageSize}.cpuprofile`) : '';
         try {
           await runChild(['sync', runDir, JSON.stringify(server.ready), String(pageSize), out, profile]);
         } catch (error) {
@@ -740,25 +868,23 @@ async function main(): Promise<void> {
         const expected = size + report.stubs;
         if (sync.outcome !== 'ok' || sync.rows !== expected) {
           throw new Error(
-            `the sync at ${pageSize}/page ended ${sync.outcome} with ${sync.rows} of ${expected} records` +
+            `the sync from ${kind} at ${pageSize}/page ended ${sync.outcome} with ${sync.rows} of ${expected} records` +
               (sync.failedTypes.length > 0 ? ` (${sync.failedTypes.join('; ')})` : ''),
           );
         }
         if (profile) report.profiles.push(relative(process.cwd(), profile));
         console.log(
-          `- run ${run}: sync at ${pageSize}/page ${s(sync.wallMs)} s, client CPU ${s(cpuMs(sync))} s`,
+          `- run ${run}: sync from ${kind} at ${pageSize}/page ${s(sync.wallMs)} s, client CPU ${s(cpuMs(sync))} s, ` +
+            `server handling ${s(stats.handlingMs)} s`,
         );
-        report.syncs.get(pageSize)!.push({ sync, server: stats });
+        variant.runs.push({ sync, server: stats });
       }
     }
     report.load[1] = loadavg()[0] ?? 0;
     const section = render(report);
     console.log(`\n${section}`);
     writeSection(section);
-    writeFileSync(
-      join(outDir, 'sync-results.json'),
-      JSON.stringify({ ...report, syncs: Object.fromEntries(report.syncs) }, null, 2),
-    );
+    writeFileSync(join(outDir, 'sync-results.json'), JSON.stringify(report, null, 2));
     console.log(`Written to the Sync section of ${join(benchDir, 'results.md')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -766,7 +892,7 @@ async function main(): Promise<void> {
 }
 
 const [mode, ...rest] = process.argv.slice(2);
-if (mode === 'server') await serverChild(rest[0] ?? '');
+if (mode === 'server') await serverChild(rest[0] as ServerKind, rest[1] ?? '');
 else if (mode === 'import') await importChild(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
 else if (mode === 'sync')
   await syncChild(
