@@ -117,5 +117,18 @@ describe('a sync killed in the middle (kill -9) and run again', () => {
     expect(final.labs).toBe(LABS);
     expect(final.distinct).toBe(final.all);
     expect(final.cursor?.next_url ?? null).toBeNull();
+
+    // One connection by its number; a number that is not one is said plainly.
+    const one = await runCliAsync(
+      ['sync', '--vault', vaultPath, '--connection', String(connectionId)],
+      PASSPHRASE,
+    );
+    expect(one.status).toBe(0);
+    expect(one.stdout).toMatch(/^Example Hospital: ok — 0 added, 0 updated, 0 no longer at the source$/m);
+    const unknown = await runCliAsync(['sync', '--vault', vaultPath, '--connection', '99'], PASSPHRASE);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/There is no connection 99\./);
+    const wrong = await runCliAsync(['sync', '--vault', vaultPath, '--connection', 'two'], PASSPHRASE);
+    expect(wrong.status).toBe(2);
   });
 });
