@@ -133,6 +133,21 @@ describe('sync against a server that misbehaves', () => {
     );
   });
 
+  it('asks by category where a server refuses a search without one (as Epic does for Observation)', async () => {
+    const { ehr, service, connectionId, count } = await connected({
+      faults: [{ resourceType: 'Observation', page: 1, fault: { kind: 'status', status: 400 } }],
+    });
+    const summary = await service.sync.runAndWait(connectionId);
+    expect(summary).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    expect(count()).toBe(cleanCount);
+    const categories = ehr.fhir.requests
+      .filter((r) => r.path === 'Observation' && r.query.category)
+      .map((r) => r.query.category);
+    expect(categories).toEqual(
+      expect.arrayContaining(['laboratory', 'vital-signs', 'social-history', 'survey']),
+    );
+  });
+
   it('never follows a next link to another origin: that type fails, the others finish', async () => {
     const { ehr, service, connectionId } = await connected({
       faults: [{ resourceType: 'Observation', page: 1, fault: { kind: 'foreign-next' } }],
