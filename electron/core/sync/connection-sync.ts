@@ -287,7 +287,8 @@ export async function syncConnection(
             otherPatient++;
             continue;
           }
-          records.push({ resource, fhirVersion: capabilities.version });
+          // Serialised here, before the page's transaction, so the write lock is held only for writing.
+          records.push({ resource, raw: JSON.stringify(resource), fhirVersion: capabilities.version });
           if (
             (type === 'DocumentReference' || type === 'DiagnosticReport') &&
             attachmentsByAddress(resource).length > 0
