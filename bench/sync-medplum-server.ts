@@ -12,7 +12,7 @@ import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-ro
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { smartConfigurationOf } from '../tests/support/fhir-server.js';
+import { oauthUris, smartConfigurationOf } from '../tests/support/fhir-server.js';
 
 /**
  * The sync benchmark's second server: a patient's records in medplum's FhirRouter over a
@@ -136,15 +136,7 @@ export async function startMedplumServer(options: MedplumServerOptions): Promise
       {
         mode: 'server',
         security: {
-          extension: [
-            {
-              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-              extension: [
-                { url: 'authorize', valueUri: `${options.issuer()}/auth` },
-                { url: 'token', valueUri: `${options.issuer()}/token` },
-              ],
-            },
-          ],
+          extension: [oauthUris(options.issuer())],
         },
         resource: types.map((type) => ({
           type,

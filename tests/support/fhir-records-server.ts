@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { smartConfigurationOf } from './fhir-server.js';
+import { oauthUris, smartConfigurationOf } from './fhir-server.js';
 
 /**
  * A patient's FHIR records server on 127.0.0.1, for the sync engine's tests: R4, STU3 or DSTU2,
@@ -127,7 +127,6 @@ type PageState = {
 
 const VERSIONS: Record<FhirVersionName, string> = { R4: '4.0.1', STU3: '3.0.2', DSTU2: '1.0.2' };
 const MAX_COUNT = 1000;
-const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
 /** The elements that point a resource at its patient, across the three versions. */
 const PATIENT_ELEMENTS = ['patient', 'subject', 'beneficiary'] as const;
 const PATIENT_PARAMETERS = new Set([
@@ -372,15 +371,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       {
         mode: 'server',
         security: {
-          extension: [
-            {
-              url: OAUTH_URIS,
-              extension: [
-                { url: 'authorize', valueUri: `${options.issuer()}/auth` },
-                { url: 'token', valueUri: `${options.issuer()}/token` },
-              ],
-            },
-          ],
+          extension: [oauthUris(options.issuer())],
           service: [
             { coding: [{ system: 'http://hl7.org/fhir/restful-security-service', code: 'SMART-on-FHIR' }] },
           ],

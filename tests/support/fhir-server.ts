@@ -50,6 +50,17 @@ function send(res: ServerResponse, status: number, json: unknown): void {
   res.writeHead(status, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(json));
 }
 
+/** The CapabilityStatement extension a SMART EHR names its sign-in endpoints in (discovery's fallback). */
+export function oauthUris(issuer: string) {
+  return {
+    url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+    extension: [
+      { url: 'authorize', valueUri: `${issuer}/auth` },
+      { url: 'token', valueUri: `${issuer}/token` },
+    ],
+  };
+}
+
 /** What a SMART EHR publishes at .well-known/smart-configuration; both test FHIR servers use it. */
 export function smartConfigurationOf(issuer: string, codeChallengeMethods: string[] = ['S256']) {
   return {
@@ -123,15 +134,7 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
       {
         mode: 'server',
         security: {
-          extension: [
-            {
-              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-              extension: [
-                { url: 'authorize', valueUri: `${options.issuer()}/auth` },
-                { url: 'token', valueUri: `${options.issuer()}/token` },
-              ],
-            },
-          ],
+          extension: [oauthUris(options.issuer())],
         },
         resource: [{ type: 'Patient' }, { type: 'Condition' }, { type: 'Observation' }],
       },
