@@ -94,6 +94,12 @@ export function aboutPatient(resource: Json, patientId: string): boolean {
   return true;
 }
 
+/** "1 record was not valid FHIR and was skipped." / "3 records were …, and were …" */
+function recordsThat(n: number, what: string, done: string): string {
+  const [record, was] = n === 1 ? ['record', 'was'] : ['records', 'were'];
+  return `${n} ${record} ${was} ${what} and ${was} ${done}.`;
+}
+
 /** Where a run is before it has asked the server anything. */
 export function startingProgress(connectionId: number, label: string): SyncProgress {
   return {
@@ -219,11 +225,9 @@ export async function syncConnection(
       let sinceKnown = true;
       if (cursor.pullId !== null && cursor.nextUrl && cursor.mode) {
         resumed = true;
-        ({
-          mode,
-          pullId,
-          nextUrl: url,
-        } = { mode: cursor.mode, pullId: cursor.pullId, nextUrl: cursor.nextUrl });
+        mode = cursor.mode;
+        pullId = cursor.pullId;
+        url = cursor.nextUrl;
       } else {
         const incremental =
           capabilities.types?.get(type)?.lastUpdated === true &&
@@ -355,12 +359,8 @@ export async function syncConnection(
         }
         const { problems, otherPatient } = counts;
         const notes = [
-          problems > 0
-            ? `${problems} ${problems === 1 ? 'record was' : 'records were'} not valid FHIR and ${problems === 1 ? 'was' : 'were'} skipped.`
-            : '',
-          otherPatient > 0
-            ? `${otherPatient} ${otherPatient === 1 ? 'record was' : 'records were'} about another patient and ${otherPatient === 1 ? 'was' : 'were'} not stored.`
-            : '',
+          problems > 0 ? recordsThat(problems, 'not valid FHIR', 'skipped') : '',
+          otherPatient > 0 ? recordsThat(otherPatient, 'about another patient', 'not stored') : '',
         ].filter(Boolean);
         logTypeOutcome(db(), connectionId, runId, {
           resourceType: search.resourceType,
