@@ -276,6 +276,7 @@ test('a person without records sees what to do next on every view', async ({
   await checkScreen('timeline-empty');
   await page.getByRole('tab', { name: 'Trends' }).click();
   await expect(page.getByText(/No measurements to chart yet/)).toBeVisible();
+  await checkScreen('trends-empty');
 });
 
 test('a usual range shows as a band on the chart, and a result outside it is flagged', async ({
