@@ -4,7 +4,7 @@
  *   BENCH_SIZES=10000,100000   sizes to run (default 10000,100000,1000000)
  *   BENCH_VARIANTS=encrypted   stores to run (default encrypted,unencrypted,bare,bare-encrypted)
  *   BENCH_RUNS=30              repeats per latency figure
- *   BENCH_BATCH=5000           records per transaction (default: importFhirFiles' default)
+ *   BENCH_BATCH=20000          records per transaction (default: importFhirFiles' default)
  *   BENCH_KEEP=1               keep the databases in BENCH_DIR (default bench/out) to investigate
  *   BENCH_CPU_PROF=1           write a V8 CPU profile per child to bench/out/prof
  *

@@ -42,6 +42,10 @@ function expectPragma(db: VaultDatabase, name: string, expected: string | number
   }
 }
 
+const USUAL_CHECKPOINT_PAGES = 10000;
+const USUAL_CACHE_KIB = 65536;
+const LONG_WRITE_CACHE_KIB = 262144;
+
 /** The connection settings every vault runs with; exported so the benchmark measures the same. */
 export function configure(db: VaultDatabase): void {
   db.pragma('journal_mode = WAL');
@@ -53,18 +57,63 @@ export function configure(db: VaultDatabase): void {
   db.pragma('busy_timeout = 5000');
   // Checkpoint every ~40 MB of WAL rather than 4 MB: a page written by several commits between
   // checkpoints is decrypted and re-encrypted into the database once instead of each time.
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`wal_autocheckpoint = ${USUAL_CHECKPOINT_PAGES}`);
   // 64 MiB of page cache instead of SQLite's 2 MiB. In an encrypted vault every cache miss is a
   // read plus an HMAC check and a decryption; a large import inserts into indexes in random order
   // (server ids, dates), which with 2 MiB misses on almost every record once they outgrow it.
   // The cache is filled only as pages are used, and freed when the vault locks.
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = -${USUAL_CACHE_KIB}`);
   db.pragma('journal_size_limit = 67108864');
   expectPragma(db, 'journal_mode', 'wal');
   expectPragma(db, 'synchronous', 2);
   expectPragma(db, 'foreign_keys', 1);
   expectPragma(db, 'secure_delete', 1);
-  expectPragma(db, 'cache_size', -65536);
+  expectPragma(db, 'cache_size', -USUAL_CACHE_KIB);
+}
+
+const longWrites = new WeakMap<VaultDatabase, number>();
+
+/**
+ * Settings for a long run of large transactions (an import), until the returned function is
+ * called: a rollback journal instead of the WAL, and a 256 MiB page cache.
+ *
+ * In an encrypted vault every page goes through the cipher (AES-256 and an HMAC-SHA512 of the
+ * page) once per write. With the WAL a new page is encrypted three times: into the WAL, out of it
+ * at the checkpoint and into the file. With a rollback journal a page added at the end of the file
+ * is written once, and a changed page twice (its old content into the journal, the new into the
+ * file); an import mostly adds pages. The journal is encrypted like the file, and with
+ * synchronous=FULL a commit is as durable as in the WAL: a crash mid-transaction leaves a journal
+ * that the next open rolls back. The bigger cache keeps the index pages an import rewrites batch
+ * after batch from being read back and decrypted. bench/ shows the difference (results.md, "Ingest").
+ *
+ * Switching needs the only connection to the file; when another process has it open the run stays
+ * in the WAL, only slower. Ending puts the WAL and the usual cache back; nested runs end with the
+ * outermost.
+ */
+export function beginLongWrite(db: VaultDatabase): () => void {
+  const depth = longWrites.get(db) ?? 0;
+  longWrites.set(db, depth + 1);
+  if (depth === 0) {
+    try {
+      db.pragma('journal_mode = DELETE');
+    } catch {
+      // Another connection holds the file: the WAL stays.
+    }
+    db.pragma(`cache_size = -${LONG_WRITE_CACHE_KIB}`);
+  }
+  let ended = false;
+  return () => {
+    if (ended || !db.open) return;
+    ended = true;
+    const left = (longWrites.get(db) ?? 1) - 1;
+    longWrites.set(db, left);
+    if (left > 0) return;
+    db.pragma(`cache_size = -${USUAL_CACHE_KIB}`);
+    // The mode cannot change inside a transaction; left so, the next open puts the WAL back.
+    if (db.inTransaction) return;
+    db.pragma('journal_mode = WAL');
+    expectPragma(db, 'journal_mode', 'wal');
+  };
 }
 
 /** Opens (or creates) the encrypted vault database and brings its schema up to date. */
