@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../shared/ipc/contract.js';
@@ -213,6 +213,20 @@ describe('records in the vault', () => {
     });
     expect(report).toMatchObject({ added: 0, updated: 0, unchanged: 312 });
     expect(recordStats(vault.db, daisey).total).toBe(312);
+  });
+
+  it('keeps each record of a Bundle file as the file wrote it', () => {
+    const file = readFileSync(DAISEY, 'utf8');
+    const raws = vault.db
+      .prepare('SELECT raw FROM resources WHERE person_id = ?')
+      .pluck()
+      .all(daisey) as string[];
+    expect(raws).toHaveLength(312);
+    // The fixture is indented: each record is that very text, not JSON.stringify's.
+    for (const raw of raws) {
+      expect(raw).toContain('\n');
+      expect(file.includes(raw)).toBe(true);
+    }
   });
 
   it('survives a record that breaks the FHIR schema', async () => {

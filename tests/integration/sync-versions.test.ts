@@ -122,6 +122,46 @@ describe.each([
   });
 });
 
+describe('records are kept as the server wrote them', () => {
+  it('spacing and all, from searches and from reads of what they point to', async () => {
+    const resources = resourcesFromBundle(US_CORE_85) as Json[];
+    const ehr = await startSyncEhr({ fhirVersion: 'R4', resources, indented: true });
+    const { service } = await newVaultService();
+    opened.push({ service, ehr });
+    const connectionId = await connectTo(service, ehr);
+    expect(await service.sync.runAndWait(connectionId)).toMatchObject({ outcome: 'ok' });
+
+    const byKey = new Map(resources.map((r) => [`${String(r.resourceType)}/${String(r.id)}`, r]));
+    const rows = service.vault.db
+      .prepare('SELECT resource_type, server_id, raw FROM resources WHERE connection_id = ? ORDER BY id')
+      .all(connectionId) as { resource_type: string; server_id: string; raw: string }[];
+    expect(rows.some((r) => ['Practitioner', 'Organization'].includes(r.resource_type))).toBe(true);
+    for (const row of rows) {
+      const key = `${row.resource_type}/${row.server_id}`;
+      // Indented as the server indented it: a page's entries deeper than a read's resource.
+      expect(row.raw, key).toMatch(/^\{\n {2,}"/);
+      // The server stamps meta (versionId, lastUpdated); everything else is the fixture's.
+      const { meta: _served, ...kept } = JSON.parse(row.raw) as Json;
+      const { meta: _given, ...given } = byKey.get(key)!;
+      expect(kept, key).toEqual(given);
+    }
+
+    // The same records written compactly are the same records: no new versions, nothing rewritten.
+    ehr.fhir.indented = false;
+    expect(await service.sync.runAndWait(connectionId)).toMatchObject({
+      outcome: 'ok',
+      added: 0,
+      updated: 0,
+    });
+    const after = service.vault.db
+      .prepare('SELECT raw FROM resources WHERE connection_id = ? ORDER BY id')
+      .pluck()
+      .all(connectionId);
+    expect(after).toEqual(rows.map((r) => r.raw));
+    expect(service.vault.db.prepare('SELECT count(*) FROM resource_history').pluck().get()).toBe(0);
+  });
+});
+
 // How many referenced records each fixture exercises, so the check above is known not to be empty.
 describe('fixtures that point to clinicians and organisations', () => {
   it('US Core patient 85 references readable Practitioner or Organization records', () => {

@@ -65,6 +65,8 @@ export type RecordsServerOptions = {
   supportedTypes?: string[];
   /** Delay added to every search page, to make a sync slow enough to kill mid-way. */
   pageDelayMs?: number;
+  /** Answers indented, as some servers write them (default: compact). */
+  indented?: boolean;
 };
 
 export type RecordedRequest = {
@@ -95,6 +97,8 @@ export type RecordsServer = {
    * answer in between, and its parsing is not the server's time.
    */
   handlingMs: number;
+  /** Mutable: whether answers are indented, as some servers write them (starts as the option says). */
+  indented: boolean;
   /** Adds or replaces a resource (it needs resourceType and id); stamps meta.lastUpdated = now and bumps meta.versionId. */
   put(resource: object): void;
   remove(resourceType: string, id: string): void;
@@ -330,6 +334,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
     faults: [],
     requests: [],
     handlingMs: 0,
+    indented: options.indented ?? false,
     put: (resource) => {
       lastStamp = Math.max(Date.now(), lastStamp + 1);
       store(resource, lastStamp);
@@ -523,7 +528,11 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       stopClock();
     };
     const fhir = (status: number, json: unknown, headers: Record<string, string> = {}) =>
-      answer(status, { 'content-type': mediaType, ...headers }, JSON.stringify(json));
+      answer(
+        status,
+        { 'content-type': mediaType, ...headers },
+        JSON.stringify(json, null, state.indented ? 2 : undefined),
+      );
 
     void (async () => {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];

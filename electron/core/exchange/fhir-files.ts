@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { VaultError } from '../errors.js';
+import { bundleEntryTexts } from '../records/bundle-texts.js';
 import { isObject, type Json } from '../records/fhir-values.js';
 
 /**
@@ -25,13 +26,19 @@ function looksLikeResource(value: unknown): value is Json {
 /** Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say). */
 function* bundleRecords(
   bundle: Json,
+  text: string | undefined,
   problems: FileProblem[],
   where: string,
   onBundle?: (bundle: Json) => void,
 ): Generator<FileRecord> {
   onBundle?.(bundle);
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  // Each record is kept as the file wrote it; where the text cannot be read that way, as
+  // JSON.stringify writes it.
+  const texts = text === undefined ? null : bundleEntryTexts(text);
+  const exact = texts !== null && texts.length === entries.length;
   for (const [index, entry] of entries.entries()) {
+    const raw = exact ? texts[index] : undefined;
     const resource = isObject(entry) ? entry.resource : undefined;
     if (!looksLikeResource(resource)) {
       if (!(isObject(entry) && isObject(entry.request) && entry.request.method === 'DELETE')) {
@@ -40,9 +47,9 @@ function* bundleRecords(
       continue;
     }
     if (resource.resourceType === 'Bundle') {
-      yield* bundleRecords(resource, problems, `${where} entry ${index + 1}`, onBundle);
+      yield* bundleRecords(resource, raw, problems, `${where} entry ${index + 1}`, onBundle);
     } else {
-      yield { resource, raw: JSON.stringify(resource) };
+      yield { resource, raw: raw ?? JSON.stringify(resource) };
     }
   }
 }
@@ -72,7 +79,7 @@ async function* ndjsonRecords(
     }
     good++;
     if (value.resourceType === 'Bundle')
-      yield* bundleRecords(value, problems, `line ${lineNumber}`, onBundle);
+      yield* bundleRecords(value, text, problems, `line ${lineNumber}`, onBundle);
     else yield { resource: value, raw: text };
   }
   if (good === 0) throw new VaultError('bad-input', `${basename(path)} holds no FHIR resources.`);
@@ -116,7 +123,7 @@ export async function* readFhirFile(
   if (!looksLikeResource(value))
     throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
   if (value.resourceType === 'Bundle') {
-    const records = [...bundleRecords(value, problems, name, onBundle)];
+    const records = [...bundleRecords(value, text, problems, name, onBundle)];
     if (records.length === 0) throw new VaultError('bad-input', `${name} is a Bundle with no records in it.`);
     yield* records;
   } else {

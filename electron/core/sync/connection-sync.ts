@@ -11,6 +11,7 @@ import type { VaultDatabase } from '../vault/database.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { attachmentsByAddress, fetchAttachments } from './attachment-download.js';
 import { patientSearches, searchAddress, type PatientSearch } from './pull-plan.js';
+import { bundleEntryTexts } from '../records/bundle-texts.js';
 import { collectReferences, fetchReferencedRecords } from './referenced-records.js';
 import { ServerReader, SyncCancelled, type ReaderOptions } from './server-reader.js';
 import {
@@ -202,7 +203,7 @@ export async function syncConnection(
     // The patient first: the other records are about them.
     const patient = await reader.getJson(`Patient/${encodeURIComponent(auth.patientId)}`);
     if (isObject(patient.body) && patient.body.resourceType === 'Patient') {
-      store([{ resource: patient.body, fhirVersion: capabilities.version }], tally);
+      store([{ resource: patient.body, raw: patient.text.trim(), fhirVersion: capabilities.version }], tally);
     }
     report({ typesDone: progress.typesDone + 1, resourceType: 'Patient' });
 
@@ -279,7 +280,12 @@ export async function syncConnection(
         const records: IncomingRecord[] = [];
         let invalid = 0;
         let otherPatient = 0;
-        for (const entry of bundle.entry ?? []) {
+        // Each record is kept as the server wrote it; where the page's text cannot be read that
+        // way, as JSON.stringify writes it.
+        const entries = bundle.entry ?? [];
+        const texts = bundleEntryTexts(answer.text);
+        const exact = texts !== null && texts.length === entries.length;
+        for (const [index, entry] of entries.entries()) {
           const resource = entry?.resource;
           if (isObject(resource) && resource.resourceType === 'OperationOutcome') continue;
           if (!isObject(resource) || typeof resource.id !== 'string' || !FHIR_ID.test(resource.id)) {
@@ -292,7 +298,8 @@ export async function syncConnection(
             continue;
           }
           // Serialised here, before the page's transaction, so the write lock is held only for writing.
-          records.push({ resource, raw: JSON.stringify(resource), fhirVersion: capabilities.version });
+          const raw = (exact ? texts[index] : undefined) ?? JSON.stringify(resource);
+          records.push({ resource, raw, fhirVersion: capabilities.version });
           if (
             (type === 'DocumentReference' || type === 'DiagnosticReport') &&
             attachmentsByAddress(resource).length > 0
@@ -401,7 +408,7 @@ export async function syncConnection(
       resumed ? null : references,
       (records) =>
         store(
-          records.map((resource) => ({ resource, fhirVersion: capabilities.version })),
+          records.map(({ resource, raw }) => ({ resource, raw, fhirVersion: capabilities.version })),
           tally,
         ),
     );

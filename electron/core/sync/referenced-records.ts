@@ -64,7 +64,7 @@ export async function fetchReferencedRecords(
   connectionId: number,
   fhirBase: string,
   candidates: ReadonlySet<string> | null,
-  store: (resources: Json[]) => void,
+  store: (records: { resource: Json; raw: string }[]) => void,
 ): Promise<{ fetched: number; failed: number }> {
   const tried = new Set<string>();
   let fetched = 0;
@@ -75,17 +75,19 @@ export async function fetchReferencedRecords(
       (ref) => !tried.has(ref),
     );
     if (missing.length === 0) break;
-    const found: Json[] = [];
+    const found: { resource: Json; raw: string }[] = [];
     let position = 0;
     const worker = async () => {
       while (position < missing.length) {
         const ref = missing[position++]!;
         tried.add(ref);
         try {
-          const { body } = await reader.getJson(ref);
+          const { body, text } = await reader.getJson(ref);
           const [type, id] = ref.split('/');
           const resource = body as Json;
-          if (resource && resource.resourceType === type && resource.id === id) found.push(resource);
+          // The answer is the resource itself: kept as the server wrote it.
+          if (resource && resource.resourceType === type && resource.id === id)
+            found.push({ resource, raw: text.trim() });
           else failed++;
         } catch (error) {
           if (error instanceof SyncCancelled || isVaultError(error, 'needs-sign-in')) throw error;
@@ -98,7 +100,7 @@ export async function fetchReferencedRecords(
     fetched += found.length;
     // The second round reads what the first round's records point to (a role's practitioner).
     const next = new Set<string>();
-    for (const resource of found) collectReferences(JSON.stringify(resource), fhirBase, next);
+    for (const { raw } of found) collectReferences(raw, fhirBase, next);
     pointedTo = next;
   }
   return { fetched, failed };
