@@ -10,6 +10,7 @@ import { readSmartAuth } from '../../electron/core/vault/connections.js';
 import type { VaultDatabase } from '../../electron/core/vault/database.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { sourceKey } from '../../electron/core/vault/source-key.js';
 import { approveInBrowser, followToRedirect } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
@@ -46,10 +47,15 @@ async function connect(vault: VaultFile, ehr: Ehr, personId: number): Promise<nu
   // A record from this connection, which no failure below may remove.
   vault.db
     .prepare(
-      `INSERT INTO resources (person_id, connection_id, resource_type, server_id, fhir_version, category, display,
-         content_hash, raw, first_seen_at, updated_at) VALUES (?, ?, 'Condition', ?, 'R4', 'conditions', 'Asthma', 'h', '{}', 'now', 'now')`,
+      `INSERT INTO resources (person_id, connection_id, resource_type, server_id, source_key, fhir_version, category,
+         display, content_hash, raw, first_seen_at, updated_at) VALUES (?, ?, 'Condition', ?, ?, 'R4', 'conditions', 'Asthma', 'h', '{}', 'now', 'now')`,
     )
-    .run(personId, linked.connectionId, `c${linked.connectionId}`);
+    .run(
+      personId,
+      linked.connectionId,
+      `c${linked.connectionId}`,
+      sourceKey('Condition', `c${linked.connectionId}`),
+    );
   return linked.connectionId;
 }
 

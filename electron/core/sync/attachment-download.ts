@@ -1,6 +1,7 @@
 import { isVaultError } from '../errors.js';
 import type { Json } from '../records/fhir-values.js';
 import type { VaultDatabase } from '../vault/database.js';
+import { sourceKey } from '../vault/source-key.js';
 import { SyncCancelled, type ServerReader } from './server-reader.js';
 
 type Attachment = { url: string; contentType: string | null; title: string | null; size: number | null };
@@ -61,9 +62,9 @@ export async function fetchAttachments(
         const [type, id] = ref.split('/');
         const row = db()
           .prepare(
-            'SELECT id, raw FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
+            'SELECT id, raw FROM resources WHERE connection_id = ? AND source_key = ? AND resource_type = ? AND server_id = ?',
           )
-          .get(connectionId, type, id) as { id: number; raw: string } | undefined;
+          .get(connectionId, sourceKey(type!, id!), type, id) as { id: number; raw: string } | undefined;
         return row ? [row] : [];
       })
     : (db()

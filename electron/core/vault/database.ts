@@ -113,6 +113,10 @@ export function beginLongWrite(db: VaultDatabase): () => void {
     if (db.inTransaction) return;
     db.pragma('journal_mode = WAL');
     expectPragma(db, 'journal_mode', 'wal');
+    // Read the schema once now: after the switch, a checkpoint (as locking does) as the next
+    // statement failed with "database table is locked" in a vault whose records table had been
+    // rebuilt (migration 6); any statement that reads the schema first avoids it.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
   };
 }
 

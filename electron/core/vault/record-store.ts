@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { recordColumns, type FhirVersion } from '../records/record-columns.js';
 import type { Json } from '../records/fhir-values.js';
 import type { VaultDatabase } from './database.js';
+import { sourceKey } from './source-key.js';
 
 export type IncomingRecord = {
   resource: Json;
@@ -78,7 +79,7 @@ export function serverId(resource: Json, hash: string): string {
 
 type Statements = {
   find: Database.Statement<
-    [number, string, string],
+    [number, bigint, string, string],
     {
       id: number;
       content_hash: string;
@@ -104,15 +105,15 @@ function statements(db: VaultDatabase): Statements {
   if (!s) {
     s = {
       find: db.prepare(
-        'SELECT id, content_hash, version, raw, source_state, seen_pull FROM resources WHERE connection_id = ? AND resource_type = ? AND server_id = ?',
+        'SELECT id, content_hash, version, raw, source_state, seen_pull FROM resources WHERE connection_id = ? AND source_key = ? AND resource_type = ? AND server_id = ?',
       ),
       seen: db.prepare('UPDATE resources SET seen_pull = ? WHERE id = ?'),
       rehash: db.prepare('UPDATE resources SET content_hash = ? WHERE id = ?'),
       insert: db.prepare(`
         INSERT INTO resources (person_id, connection_id, resource_type, server_id, fhir_version, category, sort_date,
           display, codes, value_text, value_num, value_unit, abnormal, status, version, content_hash, raw,
-          first_seen_at, updated_at, seen_pull)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`),
+          first_seen_at, updated_at, seen_pull, source_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`),
       history: db.prepare(
         'INSERT INTO resource_history (resource_id, version, content_hash, raw, replaced_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -154,7 +155,8 @@ export function storeRecords(
     const hasId = typeof resource.id === 'string' && resource.id !== '';
     const hash = hasId ? textHash(raw) : contentHash(resource);
     const id = serverId(resource, hash);
-    const existing = s.find.get(connectionId, type, id);
+    const key = sourceKey(type, id);
+    const existing = s.find.get(connectionId, key, type, id);
     if (existing && (existing.content_hash === hash || sameContent(existing.raw, resource))) {
       if (existing.content_hash !== hash) s.rehash.run(hash, existing.id);
       if (existing.source_state !== 'present') s.present.run(now, existing.id);
@@ -204,6 +206,7 @@ export function storeRecords(
         now,
         now,
         seenPull,
+        key,
       );
       s.ftsInsert.run(lastInsertRowid, c.display, c.codes, c.valueText);
       tally.added++;

@@ -5,8 +5,18 @@ import { smartConnections } from './002-smart-connections.js';
 import { ingestSpeed } from './003-ingest-speed.js';
 import { syncState } from './004-sync.js';
 import { likelyDuplicates } from './005-likely-duplicates.js';
+import { sourceKeys } from './006-source-key.js';
 
-export type Migration = { version: number; name: string; up: (db: Database.Database) => void };
+export type Migration = {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+  /**
+   * Rebuilds a table others refer to: foreign keys are off while it runs (with them on, dropping
+   * the old table would cascade to its dependants) and checked before it commits.
+   */
+  foreignKeysOff?: boolean;
+};
 
 /** In order; a migration is never edited once released, only followed by a new one. */
 export const migrations: readonly Migration[] = [
@@ -15,6 +25,7 @@ export const migrations: readonly Migration[] = [
   ingestSpeed,
   syncState,
   likelyDuplicates,
+  sourceKeys,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
@@ -37,9 +48,19 @@ export function migrate(
   if (current > (steps.at(-1)?.version ?? 0)) throw new VaultError('vault-from-future');
   for (const migration of steps) {
     if (migration.version <= current || migration.version > upTo) continue;
-    db.transaction(() => {
-      migration.up(db);
-      db.pragma(`user_version = ${Number(migration.version)}`);
-    }).immediate();
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    // Only outside a transaction does this pragma take effect.
+    if (migration.foreignKeysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        migration.up(db);
+        if (migration.foreignKeysOff && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+          throw new Error(`migration ${migration.version} left records pointing nowhere`);
+        }
+        db.pragma(`user_version = ${Number(migration.version)}`);
+      }).immediate();
+    } finally {
+      if (migration.foreignKeysOff) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
   }
 }
