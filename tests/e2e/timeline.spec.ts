@@ -180,6 +180,13 @@ test('the timeline is fully usable from the keyboard, and a record opens in deta
   await expect(dialog.getByText('Example Hospital')).toBeVisible();
   await dialog.getByText('View FHIR JSON').click();
   await expect(dialog.locator('.json pre')).toContainText('"resourceType": "DocumentReference"');
+  // Long lines scroll in their own box: the sheet stays as wide as the dialog, Close in sight.
+  expect(await dialog.evaluate((d) => d.scrollWidth - d.clientWidth)).toBeLessThanOrEqual(0);
+  const [sheet, close] = await Promise.all([
+    dialog.boundingBox(),
+    dialog.getByRole('button', { name: 'Close' }).boundingBox(),
+  ]);
+  expect(close!.x + close!.width).toBeLessThanOrEqual(sheet!.x + sheet!.width);
   await checkScreen('record-detail');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
