@@ -360,3 +360,23 @@ test('records from a DSTU2 portal read like any others: prescriptions among the 
   await expect(rows.first()).toContainText('Old Portal');
   for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Medications/);
 });
+
+test('narrow windows show every view without anything cut off at the side', async ({ page, openVault }) => {
+  await openVault(await seed());
+  await unlock(page, passphrase);
+  await openPerson(page, catalina, 'Summary');
+  // 720 px is the shell's minimum window width; at 860 px the views once ran past the window's edge.
+  for (const width of [860, 720]) {
+    await page.setViewportSize({ width, height: 700 });
+    for (const view of ['Summary', 'Timeline', 'Trends', 'Connections', 'Export']) {
+      await page.getByRole('tab', { name: view }).click();
+      await expect(page.getByRole('tab', { name: view })).toHaveAttribute('aria-selected', 'true');
+      const panel = (await page.getByRole('tabpanel').boundingBox())!;
+      expect(panel.x + panel.width, `${view} at ${width} px`).toBeLessThanOrEqual(width);
+      const scrolls = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(scrolls, `${view} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
+    }
+  }
+});
