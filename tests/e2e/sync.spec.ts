@@ -139,6 +139,12 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await expect(log.getByRole('listitem').filter({ hasText: 'Whole sync' }).first()).toBeVisible();
   await expect(log.getByRole('listitem').filter({ hasText: 'Conditions (Condition)' }).first()).toBeVisible();
   await checkScreen('sync-log');
+  // Each kind's line says when it finished, and the lines follow that order.
+  const finished = await log
+    .locator('li:not(.whole) time')
+    .evaluateAll((times) => times.map((t) => t.getAttribute('datetime') ?? ''));
+  expect(finished.length).toBeGreaterThan(1);
+  expect([...finished].sort()).toEqual(finished);
 
   // The records are on the timeline and in the people list's count.
   await page.getByRole('tab', { name: 'Timeline' }).click();
