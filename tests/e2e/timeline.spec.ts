@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { labResult } from '../support/fhir-builders.js';
 import { IRMGARD_DSTU2 } from '../support/fixture-paths.js';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
 
@@ -292,22 +293,17 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
   checkScreen,
 }, testInfo) => {
   // No fixture carries a numeric reference range, so a lab's HbA1c results bring theirs.
-  const hba1c = (id: string, date: string, value: number) => ({
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-        ],
-      },
-    ],
-    code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }] },
-    effectiveDateTime: date,
-    valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-    referenceRange: [{ low: { value: 4, unit: '%' }, high: { value: 5.6, unit: '%' } }],
-  });
+  const hba1c = (id: string, date: string, value: number) =>
+    labResult({
+      id,
+      date,
+      value,
+      loinc: '4548-4',
+      display: 'Hemoglobin A1c',
+      unit: '%',
+      ucum: true,
+      range: { low: 4, high: 5.6 },
+    });
   const file = testInfo.outputPath('hba1c.ndjson');
   await writeFile(
     file,

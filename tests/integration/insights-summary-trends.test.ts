@@ -9,6 +9,7 @@ import { searchRecords } from '../../electron/core/vault/search.js';
 import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
 import { recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { labResult } from '../support/fhir-builders.js';
 import { FAST_SCRYPT, GEOFFREY, US_CORE_355, tempDir } from '../support/temp-dir.js';
 
 describe('summary, trends and timeline counts', () => {
@@ -24,29 +25,21 @@ describe('summary, trends and timeline counts', () => {
     await importFhirFiles(vault.db, [GEOFFREY], { personId: geoffrey, sourceLabel: 'Example Clinic' });
     await importFhirFiles(vault.db, [US_CORE_355], { personId: uscore, sourceLabel: 'Example Hospital' });
     // No fixture carries a numeric reference range, so two HbA1c results bring one.
-    const hba1c = (id: string, date: string, value: number, range?: object) => ({
-      resourceType: 'Observation',
-      id,
-      status: 'final',
-      category: [
-        {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-          ],
-        },
-      ],
-      code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }] },
-      effectiveDateTime: date,
-      valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-      ...(range ? { referenceRange: [range] } : {}),
-    });
+    const hba1c = (id: string, date: string, value: number, range?: { low: number; high: number }) =>
+      labResult({
+        id,
+        date,
+        value,
+        loinc: '4548-4',
+        display: 'Hemoglobin A1c',
+        unit: '%',
+        ucum: true,
+        range,
+      });
     const file = join(tempDir(), 'hba1c.ndjson');
     writeFileSync(
       file,
-      [
-        hba1c('a', '2021-02-11', 5.4),
-        hba1c('b', '2020-01-10', 6.1, { low: { value: 4, unit: '%' }, high: { value: 5.6, unit: '%' } }),
-      ]
+      [hba1c('a', '2021-02-11', 5.4), hba1c('b', '2020-01-10', 6.1, { low: 4, high: 5.6 })]
         .map((r) => JSON.stringify(r))
         .join('\n'),
     );

@@ -8,30 +8,16 @@ import { addPerson } from '../../electron/core/vault/persons.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
 import { searchRecords } from '../../electron/core/vault/search.js';
 import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
-import { getRecord, recordStats, timelinePage } from '../../electron/core/vault/timeline.js';
+import { getRecord, recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
-import type { TimelineEntry } from '../../shared/domain.js';
+import { labResult } from '../support/fhir-builders.js';
 import { DAISEY, FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
+import { allPages } from '../support/timeline-pages.js';
 
 type Db = VaultFile['db'];
 
-function glucose(id: string, date: string, value: number, unit = 'mg/dL', code = '2345-7'): Json {
-  return {
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-        ],
-      },
-    ],
-    code: { coding: [{ system: 'http://loinc.org', code, display: 'Glucose' }], text: 'Glucose' },
-    effectiveDateTime: date,
-    valueQuantity: { value, unit },
-  };
-}
+const glucose = (id: string, date: string, value: number, unit = 'mg/dL', loinc = '2345-7'): Json =>
+  labResult({ id, date, value, unit, loinc, text: 'Glucose' });
 
 function vaccine(id: string, date: string, cvx = '140'): Json {
   return {
@@ -52,17 +38,6 @@ function store(db: Db, personId: number, connectionId: number, resources: Json[]
       resources.map((resource) => ({ resource, fhirVersion: 'R4' as const })),
     ),
   )();
-}
-
-function allPages(db: Db, q: Parameters<typeof timelinePage>[1]): TimelineEntry[] {
-  const out: TimelineEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = timelinePage(db, { ...q, cursor });
-    out.push(...page.entries);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 const idOf = (db: Db, serverId: string, connectionId: number) =>

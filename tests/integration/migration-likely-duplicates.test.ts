@@ -1,21 +1,13 @@
-import Database from 'better-sqlite3-multiple-ciphers';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
+import { keyedDatabase } from '../support/keyed-database.js';
 import { tempDir } from '../support/temp-dir.js';
-
-function keyed(path: string, key: Buffer): Database.Database {
-  const db = new Database(path);
-  db.pragma(`cipher='sqlcipher'`);
-  db.pragma('legacy=4');
-  db.pragma(`key="x'${key.toString('hex')}'"`);
-  return db;
-}
 
 describe('migration 5: likely duplicates', () => {
   it('adds the link column, its two small indexes, the recheck queue and its triggers, keeping every record', () => {
-    const db = keyed(join(tempDir(), 'v5.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v5.db'), newDataKey());
     migrate(db, 4);
     db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
       INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'import', 'a', 'now'), (2, 1, 'import', 'b', 'now'), (3, 1, 'import', 'c', 'now');

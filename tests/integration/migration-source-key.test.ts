@@ -5,16 +5,8 @@ import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
 import { sourceKey } from '../../electron/core/vault/source-key.js';
+import { keyedDatabase } from '../support/keyed-database.js';
 import { tempDir } from '../support/temp-dir.js';
-
-function keyed(path: string, key: Buffer): Database.Database {
-  const db = new Database(path);
-  db.pragma(`cipher='sqlcipher'`);
-  db.pragma('legacy=4');
-  db.pragma(`key="x'${key.toString('hex')}'"`);
-  db.pragma('foreign_keys = ON');
-  return db;
-}
 
 const schemaOf = (db: Database.Database, type: 'index' | 'trigger') =>
   db
@@ -25,7 +17,8 @@ const schemaOf = (db: Database.Database, type: 'index' | 'trigger') =>
 
 describe('migration 6: records found at their source by a hash of type and id', () => {
   it('rebuilds the records table keeping ids, search, history, files, links, indexes and triggers', () => {
-    const db = keyed(join(tempDir(), 'v6.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v6.db'), newDataKey());
+    db.pragma('foreign_keys = ON');
     migrate(db, 5);
     const glucose = JSON.stringify({ resourceType: 'Observation', id: 'o1', code: { text: 'Glucose' } });
     const asthma = JSON.stringify({ resourceType: 'Condition', id: 'c1' });

@@ -11,15 +11,8 @@ import {
   schemaVersion,
 } from '../../electron/core/vault/migrations/index.js';
 import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
+import { keyedDatabase } from '../support/keyed-database.js';
 import { tempDir } from '../support/temp-dir.js';
-
-function keyed(path: string, key: Buffer): Database.Database {
-  const db = new Database(path);
-  db.pragma(`cipher='sqlcipher'`);
-  db.pragma('legacy=4');
-  db.pragma(`key="x'${key.toString('hex')}'"`);
-  return db;
-}
 
 const tables = (db: Database.Database) =>
   db
@@ -34,7 +27,7 @@ describe('schema migrations', () => {
   });
 
   it('1: creates persons, connections, resources with history and full-text search, sync log, attachments, settings', () => {
-    const db = keyed(join(tempDir(), 'v1.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v1.db'), newDataKey());
     expect(schemaVersion(db)).toBe(0);
     migrate(db, 1);
     expect(schemaVersion(db)).toBe(1);
@@ -75,7 +68,7 @@ describe('schema migrations', () => {
   });
 
   it('run each in one transaction: a failing step leaves the file at the last whole version', () => {
-    const db = keyed(join(tempDir(), 'fail.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'fail.db'), newDataKey());
     const steps = [
       ...migrations,
       {
@@ -96,7 +89,7 @@ describe('schema migrations', () => {
   it('refuse a vault from a newer version of the app, before writing anything', () => {
     const path = join(tempDir(), 'future.db');
     const key = newDataKey();
-    const db = keyed(path, key);
+    const db = keyedDatabase(path, key);
     migrate(db);
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     db.pragma('journal_mode = DELETE');
@@ -114,7 +107,7 @@ describe('schema migrations', () => {
   it('bring an older vault up to date when it is opened', () => {
     const path = join(tempDir(), 'old.db');
     const key = newDataKey();
-    const db = keyed(path, key);
+    const db = keyedDatabase(path, key);
     db.exec('CREATE TABLE placeholder (x)');
     db.close();
     const opened = openVaultDatabase(path, key, 'open');
@@ -125,7 +118,7 @@ describe('schema migrations', () => {
 
 describe('migration 3: ingest speed', () => {
   it('moves the full-text insert out of a trigger and folds the category index into the timeline index', () => {
-    const db = keyed(join(tempDir(), 'v3.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v3.db'), newDataKey());
     migrate(db, 2);
     const before = tables(db);
     expect(before).toContain('resources_fts_insert');

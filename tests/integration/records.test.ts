@@ -10,24 +10,13 @@ import { storeRecords, contentHash } from '../../electron/core/vault/record-stor
 import { searchRecords } from '../../electron/core/vault/search.js';
 import { getRecord, recordStats, timelinePage } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
-import type { TimelineEntry } from '../../shared/domain.js';
 import { DAISEY, FAST_SCRYPT, GEOFFREY, US_CORE_355, tempDir } from '../support/temp-dir.js';
+import { allPages } from '../support/timeline-pages.js';
 
 async function openVault() {
   const vault = new VaultFile(join(tempDir(), 'vault.phrvault'), { scrypt: FAST_SCRYPT });
   await vault.create('correct horse battery');
   return vault;
-}
-
-function allPages(db: VaultFile['db'], q: Parameters<typeof timelinePage>[1]): TimelineEntry[] {
-  const out: TimelineEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = timelinePage(db, { ...q, cursor });
-    out.push(...page.entries);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 describe('records in the vault', () => {

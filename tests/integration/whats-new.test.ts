@@ -9,28 +9,14 @@ import { storeRecords } from '../../electron/core/vault/record-store.js';
 import type { TimelineEntry } from '../../shared/domain.js';
 import type { ResponseOf } from '../../shared/ipc/contract.js';
 import { call, newVaultService } from '../support/connected-vault.js';
+import { labResult } from '../support/fhir-builders.js';
 import { GEOFFREY } from '../support/temp-dir.js';
 
 type WhatsNew = ResponseOf<'records.whatsNew'>;
 type Db = VaultService['vault']['db'];
 
-function glucose(id: string, date: string, value: number): Json {
-  return {
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-        ],
-      },
-    ],
-    code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }], text: 'Glucose' },
-    effectiveDateTime: date,
-    valueQuantity: { value, unit: 'mg/dL' },
-  };
-}
+const glucose = (id: string, date: string, value: number): Json =>
+  labResult({ id, date, value, text: 'Glucose' });
 
 function visit(id: string, date: string): Json {
   return {

@@ -32,7 +32,8 @@ export type FhirServer = {
 };
 
 let indexed = false;
-function indexDefinitions(): void {
+/** medplum's R4 type and search parameter definitions, indexed once per process. */
+export function indexDefinitions(): void {
   if (indexed) return;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));

@@ -1,0 +1,50 @@
+import type { Json } from '../../electron/core/records/fhir-values.js';
+
+/**
+ * A laboratory Observation with a LOINC code and a numeric result: what most tests that write
+ * their own records need. Defaults to a glucose in mg/dL.
+ */
+export function labResult(o: {
+  id: string;
+  date: string;
+  value: number;
+  loinc?: string;
+  display?: string;
+  /** code.text, when the record should carry one. */
+  text?: string;
+  unit?: string;
+  /** The unit also as a UCUM code (valueQuantity.system and code). */
+  ucum?: boolean;
+  /** A usual range in the result's unit. */
+  range?: { low: number; high: number };
+  /** The Patient id the record is about (subject), when a server must tell whose it is. */
+  patient?: string;
+}): Json {
+  const unit = o.unit ?? 'mg/dL';
+  return {
+    resourceType: 'Observation',
+    id: o.id,
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
+        ],
+      },
+    ],
+    code: {
+      coding: [{ system: 'http://loinc.org', code: o.loinc ?? '2345-7', display: o.display ?? 'Glucose' }],
+      ...(o.text ? { text: o.text } : {}),
+    },
+    ...(o.patient ? { subject: { reference: `Patient/${o.patient}` } } : {}),
+    effectiveDateTime: o.date,
+    valueQuantity: {
+      value: o.value,
+      unit,
+      ...(o.ucum ? { system: 'http://unitsofmeasure.org', code: unit } : {}),
+    },
+    ...(o.range
+      ? { referenceRange: [{ low: { value: o.range.low, unit }, high: { value: o.range.high, unit } }] }
+      : {}),
+  };
+}
