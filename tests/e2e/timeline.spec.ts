@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { labResult } from '../support/fhir-builders.js';
+import { hba1cResult } from '../support/fhir-builders.js';
 import { IRMGARD_DSTU2 } from '../support/fixture-paths.js';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
 
@@ -294,16 +294,7 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
 }, testInfo) => {
   // No fixture carries a numeric reference range, so a lab's HbA1c results bring theirs.
   const hba1c = (id: string, date: string, value: number) =>
-    labResult({
-      id,
-      date,
-      value,
-      loinc: '4548-4',
-      display: 'Hemoglobin A1c',
-      unit: '%',
-      ucum: true,
-      range: { low: 4, high: 5.6 },
-    });
+    hba1cResult(id, date, value, { low: 4, high: 5.6 });
   const file = testInfo.outputPath('hba1c.ndjson');
   await writeFile(
     file,

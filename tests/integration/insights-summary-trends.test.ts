@@ -9,7 +9,7 @@ import { searchRecords } from '../../electron/core/vault/search.js';
 import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
 import { recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
-import { labResult } from '../support/fhir-builders.js';
+import { hba1cResult } from '../support/fhir-builders.js';
 import { FAST_SCRYPT, GEOFFREY, US_CORE_355, tempDir } from '../support/temp-dir.js';
 
 describe('summary, trends and timeline counts', () => {
@@ -25,17 +25,7 @@ describe('summary, trends and timeline counts', () => {
     await importFhirFiles(vault.db, [GEOFFREY], { personId: geoffrey, sourceLabel: 'Example Clinic' });
     await importFhirFiles(vault.db, [US_CORE_355], { personId: uscore, sourceLabel: 'Example Hospital' });
     // No fixture carries a numeric reference range, so two HbA1c results bring one.
-    const hba1c = (id: string, date: string, value: number, range?: { low: number; high: number }) =>
-      labResult({
-        id,
-        date,
-        value,
-        loinc: '4548-4',
-        display: 'Hemoglobin A1c',
-        unit: '%',
-        ucum: true,
-        range,
-      });
+    const hba1c = hba1cResult;
     const file = join(tempDir(), 'hba1c.ndjson');
     writeFileSync(
       file,

@@ -5,13 +5,13 @@ import { linkLikelyDuplicates } from '../../electron/core/records/likely-duplica
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { deleteConnection, importConnection } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
-import { storeRecords } from '../../electron/core/vault/record-store.js';
 import { searchRecords } from '../../electron/core/vault/search.js';
 import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
 import { getRecord, recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { labResult } from '../support/fhir-builders.js';
 import { DAISEY, FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
+import { storeResources } from '../support/stored-records.js';
 import { allPages } from '../support/timeline-pages.js';
 
 type Db = VaultFile['db'];
@@ -27,17 +27,6 @@ function vaccine(id: string, date: string, cvx = '140'): Json {
     vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: cvx }], text: 'Influenza' },
     occurrenceDateTime: date,
   };
-}
-
-function store(db: Db, personId: number, connectionId: number, resources: Json[]) {
-  db.transaction(() =>
-    storeRecords(
-      db,
-      personId,
-      connectionId,
-      resources.map((resource) => ({ resource, fhirVersion: 'R4' as const })),
-    ),
-  )();
 }
 
 const idOf = (db: Db, serverId: string, connectionId: number) =>
@@ -66,9 +55,9 @@ describe('likely duplicates across sources', () => {
   afterEach(() => vault.lock());
 
   it('links the same code, day and value from two connections, the earlier stored leading', () => {
-    store(db, person, hospital, [glucose('h1', '2024-03-01T08:00:00Z', 98)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01T08:00:00Z', 98)]);
     // Another time of the same day, another server id, the same code and value.
-    store(db, person, files, [glucose('f1', '2024-03-01T10:30:00Z', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01T10:30:00Z', 98)]);
     expect(linkLikelyDuplicates(db, person)).toEqual({ linked: 1 });
     const leader = idOf(db, 'h1', hospital);
     const copy = idOf(db, 'f1', files);
@@ -90,22 +79,22 @@ describe('likely duplicates across sources', () => {
   });
 
   it('links immunizations with no value, and vaccines of the same day only', () => {
-    store(db, person, hospital, [vaccine('h1', '2023-10-02'), vaccine('h2', '2022-10-02')]);
-    store(db, person, files, [vaccine('f1', '2023-10-02'), vaccine('f2', '2022-10-03')]);
+    storeResources(db, person, hospital, [vaccine('h1', '2023-10-02'), vaccine('h2', '2022-10-02')]);
+    storeResources(db, person, files, [vaccine('f1', '2023-10-02'), vaccine('f2', '2022-10-03')]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(1);
     expect(linkOf(db, idOf(db, 'f1', files))).toBe(idOf(db, 'h1', hospital));
     expect(linkOf(db, idOf(db, 'f2', files))).toBeNull();
   });
 
   it('does not link a different value, unit, day or code, nor two records of one connection', () => {
-    store(db, person, hospital, [
+    storeResources(db, person, hospital, [
       glucose('h1', '2024-03-01', 98),
       glucose('h2', '2024-03-01', 98), // a second reading the same day, same source
       glucose('h3', '2024-04-01', 98),
       glucose('h4', '2024-05-01', 98),
       glucose('h5', '2024-06-01', 98, 'mg/dL', '2345-7'),
     ]);
-    store(db, person, files, [
+    storeResources(db, person, files, [
       glucose('f3', '2024-04-01', 99), // other value
       glucose('f4', '2024-05-01', 98, 'mmol/L'), // other unit
       glucose('f5', '2024-06-01', 98, 'mg/dL', '2339-0'), // other code
@@ -119,30 +108,30 @@ describe('likely duplicates across sources', () => {
   });
 
   it('keeps one record per connection in a group: a second same-day reading stays on its own', () => {
-    store(db, person, hospital, [
+    storeResources(db, person, hospital, [
       glucose('h1', '2024-03-01T08:00:00Z', 98),
       glucose('h2', '2024-03-01T18:00:00Z', 98),
     ]);
-    store(db, person, files, [glucose('f1', '2024-03-01T08:00:00Z', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01T08:00:00Z', 98)]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(1);
     const entries = allPages(db, { personId: person, limit: 100 });
     expect(entries.map((e) => e.sources).sort()).toEqual([1, 2]);
   });
 
   it('is idempotent and incremental: a second run changes nothing, a later copy joins the group', () => {
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
-    store(db, person, files, [glucose('f1', '2024-03-01', 98)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 98)]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(1);
     const snapshot = () => db.prepare('SELECT id, duplicate_of FROM resources ORDER BY id').all();
     const first = snapshot();
     expect(linkLikelyDuplicates(db, person).linked).toBe(0);
     expect(snapshot()).toEqual(first);
     // The same import again stores nothing new and links nothing new.
-    store(db, person, files, [glucose('f1', '2024-03-01', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 98)]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(0);
     // A third source sends it later: it joins the group.
     const portal = importConnection(db, person, 'Patient portal');
-    store(db, person, portal, [glucose('p1', '2024-03-01', 98)]);
+    storeResources(db, person, portal, [glucose('p1', '2024-03-01', 98)]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(1);
     const leader = idOf(db, 'h1', hospital);
     expect(linkOf(db, idOf(db, 'p1', portal))).toBe(leader);
@@ -150,30 +139,30 @@ describe('likely duplicates across sources', () => {
   });
 
   it('looks again at a record whose value changed at its source', () => {
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
-    store(db, person, files, [glucose('f1', '2024-03-01', 98)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 98)]);
     linkLikelyDuplicates(db, person);
     const leader = idOf(db, 'h1', hospital);
     const copy = idOf(db, 'f1', files);
     // The hospital corrects its result: the two are no longer the same.
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 101)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 101)]);
     linkLikelyDuplicates(db, person);
     expect([linkOf(db, leader), linkOf(db, copy)]).toEqual([null, null]);
     // The file's copy is corrected too: linked again, the earlier stored still leading.
-    store(db, person, files, [glucose('f1', '2024-03-01', 101)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 101)]);
     expect(linkLikelyDuplicates(db, person).linked).toBe(1);
     expect(linkOf(db, copy)).toBe(leader);
   });
 
   it('lets a changed earlier record lead the group it now matches', () => {
     const portal = importConnection(db, person, 'Patient portal');
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
-    store(db, person, files, [glucose('f1', '2024-03-01', 99)]);
-    store(db, person, portal, [glucose('p1', '2024-03-01', 99)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 99)]);
+    storeResources(db, person, portal, [glucose('p1', '2024-03-01', 99)]);
     linkLikelyDuplicates(db, person);
     const [h1, f1, p1] = [idOf(db, 'h1', hospital), idOf(db, 'f1', files), idOf(db, 'p1', portal)];
     expect([linkOf(db, h1), linkOf(db, f1), linkOf(db, p1)]).toEqual([null, null, f1]);
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 99)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 99)]);
     linkLikelyDuplicates(db, person);
     expect([linkOf(db, h1), linkOf(db, f1), linkOf(db, p1)]).toEqual([null, h1, h1]);
     expect(allPages(db, { personId: person, limit: 100 }).map((e) => [e.id, e.sources])).toEqual([[h1, 3]]);
@@ -184,7 +173,7 @@ describe('likely duplicates across sources', () => {
     const day = (n: number) => `2024-03-0${1 + (n % 3)}`;
     for (let i = 0; i < 12; i++) {
       const connection = [hospital, files, portal][i % 3]!;
-      store(db, person, connection, [glucose(`g${i}`, day(i >> 2), 90 + (i % 2))]);
+      storeResources(db, person, connection, [glucose(`g${i}`, day(i >> 2), 90 + (i % 2))]);
       if (i % 4 === 3) linkLikelyDuplicates(db, person);
     }
     linkLikelyDuplicates(db, person);
@@ -200,10 +189,10 @@ describe('likely duplicates across sources', () => {
   });
 
   it('hands a group on when its leader’s connection is removed', () => {
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
-    store(db, person, files, [glucose('f1', '2024-03-01', 98)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 98)]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 98)]);
     const portal = importConnection(db, person, 'Patient portal');
-    store(db, person, portal, [glucose('p1', '2024-03-01', 98)]);
+    storeResources(db, person, portal, [glucose('p1', '2024-03-01', 98)]);
     linkLikelyDuplicates(db, person);
     deleteConnection(db, hospital);
     const copy = idOf(db, 'f1', files);
@@ -213,8 +202,8 @@ describe('likely duplicates across sources', () => {
   });
 
   it('keeps counts, pages and search in step, and each chosen source still shows all it sent', () => {
-    store(db, person, hospital, [glucose('h1', '2024-03-01', 98), vaccine('h2', '2023-10-02')]);
-    store(db, person, files, [glucose('f1', '2024-03-01', 98), glucose('f2', '2024-02-01', 90)]);
+    storeResources(db, person, hospital, [glucose('h1', '2024-03-01', 98), vaccine('h2', '2023-10-02')]);
+    storeResources(db, person, files, [glucose('f1', '2024-03-01', 98), glucose('f2', '2024-02-01', 90)]);
     linkLikelyDuplicates(db, person);
     const counts = timelineCounts(db, { personId: person });
     expect(counts).toEqual({ total: 3, byCategory: { labs: 2, immunizations: 1 } });

@@ -5,11 +5,11 @@ import { linkLikelyDuplicates } from '../../electron/core/records/likely-duplica
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { deleteConnection, importConnection } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
-import { storeRecords } from '../../electron/core/vault/record-store.js';
 import type { TimelineEntry } from '../../shared/domain.js';
 import type { ResponseOf } from '../../shared/ipc/contract.js';
 import { call, newVaultService } from '../support/connected-vault.js';
 import { labResult } from '../support/fhir-builders.js';
+import { storeResources } from '../support/stored-records.js';
 import { GEOFFREY } from '../support/temp-dir.js';
 
 type WhatsNew = ResponseOf<'records.whatsNew'>;
@@ -34,14 +34,7 @@ function careTeamMember(id: string): Json {
 }
 
 function store(db: Db, personId: number, connectionId: number, resources: Json[]) {
-  db.transaction(() =>
-    storeRecords(
-      db,
-      personId,
-      connectionId,
-      resources.map((resource) => ({ resource, fhirVersion: 'R4' as const })),
-    ),
-  )();
+  storeResources(db, personId, connectionId, resources);
   linkLikelyDuplicates(db, personId);
 }
 

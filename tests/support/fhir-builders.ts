@@ -48,3 +48,22 @@ export function labResult(o: {
       : {}),
   };
 }
+
+/** An HbA1c result in %, the trend tests' usual measurement. */
+export function hba1cResult(
+  id: string,
+  date: string,
+  value: number,
+  range?: { low: number; high: number },
+): Json {
+  return labResult({
+    id,
+    date,
+    value,
+    loinc: '4548-4',
+    display: 'Hemoglobin A1c',
+    unit: '%',
+    ucum: true,
+    range,
+  });
+}
