@@ -35,10 +35,9 @@ function* bundleRecords(
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   // Each record is kept as the file wrote it; where the text cannot be read that way, as
   // JSON.stringify writes it.
-  const texts = text === undefined ? null : bundleEntryTexts(text);
-  const exact = texts !== null && texts.length === entries.length;
+  const texts = text === undefined ? null : bundleEntryTexts(text, entries.length);
   for (const [index, entry] of entries.entries()) {
-    const raw = exact ? texts[index] : undefined;
+    const raw = texts?.[index];
     const resource = isObject(entry) ? entry.resource : undefined;
     if (!looksLikeResource(resource)) {
       if (!(isObject(entry) && isObject(entry.request) && entry.request.method === 'DELETE')) {

@@ -52,15 +52,6 @@ export async function importFhirFiles(
   const reports: FileImportReport[] = [];
   const endLongWrite = beginLongWrite(db);
   try {
-    await importEach();
-  } finally {
-    endLongWrite();
-  }
-  // The same results often arrive from a portal and from a file: linked, never merged.
-  linkLikelyDuplicates(db, options.personId);
-  return reports;
-
-  async function importEach(): Promise<void> {
     for (const path of paths) {
       const fhirVersion = options.fhirVersion ?? (await detectFileVersion(path));
       const report: FileImportReport = {
@@ -86,7 +77,12 @@ export async function importFhirFiles(
       if (batch.length > 0) flush();
       reports.push(report);
     }
+  } finally {
+    endLongWrite();
   }
+  // The same results often arrive from a portal and from a file: linked, never merged.
+  linkLikelyDuplicates(db, options.personId);
+  return reports;
 }
 
 /**

@@ -8,10 +8,11 @@
  * the cost of serialising the resource again. This only walks structure: strings are jumped over with
  * indexOf, and just the Bundle's own members and its entries' members are looked at.
  *
- * It is meant for text that JSON.parse has already accepted; on anything it does not expect it
- * returns null and the caller serialises instead.
+ * It is meant for text that JSON.parse has already accepted; on anything it does not expect, or
+ * when it finds another number of entries than the caller parsed, it returns null and the caller
+ * serialises instead.
  */
-export function bundleEntryTexts(text: string): (string | undefined)[] | null {
+export function bundleEntryTexts(text: string, expectedEntries?: number): (string | undefined)[] | null {
   try {
     let result: (string | undefined)[] | null = null;
     let i = skipSpace(text, 0);
@@ -27,7 +28,11 @@ export function bundleEntryTexts(text: string): (string | undefined)[] | null {
       result = texts;
       return end;
     });
-    return skipSpace(text, i) === text.length ? result : null;
+    if (skipSpace(text, i) !== text.length) return null;
+    // Set inside the callback, which the compiler does not follow.
+    const found = result as (string | undefined)[] | null;
+    if (expectedEntries !== undefined && found?.length !== expectedEntries) return null;
+    return found;
   } catch {
     return null;
   }

@@ -7,11 +7,11 @@ import type { FhirVersion } from '../records/record-columns.js';
 import { sameOrigin } from '../smart/addresses.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
 import { getConnectionDetail, readSmartAuth } from '../vault/connections.js';
+import { bundleEntryTexts } from '../records/bundle-texts.js';
 import type { VaultDatabase } from '../vault/database.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { attachmentsByAddress, fetchAttachments } from './attachment-download.js';
 import { patientSearches, searchAddress, type PatientSearch } from './pull-plan.js';
-import { bundleEntryTexts } from '../records/bundle-texts.js';
 import { collectReferences, fetchReferencedRecords } from './referenced-records.js';
 import { ServerReader, SyncCancelled, type ReaderOptions } from './server-reader.js';
 import {
@@ -283,8 +283,7 @@ export async function syncConnection(
         // Each record is kept as the server wrote it; where the page's text cannot be read that
         // way, as JSON.stringify writes it.
         const entries = bundle.entry ?? [];
-        const texts = bundleEntryTexts(answer.text);
-        const exact = texts !== null && texts.length === entries.length;
+        const texts = bundleEntryTexts(answer.text, entries.length);
         for (const [index, entry] of entries.entries()) {
           const resource = entry?.resource;
           if (isObject(resource) && resource.resourceType === 'OperationOutcome') continue;
@@ -298,7 +297,7 @@ export async function syncConnection(
             continue;
           }
           // Serialised here, before the page's transaction, so the write lock is held only for writing.
-          const raw = (exact ? texts[index] : undefined) ?? JSON.stringify(resource);
+          const raw = texts?.[index] ?? JSON.stringify(resource);
           records.push({ resource, raw, fhirVersion: capabilities.version });
           if (
             (type === 'DocumentReference' || type === 'DiagnosticReport') &&

@@ -42,7 +42,6 @@ function expectPragma(db: VaultDatabase, name: string, expected: string | number
   }
 }
 
-const USUAL_CHECKPOINT_PAGES = 10000;
 const USUAL_CACHE_KIB = 65536;
 const LONG_WRITE_CACHE_KIB = 262144;
 
@@ -57,7 +56,7 @@ export function configure(db: VaultDatabase): void {
   db.pragma('busy_timeout = 5000');
   // Checkpoint every ~40 MB of WAL rather than 4 MB: a page written by several commits between
   // checkpoints is decrypted and re-encrypted into the database once instead of each time.
-  db.pragma(`wal_autocheckpoint = ${USUAL_CHECKPOINT_PAGES}`);
+  db.pragma('wal_autocheckpoint = 10000');
   // 64 MiB of page cache instead of SQLite's 2 MiB. In an encrypted vault every cache miss is a
   // read plus an HMAC check and a decryption; a large import inserts into indexes in random order
   // (server ids, dates), which with 2 MiB misses on almost every record once they outgrow it.
@@ -70,8 +69,6 @@ export function configure(db: VaultDatabase): void {
   expectPragma(db, 'secure_delete', 1);
   expectPragma(db, 'cache_size', -USUAL_CACHE_KIB);
 }
-
-const longWrites = new WeakMap<VaultDatabase, number>();
 
 /**
  * Settings for a long run of large transactions (an import), until the returned function is
@@ -87,27 +84,18 @@ const longWrites = new WeakMap<VaultDatabase, number>();
  * after batch from being read back and decrypted. bench/ shows the difference (results.md, "Ingest").
  *
  * Switching needs the only connection to the file; when another process has it open the run stays
- * in the WAL, only slower. Ending puts the WAL and the usual cache back; nested runs end with the
- * outermost.
+ * in the WAL, only slower. Ending puts the WAL and the usual cache back (twice is harmless); a run
+ * that overlaps another and outlasts it finishes in the WAL, only slower.
  */
 export function beginLongWrite(db: VaultDatabase): () => void {
-  const depth = longWrites.get(db) ?? 0;
-  longWrites.set(db, depth + 1);
-  if (depth === 0) {
-    try {
-      db.pragma('journal_mode = DELETE');
-    } catch {
-      // Another connection holds the file: the WAL stays.
-    }
-    db.pragma(`cache_size = -${LONG_WRITE_CACHE_KIB}`);
+  try {
+    db.pragma('journal_mode = DELETE');
+  } catch {
+    // Another connection holds the file: the WAL stays.
   }
-  let ended = false;
+  db.pragma(`cache_size = -${LONG_WRITE_CACHE_KIB}`);
   return () => {
-    if (ended || !db.open) return;
-    ended = true;
-    const left = (longWrites.get(db) ?? 1) - 1;
-    longWrites.set(db, left);
-    if (left > 0) return;
+    if (!db.open) return;
     db.pragma(`cache_size = -${USUAL_CACHE_KIB}`);
     // The mode cannot change inside a transaction; left so, the next open puts the WAL back.
     if (db.inTransaction) return;
