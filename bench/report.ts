@@ -13,6 +13,8 @@ export type Environment = {
   platform: string;
   seed: number;
   batchSize: number;
+  /** Records stored at a time (a savepoint) inside each transaction. */
+  pieceSize: number;
   queryRuns: number;
   /** One-minute load average before and after: the machine may be shared. */
   load: [number, number];
@@ -211,7 +213,7 @@ export function renderReport(env: Environment, results: readonly ChildResult[]):
     '',
     `Run ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB), ${env.platform}, Node ${env.node},`,
     `SQLite ${env.sqlite} via ${env.driver} (SQLCipher 4 scheme: cipher='sqlcipher', legacy=4, raw key).`,
-    `Synthetic patient seed ${env.seed}; ${env.batchSize} records per transaction; latencies over ${env.queryRuns} runs.`,
+    `Synthetic patient seed ${env.seed}; ${env.batchSize} records per transaction, stored ${env.pieceSize} at a time; latencies over ${env.queryRuns} runs.`,
     `Load average (1 min) ${env.load[0].toFixed(2)} before, ${env.load[1].toFixed(2)} after` +
       (Math.max(...env.load) > env.cores * 0.75
         ? ': other work shared the machine, so wall-clock figures are pessimistic (compare the CPU-time rates).'
@@ -221,14 +223,15 @@ export function renderReport(env: Environment, results: readonly ChildResult[]):
     '',
     '- Each size and variant runs in its own child process (peak RSS is `process.resourceUsage().maxRSS` of that process).',
     '- **encrypted**: `openVaultDatabase` (SQLCipher, WAL, synchronous=FULL, secure_delete, FTS5 triggers) and',
-    '  `storeRecords` inside `db.transaction(...).immediate()`, one transaction per batch, as `importFhirFiles` does,',
-    '  and like it inside `beginLongWrite` (a rollback journal instead of the WAL for the run, a 256 MiB page cache;',
-    '  every store alike): in the WAL each new page is encrypted three times (into the WAL, out at the checkpoint, into',
-    '  the file), with the journal an added page once and a changed one twice.',
+    '  `storeRecords` as `importFhirFiles` calls it: pieces of records, each a savepoint, committed together (`GroupedCommits`)',
+    '  once they hold a batch, inside `beginLongWrite` (a rollback journal instead of the WAL for the run, a 256 MiB page',
+    '  cache; every store alike): in the WAL each new page is encrypted three times (into the WAL, out at the checkpoint,',
+    '  into the file), with the journal an added page once and a changed one twice. Each commit rewrites every index page',
+    '  its records touched, and records arrive in no index order: fewer, bigger commits rewrite them less often.',
     '- **unencrypted**: the same file without a key, the same pragmas and `migrate(db)`, the same `storeRecords` path.',
     '- **bare (ceiling)**: `CREATE TABLE r(id INTEGER PRIMARY KEY, json TEXT)`, plain SQLite, WAL + synchronous=FULL,',
     '  one `INSERT` of the same raw JSON per record, same batching. **bare-encrypted**: the same, keyed like the vault.',
-    '- Generation is not in the ingest rate: each batch is generated and serialised to raw JSON (the text an import',
+    '- Generation is not in the ingest rate: each piece is generated and serialised to raw JSON (the text an import',
     '  would read) first, timed separately ("generation /s"); only the transaction calls are timed as ingest, and the',
     '  end of the long write (back to the WAL), so no work left for later is missing from the figure.',
     '- Queries run after closing and reopening the store (cold SQLite page cache, warm OS cache). Latency cells are',

@@ -4,7 +4,7 @@
  *   BENCH_SIZES=10000,100000   sizes to run (default 10000,100000,1000000)
  *   BENCH_VARIANTS=encrypted   stores to run (default encrypted,unencrypted,bare,bare-encrypted)
  *   BENCH_RUNS=30              repeats per latency figure
- *   BENCH_BATCH=20000          records per transaction (default: importFhirFiles' default)
+ *   BENCH_BATCH=100000         records per transaction (default: importFhirFiles' default)
  *   BENCH_KEEP=1               keep the databases in BENCH_DIR (default bench/out) to investigate
  *   BENCH_CPU_PROF=1           write a V8 CPU profile per child to bench/out/prof
  *
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildArgs, ChildResult } from './child.js';
 import { renderReport, type Environment } from './report.js';
 import { variants, type Variant } from './variants.js';
-import { DEFAULT_IMPORT_BATCH } from '../electron/core/exchange/import-fhir.js';
+import { DEFAULT_IMPORT_BATCH, IMPORT_PIECE } from '../electron/core/exchange/import-fhir.js';
 
 const SEARCH_QUERIES = ['glucose', 'hemoglobin a1c', 'blood pressure', 'ceruloplasmin'] as const;
 const SEED = 1;
@@ -64,6 +64,7 @@ function environment(queryRuns: number, batchSize: number, sqlite: string, loadB
     platform: `${platform()} ${release()}`,
     seed: SEED,
     batchSize,
+    pieceSize: Math.min(batchSize, IMPORT_PIECE),
     queryRuns,
     load: [loadBefore, loadavg()[0] ?? 0],
   };

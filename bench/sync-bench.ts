@@ -60,13 +60,16 @@ type ImportResult = {
   records: number;
   wallMs: number;
   cpuMs: number;
-  /** The batch transactions inside importFhirFiles: storeRecords of parsed records with their raw text. */
+  /** importFhirFiles' grouped commits: its pieces (storeRecords of parsed records with their raw text) and commits. */
   storeWallMs: number;
   storeCpuMs: number;
-  /** Of those, the transaction functions (storeRecords); the rest is BEGIN and COMMIT. */
+  /** Of those, the pieces' functions (storeRecords); the rest is BEGIN, savepoints and COMMIT. */
   storeBodyWallMs: number;
   storeBodyCpuMs: number;
   transactions: number;
+  /** Records a savepoint, and a commit. */
+  piece: number;
+  perCommit: number;
   /** The rest of its transactions: linkLikelyDuplicates at the end. */
   otherWallMs: number;
 };
@@ -115,7 +118,6 @@ const cpuOf = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
 type Txn = {
   wallMs: number;
   cpuMs: number;
-  batch: boolean;
   bodyWallMs: number;
   bodyCpuMs: number;
   innerWallMs: number;
@@ -125,8 +127,7 @@ type Txn = {
 /**
  * Times every outermost transaction run through `db.transaction` (wall and the process's CPU
  * time), so a store's cost can be read as CPU time too: wall time inside a transaction includes
- * the commit's fsync and, on a shared machine, waiting for a core. `batch` says whether it was
- * called with an array first (importFhirFiles' batches). Transactions nested one level down
+ * the commit's fsync and, on a shared machine, waiting for a core. Transactions nested one level down
  * (sync's storeRecords inside its page transaction) are timed into their outer one's `inner*`.
  */
 function instrumentTransactions(db: VaultDatabase): { all: Txn[]; depth: () => number } {
@@ -169,7 +170,6 @@ function instrumentTransactions(db: VaultDatabase): { all: Txn[]; depth: () => n
             all.push({
               wallMs,
               cpuMs,
-              batch: Array.isArray(args[0]),
               bodyWallMs: body.wallMs,
               bodyCpuMs: body.cpuMs,
               innerWallMs: inner.wallMs,
@@ -267,35 +267,77 @@ async function serverChild(kind: ServerKind, ndjsonPath: string): Promise<void> 
   await server.close();
 }
 
+/**
+ * Times importFhirFiles' grouped commits: every call of `write` (a piece of records as a savepoint,
+ * and the commit when the group is full) and of `commit` from outside, and apart from those the
+ * transactions inside them (the pieces' storeRecords).
+ */
+function instrumentGroupedCommits(
+  proto: { write(records: number, work: () => void): boolean; commit(): void },
+  txns: { all: Txn[] },
+  db: VaultDatabase,
+) {
+  const figures = { wallMs: 0, cpuMs: 0, commits: 0, pieces: [] as Txn[] };
+  let depth = 0;
+  const timed = <A extends unknown[], R>(run: (...args: A) => R) =>
+    function (this: unknown, ...args: A): R {
+      if (depth > 0) return run.apply(this, args);
+      depth++;
+      const firstTxn = txns.all.length;
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      try {
+        return run.apply(this, args);
+      } finally {
+        figures.wallMs += performance.now() - t0;
+        figures.cpuMs += cpuOf(process.cpuUsage(cpu));
+        figures.pieces.push(...txns.all.slice(firstTxn));
+        depth--;
+      }
+    };
+  proto.write = timed(proto.write);
+  proto.commit = timed(proto.commit);
+  const exec = db.exec.bind(db);
+  db.exec = (sql: string) => {
+    if (sql === 'COMMIT') figures.commits++;
+    return exec(sql);
+  };
+  return figures;
+}
+
 /** The foundation's import path, importFhirFiles, on the same records in a fresh vault. */
 async function importChild(dir: string, ndjsonPath: string, outPath: string): Promise<void> {
   const { VaultFile } = await import('../electron/core/vault/vault-file.js');
   const { addPerson } = await import('../electron/core/vault/persons.js');
-  const { importFhirFiles } = await import('../electron/core/exchange/import-fhir.js');
+  const { importFhirFiles, IMPORT_PIECE, DEFAULT_IMPORT_BATCH } =
+    await import('../electron/core/exchange/import-fhir.js');
+  const { GroupedCommits } = await import('../electron/core/vault/grouped-commits.js');
   const vault = new VaultFile(join(dir, 'import.phrvault'), { scrypt });
   await vault.create(PASS);
   const db = vault.db;
   const person = addPerson(db, { name: 'Bench Patient', relationship: 'self' });
   const txns = instrumentTransactions(db);
+  const grouped = instrumentGroupedCommits(GroupedCommits.prototype, txns, db);
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const [report] = await importFhirFiles(db, [ndjsonPath], { personId: person.id });
   const wallMs = performance.now() - t0;
   const cpuMs = cpuOf(process.cpuUsage(cpu));
-  const batches = txns.all.filter((x) => x.batch);
-  const sum = (list: Txn[], key: 'wallMs' | 'cpuMs' | 'bodyWallMs' | 'bodyCpuMs') =>
+  const sum = (list: Txn[], key: 'wallMs' | 'bodyWallMs' | 'bodyCpuMs') =>
     list.reduce((n, x) => n + x[key], 0);
   const result: ImportResult = {
     records: (report?.added ?? 0) + (report?.updated ?? 0),
     wallMs,
     cpuMs,
-    storeWallMs: sum(batches, 'wallMs'),
-    storeCpuMs: sum(batches, 'cpuMs'),
-    storeBodyWallMs: sum(batches, 'bodyWallMs'),
-    storeBodyCpuMs: sum(batches, 'bodyCpuMs'),
-    transactions: batches.length,
+    storeWallMs: grouped.wallMs,
+    storeCpuMs: grouped.cpuMs,
+    storeBodyWallMs: sum(grouped.pieces, 'bodyWallMs'),
+    storeBodyCpuMs: sum(grouped.pieces, 'bodyCpuMs'),
+    transactions: grouped.commits,
+    piece: IMPORT_PIECE,
+    perCommit: DEFAULT_IMPORT_BATCH,
     otherWallMs: sum(
-      txns.all.filter((x) => !x.batch),
+      txns.all.filter((x) => !grouped.pieces.includes(x)),
       'wallMs',
     ),
   };
@@ -714,10 +756,10 @@ function render(rep: Report): string {
     "  to the socket (token check, search, `JSON.stringify`); **Server CPU**: the server process's CPU time while serving.",
     '- **Page store /s**: records stored through pages / time inside the page transactions (the sum of `onPageStored`',
     '  for wall; `process.cpuUsage()` around the same transactions for CPU time). A page transaction is `storeRecords`',
-    '  (which serialises each resource with `JSON.stringify`: sync has no raw text) plus `markSeen` and `advancePull`,',
-    '  one per page. The import side is likewise its transactions only (`storeRecords` of records already parsed, with',
-    '  their raw text from the file; 5,000 per transaction). Neither includes reading or parsing: the file (read twice,',
-    '  the first to detect the version) on one side, fetching and parsing pages on the other.',
+    "  (with each record's text as the server wrote it) plus `markSeen` and `advancePull`, one per page. The import side",
+    '  is likewise its store calls only (`GroupedCommits`: `storeRecords` of records already parsed, with their text from',
+    `  the file, ${int(b[0]!.piece)} a savepoint, committed every ${int(b[0]!.perCommit)}). Neither includes reading or parsing: the file`,
+    '  (read twice, the first to detect the version) on one side, fetching and parsing pages on the other.',
     ...shareNote(rep),
     '',
     'Inside the store transactions, CPU s (wall s), medians:',

@@ -1,39 +1,16 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
+import { writeGlucoseNdjson } from '../support/fhir-builders.js';
 import { requireBuild, runCli, spawnCli } from '../support/cli.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
 const TOTAL = 60_000;
 const BATCH = 2000;
-
-async function writeObservations(path: string): Promise<void> {
-  const out = createWriteStream(path);
-  for (let i = 0; i < TOTAL; i++) {
-    const line = JSON.stringify({
-      resourceType: 'Observation',
-      id: `obs-${i}`,
-      status: 'final',
-      category: [
-        {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
-          ],
-        },
-      ],
-      code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }], text: 'Glucose' },
-      effectiveDateTime: new Date(Date.UTC(2000, 0, 1) + i * 3_600_000).toISOString(),
-      valueQuantity: { value: 80 + (i % 60), unit: 'mg/dL' },
-    });
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 describe('a crash in the middle of an import', () => {
   let dir: string;
@@ -49,7 +26,7 @@ describe('a crash in the middle of an import', () => {
     await vault.create(PASS);
     addPerson(vault.db, { name: 'Ada', relationship: 'self' });
     vault.lock();
-    await writeObservations(ndjson);
+    await writeGlucoseNdjson(ndjson, TOTAL);
   });
 
   async function inspect() {

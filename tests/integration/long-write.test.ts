@@ -1,22 +1,14 @@
-import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
-import { applyKey, beginLongWrite } from '../../electron/core/vault/database.js';
-import { readEnvelope, wrapLabel } from '../../electron/core/vault/key-envelope.js';
-import { derivePassphraseKey, unwrapKey } from '../../electron/core/vault/key-wrapping.js';
+import { beginLongWrite } from '../../electron/core/vault/database.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { otherConnection } from '../support/keyed-database.js';
 import { DAISEY, FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
-
-async function dataKeyOf(path: string): Promise<Buffer> {
-  const envelope = readEnvelope(path);
-  const key = await derivePassphraseKey(PASS, envelope.wraps.passphrase.kdf);
-  return unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'))!;
-}
 
 describe('an import writes through a rollback journal', () => {
   let path: string;
@@ -71,8 +63,7 @@ describe('an import writes through a rollback journal', () => {
   });
 
   it('stays in the WAL, and still imports, while another connection has the file open', async () => {
-    const other = new Database(path);
-    applyKey(other, await dataKeyOf(path));
+    const other = await otherConnection(path, PASS);
     other.exec('BEGIN');
     expect(other.prepare('SELECT count(*) FROM persons').pluck().get()).toBe(1);
     try {

@@ -4,10 +4,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
-import { readEnvelope, wrapLabel } from '../../electron/core/vault/key-envelope.js';
-import { derivePassphraseKey, unwrapKey } from '../../electron/core/vault/key-wrapping.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { vaultDataKey } from '../support/keyed-database.js';
 import { DAISEY, FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 type SqlcipherDb = {
@@ -53,12 +52,7 @@ describe('the vault file is standard SQLCipher 4', () => {
     const person = addPerson(vault.db, { name: 'Daisey', relationship: 'child' });
     await importFhirFiles(vault.db, [DAISEY], { personId: person.id });
     vault.lock();
-    // Unwrap the data key the way the app does, from the key file beside the vault.
-    const envelope = readEnvelope(path);
-    const key = await derivePassphraseKey(PASS, envelope.wraps.passphrase.kdf);
-    dataKeyHex = unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'))!.toString(
-      'hex',
-    );
+    dataKeyHex = (await vaultDataKey(path, PASS)).toString('hex');
   });
 
   it('opens in Zetetic’s SQLCipher with the data key and reads the records', async () => {

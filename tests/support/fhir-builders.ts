@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 
 /**
@@ -66,4 +68,19 @@ export function hba1cResult(
     ucum: true,
     range,
   });
+}
+
+/**
+ * Writes `total` glucose results, an hour apart from 2000-01-01, as NDJSON (one a line, as a bulk
+ * export writes them): imports large enough to span several transactions.
+ */
+export async function writeGlucoseNdjson(path: string, total: number): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 0; i < total; i++) {
+    const date = new Date(Date.UTC(2000, 0, 1) + i * 3_600_000).toISOString();
+    const line = JSON.stringify(labResult({ id: `obs-${i}`, date, value: 80 + (i % 60), text: 'Glucose' }));
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
 }

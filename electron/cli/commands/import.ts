@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { relationships, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
-import { DEFAULT_IMPORT_BATCH, importFhirFiles } from '../../core/exchange/import-fhir.js';
+import {
+  DEFAULT_IMPORT_BATCH,
+  importFhirFiles,
+  SHARED_IMPORT_BATCH,
+} from '../../core/exchange/import-fhir.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
 import { personFor, UsageError, withVault } from '../cli-support.js';
 
@@ -26,7 +30,10 @@ export function registerImport(program: Command): void {
       `the files' FHIR version: auto (read from each file), ${FHIR_VERSIONS.join(', ')}`,
       'auto',
     )
-    .option('--batch <n>', 'records per transaction', String(DEFAULT_IMPORT_BATCH))
+    .option(
+      '--batch <n>',
+      `records per transaction (default ${DEFAULT_IMPORT_BATCH}; ${SHARED_IMPORT_BATCH} while the app has the vault open)`,
+    )
     .argument('<paths...>', 'FHIR JSON or NDJSON files')
     .action(
       async (
@@ -37,7 +44,7 @@ export function registerImport(program: Command): void {
           relationship: string;
           source?: string;
           fhirVersion: string;
-          batch: string;
+          batch?: string;
         },
       ) => {
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
@@ -47,8 +54,8 @@ export function registerImport(program: Command): void {
         if (!version && opts.fhirVersion.toLowerCase() !== 'auto')
           throw new UsageError(`--fhir-version takes one of: auto, ${FHIR_VERSIONS.join(', ')}.`);
         const fhirVersion: FhirVersion | undefined = version;
-        const batchSize = Number.parseInt(opts.batch, 10);
-        if (!Number.isInteger(batchSize) || batchSize < 1)
+        const batchSize = opts.batch === undefined ? undefined : Number.parseInt(opts.batch, 10);
+        if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UsageError('--batch takes a whole number above 0.');
         await withVault(opts.vault, async (db) => {
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
@@ -61,7 +68,7 @@ export function registerImport(program: Command): void {
               fhirVersion,
               batchSize,
               onProgress: ({ file, committed }) =>
-                process.stderr.write(`${file}: ${committed} records saved\n`),
+                process.stderr.write(`${committed} records saved (reading ${file})\n`),
             },
           );
           for (const r of reports) {

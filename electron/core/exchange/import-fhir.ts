@@ -3,17 +3,22 @@ import type { FhirVersion } from '../records/record-columns.js';
 import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
 import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
 import { importConnection } from '../vault/connections.js';
+import { GroupedCommits } from '../vault/grouped-commits.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { readFhirFile, type FileProblem } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
 /**
- * Records per transaction: few enough that a crash loses little, many enough that commits are rare.
- * Each commit rewrites the index pages its records touched, so at 100k records 20,000 a commit
- * stores about a third faster than 5,000 (bench/), for about 150 MB more memory during an import.
+ * Records per transaction: few enough that a crash loses little (seconds of work), many enough that
+ * commits are rare. Each commit rewrites the index pages its records touched (GroupedCommits says
+ * why), so at a million records 100,000 a commit stores about a fifth faster than 20,000 (bench/).
+ * Records are read and stored `IMPORT_PIECE` at a time, so memory holds a piece, not a transaction.
  */
-export const DEFAULT_IMPORT_BATCH = 20000;
+export const DEFAULT_IMPORT_BATCH = 100_000;
+/** Records per transaction while another connection has the vault open: it waits for each commit. */
+export const SHARED_IMPORT_BATCH = 20_000;
+export const IMPORT_PIECE = 5000;
 
 export type FileImportReport = StoreTally & {
   file: string;
@@ -21,6 +26,7 @@ export type FileImportReport = StoreTally & {
   fhirVersion: FhirVersion;
   problems: FileProblem[];
 };
+/** `committed`: records of the whole run committed so far; `file`: the one being read. */
 export type ImportProgress = { file: string; committed: number };
 
 export type ImportOptions = {
@@ -29,54 +35,76 @@ export type ImportOptions = {
   sourceLabel?: string;
   /** Omitted: decided per file from what the file says and how its records are shaped. */
   fhirVersion?: FhirVersion;
-  /** Records per transaction: large enough to be fast, small enough that a crash loses little. */
+  /** Records per transaction (default DEFAULT_IMPORT_BATCH, or SHARED_IMPORT_BATCH). */
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
 };
 
 /**
- * Imports FHIR files into one person's records. Each batch is its own transaction, so a crash
- * in the middle keeps every batch already committed and a second run completes the rest without
- * duplicating anything (records are matched by type and id at their source).
+ * Imports FHIR files into one person's records, committing every `batchSize` records (a transaction
+ * may span files), so a crash in the middle keeps every batch already committed and a second run
+ * completes the rest without duplicating anything (records are matched by type and id at their
+ * source). When a file fails, what was stored before it is committed, then the error is thrown.
  */
 export async function importFhirFiles(
   db: VaultDatabase,
   paths: readonly string[],
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
-  const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH;
   const connectionId = importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE);
-  const commit = db.transaction((batch: IncomingRecord[], tally: StoreTally) =>
-    storeRecords(db, options.personId, connectionId, batch, tally),
-  );
   const reports: FileImportReport[] = [];
   const endLongWrite = beginLongWrite(db);
+  const alone = db.pragma('journal_mode', { simple: true }) === 'delete';
+  const batchSize = options.batchSize ?? (alone ? DEFAULT_IMPORT_BATCH : SHARED_IMPORT_BATCH);
+  const pieceSize = Math.min(batchSize, IMPORT_PIECE);
+  const commits = new GroupedCommits(db, batchSize);
+  let committed = 0;
+  let written = 0;
+  let file = '';
+  const write = (piece: IncomingRecord[], report: FileImportReport) => {
+    const done = commits.write(piece.length, () =>
+      storeRecords(db, options.personId, connectionId, piece, report),
+    );
+    written += piece.length;
+    if (done) {
+      committed = written;
+      options.onProgress?.({ file, committed });
+    }
+  };
   try {
     for (const path of paths) {
       const fhirVersion = options.fhirVersion ?? (await detectFileVersion(path));
+      file = basename(path);
       const report: FileImportReport = {
-        file: basename(path),
+        file,
         fhirVersion,
         added: 0,
         updated: 0,
         unchanged: 0,
         problems: [],
       };
-      let batch: IncomingRecord[] = [];
-      let committed = 0;
-      const flush = () => {
-        commit.immediate(batch, report);
-        committed += batch.length;
-        batch = [];
-        options.onProgress?.({ file: report.file, committed });
-      };
+      let piece: IncomingRecord[] = [];
       for await (const record of readFhirFile(path, report.problems)) {
-        batch.push({ ...record, fhirVersion });
-        if (batch.length >= batchSize) flush();
+        piece.push({ ...record, fhirVersion });
+        if (piece.length >= pieceSize) {
+          write(piece, report);
+          piece = [];
+        }
       }
-      if (batch.length > 0) flush();
+      if (piece.length > 0) write(piece, report);
       reports.push(report);
     }
+    commits.commit();
+    if (written > committed) options.onProgress?.({ file, committed: written });
+  } catch (error) {
+    // Keep the pieces stored before the failure, as separate commits would have; the failure is
+    // what the caller hears about even if this commit fails too.
+    try {
+      commits.commit();
+    } catch {
+      // Nothing of the open transaction is kept; the batches committed before it are.
+    }
+    throw error;
   } finally {
     endLongWrite();
   }
