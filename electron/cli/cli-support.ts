@@ -37,7 +37,12 @@ export async function passphrase(confirm = false): Promise<string> {
 export class UsageError extends Error {}
 
 async function openVault(file: string): Promise<VaultFile> {
-  const vault = new VaultFile(resolve(file));
+  const vault = new VaultFile(resolve(file), {
+    onUpgrade: () =>
+      process.stderr.write(
+        'Updating the vault for this version of PHR Vault: with many records this takes a few minutes.\n',
+      ),
+  });
   await vault.unlock(await passphrase());
   return vault;
 }

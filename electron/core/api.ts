@@ -24,7 +24,7 @@ import { ConnectionAccess } from './smart/connection-access.js';
 import { SyncScheduler, type SchedulerOptions } from './sync/sync-scheduler.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
 
-export type ServiceOptions = VaultFileOptions &
+export type ServiceOptions = Omit<VaultFileOptions, 'onUpgrade'> &
   ServiceOptionsBase & {
     /** How sync runs here; by default on its schedule. */
     sync?: Pick<SchedulerOptions, 'automatic' | 'startDelayMs' | 'run'>;
@@ -48,7 +48,10 @@ export class VaultService implements ServiceContext {
   readonly handlers: HandlersFor<CoreChannel>;
 
   constructor(readonly options: ServiceOptions) {
-    this.vault = new VaultFile(options.vaultPath, options);
+    this.vault = new VaultFile(options.vaultPath, {
+      ...options,
+      onUpgrade: (from, to) => this.emit('vault.upgrading', { from, to }),
+    });
     this.access = new ConnectionAccess(() => this.vault.db);
     this.sync = new SyncScheduler({
       ...options.sync,

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export { expect };
+export { screenshotDir };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'bin/phr-vault.js');
@@ -31,6 +32,11 @@ export type Seed = {
   ownerBirthDate?: string;
   /** FHIR files to import, each for the person named (created by the import when missing). */
   imports?: { person: string; files: string[]; source?: string; relationship?: string }[];
+  /**
+   * Instead of a vault from the CLI: one as an earlier version of the app left it (schema
+   * `version`, one person, `observations` results), which the first unlock brings up to date.
+   */
+  older?: { version: number; observations: number };
 };
 
 export type OpenedVault = {
@@ -75,6 +81,32 @@ function run(args: string[], env: Record<string, string> = {}): Promise<string> 
     child.on('exit', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`phr-vault ${args[0]} exited with ${code}: ${err}`)),
     );
+  });
+}
+
+/** tests/support/older-vault.ts, run by tsx in a process of its own (see older-vault-cli.ts). */
+function makeOlderVault(
+  vaultPath: string,
+  passphrase: string,
+  older: { version: number; observations: number },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      join(root, 'node_modules/.bin/tsx'),
+      [
+        '--tsconfig',
+        join(root, 'bench/tsconfig.json'),
+        join(root, 'tests/support/older-vault-cli.ts'),
+        vaultPath,
+        String(older.version),
+        String(older.observations),
+      ],
+      { env: { ...process.env, PHR_VAULT_PASSPHRASE: passphrase }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`older vault: ${code}: ${err}`))));
   });
 }
 
@@ -161,7 +193,9 @@ export const test = base.extend<Fixtures>({
       folders.push(folder);
       const vaultPath = join(folder, 'vault.db');
       let recoveryCode: string | null = null;
-      if (seed) {
+      if (seed?.older) {
+        await makeOlderVault(vaultPath, seed.passphrase, seed.older);
+      } else if (seed) {
         const env = { PHR_VAULT_PASSPHRASE: seed.passphrase };
         const created = JSON.parse(
           await run(

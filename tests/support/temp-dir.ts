@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { ScryptParams } from '../../electron/core/vault/key-wrapping.js';
 
-/** Cheap scrypt for tests that unlock many times; the app and the CLI always use the default. */
-export const FAST_SCRYPT: Omit<ScryptParams, 'salt'> = { name: 'scrypt', N: 2 ** 12, r: 8, p: 1 };
+export { FAST_SCRYPT } from './fast-scrypt.js';
 
 const made: string[] = [];
 afterAll(() => {

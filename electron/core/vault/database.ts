@@ -108,8 +108,16 @@ export function beginLongWrite(db: VaultDatabase): () => void {
   };
 }
 
-/** Opens (or creates) the encrypted vault database and brings its schema up to date. */
-export function openVaultDatabase(path: string, dataKey: Buffer, mode: 'create' | 'open'): VaultDatabase {
+/**
+ * Opens (or creates) the encrypted vault database and brings its schema up to date. `onUpgrade` is
+ * told first when an existing file has to be brought up to date (a rebuild can take minutes).
+ */
+export function openVaultDatabase(
+  path: string,
+  dataKey: Buffer,
+  mode: 'create' | 'open',
+  onUpgrade?: (from: number, to: number) => void,
+): VaultDatabase {
   if (mode === 'open') {
     if (!existsSync(path)) throw new VaultError('vault-missing');
     if (statSync(path).size === 0) throw new VaultError('vault-damaged', 'The file is empty.');
@@ -138,8 +146,10 @@ export function openVaultDatabase(path: string, dataKey: Buffer, mode: 'create' 
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new VaultError('vault-busy');
       throw error;
     }
-    if (schemaVersion(db) > LATEST_SCHEMA_VERSION) throw new VaultError('vault-from-future');
+    const version = schemaVersion(db);
+    if (version > LATEST_SCHEMA_VERSION) throw new VaultError('vault-from-future');
     configure(db);
+    if (mode === 'open' && version < LATEST_SCHEMA_VERSION) onUpgrade?.(version, LATEST_SCHEMA_VERSION);
     migrate(db);
     if (mode === 'create') {
       db.pragma('wal_checkpoint(TRUNCATE)');

@@ -30,6 +30,8 @@ export type VaultFileState = 'absent' | 'locked' | 'unlocked';
 export type VaultFileOptions = {
   /** Tests may lower the cost; the app always uses the default. */
   scrypt?: Omit<ScryptParams, 'salt'>;
+  /** Told, during an unlock, before the file is brought up to this version of the app. */
+  onUpgrade?: (from: number, to: number) => void;
 };
 
 function checkStrength(passphrase: string): void {
@@ -44,12 +46,14 @@ function checkStrength(passphrase: string): void {
 export class VaultFile {
   #db: VaultDatabase | null = null;
   readonly #scrypt: Omit<ScryptParams, 'salt'>;
+  readonly #onUpgrade: VaultFileOptions['onUpgrade'];
 
   constructor(
     readonly path: string,
     options: VaultFileOptions = {},
   ) {
     this.#scrypt = options.scrypt ?? DEFAULT_SCRYPT;
+    this.#onUpgrade = options.onUpgrade;
   }
 
   get state(): VaultFileState {
@@ -180,7 +184,7 @@ export class VaultFile {
 
   #open(dataKey: Buffer): void {
     try {
-      this.#db = openVaultDatabase(this.path, dataKey, 'open');
+      this.#db = openVaultDatabase(this.path, dataKey, 'open', this.#onUpgrade);
     } finally {
       dataKey.fill(0);
     }

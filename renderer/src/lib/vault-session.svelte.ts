@@ -16,6 +16,8 @@ export class VaultSession {
   // The core announces "unlocked" before create() returns the code: hold the create screen
   // until the code is here, so the vault never flashes open before the code is shown.
   #creating = $state(false);
+  // Set while an unlock brings the vault's file up to this version of the app (can take minutes).
+  #upgrading = $state(false);
 
   #screen: Screen = $derived.by(() => {
     if (this.#recoveryCode) return 'saving-recovery-code';
@@ -50,13 +52,24 @@ export class VaultSession {
     return this.#unreachable;
   }
 
+  /** An unlock is updating the vault's file for this version of the app. */
+  get upgrading(): boolean {
+    return this.#upgrading;
+  }
+
   /** Follows the core's state until the returned function is called. */
   start(): () => void {
-    const stop = api.on('vault.state', (status) => {
-      this.#status = status;
-    });
+    const stops = [
+      api.on('vault.state', (status) => {
+        this.#status = status;
+        this.#upgrading = false;
+      }),
+      api.on('vault.upgrading', () => {
+        this.#upgrading = true;
+      }),
+    ];
     void this.refresh();
-    return stop;
+    return () => stops.forEach((stop) => stop());
   }
 
   async refresh(): Promise<void> {
@@ -85,11 +98,19 @@ export class VaultSession {
   }
 
   async unlock(passphrase: string): Promise<void> {
-    this.#status = await api.call('vault.unlock', { passphrase });
+    try {
+      this.#status = await api.call('vault.unlock', { passphrase });
+    } finally {
+      this.#upgrading = false;
+    }
   }
 
   async recover(recoveryCode: string, newPassphrase: string): Promise<void> {
-    this.#status = await api.call('vault.recover', { recoveryCode, newPassphrase });
+    try {
+      this.#status = await api.call('vault.recover', { recoveryCode, newPassphrase });
+    } finally {
+      this.#upgrading = false;
+    }
   }
 
   async lock(): Promise<void> {

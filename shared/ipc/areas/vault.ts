@@ -34,4 +34,9 @@ export const vaultChannels = {
 
 export const vaultEvents = {
   'vault.state': VaultStatus,
+  /**
+   * Sent during an unlock, before the vault's file is brought up to this version of the app: with
+   * many records that can take minutes, and the person is told why the unlock is slow.
+   */
+  'vault.upgrading': z.object({ from: z.number().int(), to: z.number().int() }).strict(),
 } as const;
