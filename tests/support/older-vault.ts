@@ -3,6 +3,7 @@ import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { keyedDatabase, vaultDataKey } from './keyed-database.js';
 import { FAST_SCRYPT } from './fast-scrypt.js';
+import { labResult } from './fhir-builders.js';
 
 /**
  * A vault as an earlier version of the app left it: its key file as usual, its database at schema
@@ -36,14 +37,7 @@ export async function olderVault(
     db.transaction(() => {
       for (let i = 0; i < observations; i++) {
         const date = new Date(Date.UTC(2000, 0, 1) + i * 3_600_000).toISOString();
-        const raw = JSON.stringify({
-          resourceType: 'Observation',
-          id: `obs-${i}`,
-          status: 'final',
-          code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
-          effectiveDateTime: date,
-          valueQuantity: { value: 80 + (i % 60), unit: 'mg/dL' },
-        });
+        const raw = JSON.stringify(labResult({ id: `obs-${i}`, date, value: 80 + (i % 60) }));
         const { lastInsertRowid } = insert.run(`obs-${i}`, date, 80 + (i % 60), `h${i}`, raw, date, date);
         search.run(lastInsertRowid, 'Glucose', 'loinc|2345-7');
       }

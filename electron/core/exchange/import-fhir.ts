@@ -58,18 +58,11 @@ export async function importFhirFiles(
   const batchSize = options.batchSize ?? (alone ? DEFAULT_IMPORT_BATCH : SHARED_IMPORT_BATCH);
   const pieceSize = Math.min(batchSize, IMPORT_PIECE);
   const commits = new GroupedCommits(db, batchSize);
-  let committed = 0;
-  let written = 0;
   let file = '';
+  const told = () => options.onProgress?.({ file, committed: commits.committed });
   const write = (piece: IncomingRecord[], report: FileImportReport) => {
-    const done = commits.write(piece.length, () =>
-      storeRecords(db, options.personId, connectionId, piece, report),
-    );
-    written += piece.length;
-    if (done) {
-      committed = written;
-      options.onProgress?.({ file, committed });
-    }
+    if (commits.write(piece.length, () => storeRecords(db, options.personId, connectionId, piece, report)))
+      told();
   };
   try {
     for (const path of paths) {
@@ -94,8 +87,9 @@ export async function importFhirFiles(
       if (piece.length > 0) write(piece, report);
       reports.push(report);
     }
+    const before = commits.committed;
     commits.commit();
-    if (written > committed) options.onProgress?.({ file, committed: written });
+    if (commits.committed > before) told();
   } catch (error) {
     // Keep the pieces stored before the failure, as separate commits would have; the failure is
     // what the caller hears about even if this commit fails too.

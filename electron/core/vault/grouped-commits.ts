@@ -19,12 +19,18 @@ export class GroupedCommits {
   private readonly piece: Transaction<(work: () => void) => void>;
   private open = false;
   private pending = 0;
+  private recordsCommitted = 0;
 
   constructor(
     private readonly db: VaultDatabase,
     private readonly recordsPerCommit: number,
   ) {
     this.piece = db.transaction((work: () => void) => work());
+  }
+
+  /** Records committed so far, through this. */
+  get committed(): number {
+    return this.recordsCommitted;
   }
 
   /** Runs `work`, which writes `records` records; true when this committed them and all before. */
@@ -44,11 +50,13 @@ export class GroupedCommits {
   /** Commits what is open, if anything; when the commit itself fails, nothing of it is kept. */
   commit(): void {
     if (!this.open) return;
+    const records = this.pending;
     this.open = false;
     this.pending = 0;
     if (!this.db.inTransaction) return;
     try {
       this.db.exec('COMMIT');
+      this.recordsCommitted += records;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw error;
