@@ -35,6 +35,7 @@ export const errorKinds = [
   'server-busy',
   'bad-server-answer',
   'identity-mismatch',
+  'name-taken',
   'internal',
 ] as const;
 
@@ -84,6 +85,8 @@ const messages: Record<ErrorKind, string> = {
     'The server pointed to an address outside itself; PHR Vault did not send your sign-in there.',
   'identity-mismatch':
     'The patient who signed in does not look like the person you chose, so nothing was saved. Choose the right person, or confirm that these records are theirs.',
+  'name-taken':
+    'This person already has a connection by that name. Choose another name, so their records’ sources stay told apart.',
   'server-error': 'The health system’s server answered with an error. Nothing was lost; try again later.',
   'server-busy':
     'The health system’s server is busy. PHR Vault will try again at the next sync; nothing was lost.',

@@ -75,6 +75,10 @@ test('connects to a hospital by its FHIR address, signing in through the address
 
   await checkAddress(page, hospital.fhir.base);
   await expect(page.getByText('(FHIR 4.0.1)')).toBeVisible();
+  // The person names it as they know it; left empty, the address's host would be used.
+  const name = page.getByLabel('What to call it');
+  await expect(name).toHaveAttribute('placeholder', new URL(hospital.fhir.base).host);
+  await name.fill('Example Hospital');
   await checkScreen('connections-server-found');
 
   const signInUrl = await startSignIn(page);
@@ -92,8 +96,40 @@ test('connects to a hospital by its FHIR address, signing in through the address
   await expect(connection).toHaveCount(1);
   await expect(connection).toContainText('Connected');
   await expect(connection).toContainText('signed in as Geoffrey Abbott');
+  await expect(connection).toContainText('Example Hospital');
   await expect(page.getByTestId('sign-in-link')).toHaveCount(0);
   await checkScreen('connections-connected');
+
+  // Renaming, by keyboard: the name becomes a field; Escape puts it back, Enter saves.
+  const rename = page.getByRole('button', { name: 'Rename Example Hospital' });
+  await rename.focus();
+  await page.keyboard.press('Enter');
+  const field = page.getByLabel('New name for Example Hospital');
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue('Example Hospital');
+  await page.keyboard.type(' (old portal)');
+  await page.keyboard.press('Escape');
+  await expect(field).toHaveCount(0);
+  await expect(rename).toBeFocused();
+  await expect(connection).toContainText('Example Hospital');
+
+  await page.keyboard.press('Enter');
+  await field.fill('   ');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toHaveText('Give it a name, or press Cancel to keep the one it has.');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await field.fill('Riverside Hospital');
+  // Typing again takes the problem away.
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await checkScreen('connections-rename');
+  await page.keyboard.press('Enter');
+  await expect(field).toHaveCount(0);
+  await expect(connection.getByText('Riverside Hospital', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Rename Riverside Hospital' })).toBeFocused();
+  // The name is the vault's, not the screen's: it is there after the list is read again.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await expect(page.getByRole('list', { name: 'Connections' })).toContainText('Riverside Hospital');
 });
 
 test('says plainly when the portal refuses, or a server lacks the secure sign-in', async ({

@@ -13,7 +13,12 @@ import {
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
 import { openInSystemBrowser } from '../smart/system-browser.js';
-import { deleteConnection, getConnectionDetail, listConnectionDetails } from '../vault/connections.js';
+import {
+  deleteConnection,
+  getConnectionDetail,
+  listConnectionDetails,
+  renameConnection,
+} from '../vault/connections.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** A sign-in waiting for the user to say whether it belongs to the chosen person. */
@@ -156,6 +161,11 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
         signInAgain(db, req.connectionId, ports(before.fhirBase!, req.connectionId, signal)),
       ).finally(() => ctx.emit('connections.changed', { connectionId: req.connectionId }));
       ctx.sync.connected(req.connectionId);
+      return connected(req.connectionId);
+    },
+    'connections.rename': (req) => {
+      renameConnection(db(), req.connectionId, req.label);
+      ctx.emit('connections.changed', { connectionId: req.connectionId });
       return connected(req.connectionId);
     },
     'connections.disconnect': async (req) => {

@@ -470,9 +470,16 @@ export async function syncConnection(
     message,
     resourceType: null,
   });
+  // Renamed while the run went on: the summary and its notification use the name it has now.
+  let name = label;
+  try {
+    name = getConnectionDetail(db(), connectionId)?.label ?? label;
+  } catch {
+    // Locked as the run ended: the name it started with.
+  }
   return {
     connectionId,
-    label,
+    label: name,
     outcome,
     startedAt,
     finishedAt,
@@ -481,7 +488,7 @@ export async function syncConnection(
     gone,
     failedTypes,
     newByCategory,
-    whatIsNew: outcome === 'cancelled' ? null : whatIsNew(newByCategory, label),
+    whatIsNew: outcome === 'cancelled' ? null : whatIsNew(newByCategory, name),
     message,
   };
 }

@@ -1,4 +1,5 @@
 import type { ConnectionSummary } from '../../../shared/domain.js';
+import { VaultError } from '../errors.js';
 import type { VaultDatabase } from './database.js';
 
 type ConnectionRow = {
@@ -231,6 +232,30 @@ export function forgetTokens(
   db.prepare(
     `UPDATE connections SET auth_state = NULL, token_expires_at = NULL, state = ?, state_reason = ? WHERE id = ?`,
   ).run(state, reason, id);
+}
+
+/**
+ * Gives a connection the name the person knows it by ("Dr. Lee's clinic" rather than the server's
+ * host name). Every screen, export and notification reads the name from here, so it changes
+ * everywhere at once. Two sources of one person may not share a name: the timeline tells a
+ * record's sources apart by it.
+ */
+export function renameConnection(db: VaultDatabase, id: number, label: string): void {
+  const name = label.replace(/\s+/g, ' ').trim();
+  if (!name) throw new VaultError('invalid-request');
+  db.transaction(() => {
+    const row = db.prepare(`SELECT person_id FROM connections WHERE id = ?`).get(id) as
+      { person_id: number } | undefined;
+    if (!row) throw new VaultError('not-found');
+    const others = db
+      .prepare(`SELECT label FROM connections WHERE person_id = ? AND id <> ?`)
+      .pluck()
+      .all(row.person_id, id) as string[];
+    const folded = name.toLocaleLowerCase();
+    if (others.some((other) => other.trim().toLocaleLowerCase() === folded))
+      throw new VaultError('name-taken');
+    db.prepare(`UPDATE connections SET label = ? WHERE id = ?`).run(name, id);
+  })();
 }
 
 /** Removes a connection and, through the schema's cascade, every record that came from it. */

@@ -108,6 +108,20 @@ export class Connections {
     });
   }
 
+  /**
+   * Renames a connection. The words of a refusal ("already has a connection by that name") are
+   * returned for the rename form to show beside the name, not in the screen's general alert.
+   */
+  async rename(connectionId: number, label: string): Promise<string | null> {
+    try {
+      await api.call('connections.rename', { connectionId, label });
+    } catch (error) {
+      return messageOf(error);
+    }
+    await this.load();
+    return null;
+  }
+
   async disconnect(connectionId: number, keepRecords: boolean): Promise<void> {
     await this.#run(async () => {
       await api.call('connections.disconnect', { connectionId, keepRecords });

@@ -110,6 +110,11 @@ export const connectionChannels = {
     request: z.object({ connectionId: ConnectionId }).strict(),
     response: Connection,
   },
+  /** The name the person gives a connection; the same person's connections keep distinct names. */
+  'connections.rename': {
+    request: z.object({ connectionId: ConnectionId, label: z.string().trim().min(1).max(200) }).strict(),
+    response: Connection,
+  },
   'connections.disconnect': {
     request: z.object({ connectionId: ConnectionId, keepRecords: z.boolean() }).strict(),
     response: z.object({ revoked: z.boolean(), recordsDeleted: z.number().int() }),
