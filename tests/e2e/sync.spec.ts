@@ -164,6 +164,12 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await schedule.selectOption({ label: 'Only when I ask' });
   await expect(schedule).toHaveValue('0');
   await expect(card.getByText('Only when you press Sync now.')).toBeVisible();
+  // Documents' files: listed only, from now on; the hint says what that means.
+  const files = card.getByLabel('Document files');
+  await expect(files).toHaveValue(String(20 * 1024 * 1024));
+  await files.selectOption({ label: 'List them, download none' });
+  await expect(files).toHaveValue('0');
+  await expect(card.getByText('their files stay at the source')).toBeVisible();
   await expect(card.getByRole('alert')).toHaveCount(0);
   await checkScreen('sync-schedule');
 
@@ -179,6 +185,7 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await page.getByRole('tab', { name: 'Connections' }).click();
   await expect(card.getByRole('list', { name: /^Sync log of / })).toHaveCount(0);
   await expect(card.getByLabel('Sync schedule')).toHaveValue('0');
+  await expect(card.getByLabel('Document files')).toHaveValue('0');
   await expect(card.getByText('Last sync:')).toBeVisible();
 });
 

@@ -270,4 +270,77 @@ describe('sync against a server that misbehaves', () => {
       { url: 'Binary/scan', content_type: 'application/pdf', size: 300_000, stored: null },
     ]);
   });
+
+  it('keeps to the bound the person set for the connection, fetches what a raised one allows, and says why a file is not there', async () => {
+    const patientId = String(
+      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
+    );
+    const file = (id: string, bytes: Buffer | string, title: string) =>
+      documentWithAttachment(patientId, { id, contentType: 'application/pdf', bytes, title });
+    const letter = file('letter', '%PDF-1.4 letter', 'Discharge letter');
+    const scan = file(
+      'scan',
+      Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000 - 9, 32)]),
+      'Scanned notes',
+    );
+    // One kept at another site (the sign-in is never sent there), one the server no longer has.
+    const [far] = file('far', 'far away', 'Held elsewhere') as [Json, Json];
+    ((far.content as Json[])[0]!.attachment as Json).url = 'https://files.example.org/far.pdf';
+    const [gone] = file('gone', 'missing', 'Gone') as [Json, Json];
+    const { ehr, service, connectionId } = await connected({ extra: [...letter, ...scan, far, gone] });
+    const db = service.vault.db;
+    const binaryAsks = () => ehr.fhir.requests.filter((r) => r.path.startsWith('Binary')).length;
+    const rows = () =>
+      db.prepare('SELECT url, size, length(data) AS stored, skipped FROM attachments ORDER BY url, id').all();
+    const reason = async (serverId: string) => {
+      const recordId = db.prepare('SELECT id FROM resources WHERE server_id = ?').pluck().get(serverId);
+      const content = await call<{ kind: string; reason?: string }>(service, 'records.attachment', {
+        recordId,
+        index: 0,
+      });
+      return content.kind === 'unavailable' ? content.reason : content.kind;
+    };
+
+    // "List them, download none": nothing is asked for, and each file says why it is not here.
+    const listOnly = await call<{ documentMaxBytes: number }>(service, 'sync.setDocumentLimit', {
+      connectionId,
+      maxBytes: 0,
+    });
+    expect(listOnly.documentMaxBytes).toBe(0);
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(0);
+    expect(rows()).toEqual([
+      { url: 'Binary/gone', size: 7, stored: null, skipped: 'too-large' },
+      { url: 'Binary/letter', size: 15, stored: null, skipped: 'too-large' },
+      { url: 'Binary/scan', size: 300_000, stored: null, skipped: 'too-large' },
+      { url: 'https://files.example.org/far.pdf', size: 8, stored: null, skipped: 'too-large' },
+    ]);
+    expect(await reason('letter-doc')).toMatch(/set to list documents’ files without downloading them/);
+
+    // Raised to 100 kB: the next run fetches what that allows, and learns why the others stay out.
+    ehr.fhir.remove('Binary', 'gone');
+    await call(service, 'sync.setDocumentLimit', { connectionId, maxBytes: 100_000 });
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(rows()).toEqual([
+      { url: 'Binary/gone', size: 7, stored: null, skipped: 'gone' },
+      { url: 'Binary/letter', size: 15, stored: 15, skipped: null },
+      { url: 'Binary/scan', size: 300_000, stored: null, skipped: 'too-large' },
+      { url: 'https://files.example.org/far.pdf', size: 8, stored: null, skipped: 'elsewhere' },
+    ]);
+    expect(await reason('letter-doc')).toBe('pdf');
+    expect(await reason('scan-doc')).toMatch(
+      /larger than the limit of 0\.1 MB set for this connection\. Raise it/,
+    );
+    expect(await reason('far-doc')).toMatch(/at another address .* your sign-in is never sent anywhere else/);
+    expect(await reason('gone-doc')).toBe('The health system’s server no longer has this file.');
+
+    // Back to the default: the scan comes in; what is elsewhere or gone is not asked for again.
+    const asked = binaryAsks();
+    await call(service, 'sync.setDocumentLimit', { connectionId, maxBytes: 20 * 1024 * 1024 });
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(asked + 1);
+    expect(rows()).toContainEqual({ url: 'Binary/scan', size: 300_000, stored: 300_000, skipped: null });
+    expect(rows()).toHaveLength(4);
+    expect(await reason('scan-doc')).toBe('pdf');
+  });
 });

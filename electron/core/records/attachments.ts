@@ -26,7 +26,25 @@ export type ListedAttachment = {
 };
 
 const NOT_YET = 'It has not been downloaded yet: it will be the next time this source is brought up to date.';
-const TOO_LARGE = `It was not downloaded: it is larger than the limit of ${ATTACHMENT_LIMIT_BYTES / 1024 / 1024} MB.`;
+const ELSEWHERE =
+  'It is kept at another address than the health system’s records server, so PHR Vault did not ask for it: your sign-in is never sent anywhere else.';
+const GONE = 'The health system’s server no longer has this file.';
+const NOT_READ = 'It could not be downloaded from the health system’s server.';
+const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+
+/**
+ * Why a file left out for its size is not here, by its size and the bound its connection has now
+ * (null: the default). A file the bound now allows is fetched by the next sync.
+ */
+function tooLarge(bound: number | null, size: number | null): string {
+  const effective = bound ?? ATTACHMENT_LIMIT_BYTES;
+  if (size !== null && size > ATTACHMENT_LIMIT_BYTES)
+    return `It was not downloaded: it is larger than the limit of ${megabytes(ATTACHMENT_LIMIT_BYTES)}, the largest PHR Vault shows.`;
+  if (effective === 0)
+    return 'It was not downloaded: this connection is set to list documents’ files without downloading them (Document files, under Connections).';
+  if (size === null || size <= effective) return NOT_YET;
+  return `It was not downloaded: it is larger than the limit of ${megabytes(effective)} set for this connection. Raise it (Document files, under Connections) and the next sync brings it in.`;
+}
 
 /**
  * The attachments of a record in one fixed order, the one the renderer lists them in:
@@ -61,6 +79,7 @@ type StoredRow = {
   title: string | null;
   size: number | null;
   stored: number | null;
+  skipped: 'too-large' | 'elsewhere' | 'gone' | null;
 };
 
 function readRaw(db: VaultDatabase, recordId: number): Json {
@@ -79,10 +98,16 @@ function readRaw(db: VaultDatabase, recordId: number): Json {
 export function listAttachments(db: VaultDatabase, recordId: number): ListedAttachment[] {
   const resource = readRaw(db, recordId);
   const stored = db.prepare(
-    `SELECT id, content_type, title, size, length(data) AS stored
+    `SELECT id, content_type, title, size, length(data) AS stored, skipped
      FROM attachments WHERE resource_id = ? AND url = ?
      ORDER BY fetched_at IS NULL, fetched_at DESC, id DESC LIMIT 1`,
   );
+  const bound = db
+    .prepare(
+      `SELECT c.document_max_bytes FROM resources r JOIN connections c ON c.id = r.connection_id WHERE r.id = ?`,
+    )
+    .pluck()
+    .get(recordId) as number | null | undefined;
   return attachmentsOfResource(resource).map((attachment, index) => {
     const url = str(attachment.url);
     const declaredSize = typeof attachment.size === 'number' ? attachment.size : null;
@@ -106,9 +131,15 @@ export function listAttachments(db: VaultDatabase, recordId: number): ListedAtta
     const size = row?.size ?? declaredSize;
     const reason = !url
       ? 'This document was not included with the record.'
-      : size !== null && size > ATTACHMENT_LIMIT_BYTES
-        ? TOO_LARGE
-        : NOT_YET;
+      : row?.skipped === 'elsewhere'
+        ? ELSEWHERE
+        : row?.skipped === 'gone'
+          ? GONE
+          : row?.skipped === 'too-large' || (size !== null && size > ATTACHMENT_LIMIT_BYTES)
+            ? tooLarge(bound ?? null, size)
+            : row
+              ? NOT_READ
+              : NOT_YET;
     return { ...head, size, where: { kind: 'missing', reason } };
   });
 }

@@ -44,9 +44,11 @@ export function addressUnderBase(url: string, fhirBase: string): string {
 
 /**
  * Downloads the documents' files that records give only by address, into the attachments table,
- * within a size bound. A file over the bound, or at another site (the token is never sent
- * there), gets a row without data, so the detail can say why and the next sync does not try
- * again; a failed download gets no row and is tried again next time.
+ * within a size bound (0: list them, download none). A file that is not downloaded gets a row
+ * without data that says why (`skipped`), so the detail can say it: at another site (the token is
+ * never sent there) or gone from the server, it is not asked for again; over the bound, it is
+ * once a later run's bound allows it (the person raised it). A failed download gets no row and is
+ * tried again next time.
  */
 export async function fetchAttachments(
   db: () => VaultDatabase,
@@ -73,6 +75,26 @@ export async function fetchAttachments(
            WHERE connection_id = ? AND resource_type IN ('DocumentReference', 'DiagnosticReport') AND instr(raw, '"url"') > 0`,
         )
         .all(connectionId) as { id: number; raw: string }[]);
+  // Files left out for their size that this bound now allows: asked for again, with these runs' own.
+  const allowedNow =
+    maxBytes <= 0
+      ? []
+      : (db()
+          .prepare(
+            `SELECT a.id, a.resource_id, r.raw FROM attachments a JOIN resources r ON r.id = a.resource_id
+             WHERE r.connection_id = ? AND a.skipped = 'too-large' AND a.data IS NULL
+               AND (a.size IS NULL OR a.size <= ?)`,
+          )
+          .all(connectionId, maxBytes) as { id: number; resource_id: number; raw: string }[]);
+  if (allowedNow.length > 0) {
+    const forget = db().prepare('DELETE FROM attachments WHERE id = ?');
+    db().transaction(() => allowedNow.forEach((row) => forget.run(row.id)))();
+    const listed = new Set(rows.map((row) => row.id));
+    for (const row of allowedNow) {
+      if (!listed.has(row.resource_id)) rows.push({ id: row.resource_id, raw: row.raw });
+      listed.add(row.resource_id);
+    }
+  }
   const known = db().prepare('SELECT 1 FROM attachments WHERE resource_id = ? AND url = ?');
   const work: { resourceId: number; attachment: Attachment }[] = [];
   for (const row of rows) {
@@ -90,11 +112,17 @@ export async function fetchAttachments(
     resourceId: number,
     a: Attachment,
     data: Buffer | null,
-    extra: { size: number | null; sha256?: string; contentType?: string | null },
+    extra: {
+      size: number | null;
+      sha256?: string;
+      contentType?: string | null;
+      skipped?: 'too-large' | 'elsewhere' | 'gone';
+    },
   ) =>
     db()
       .prepare(
-        `INSERT INTO attachments (resource_id, url, content_type, title, size, sha256, data, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO attachments (resource_id, url, content_type, title, size, sha256, data, fetched_at, skipped)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         resourceId,
@@ -105,6 +133,7 @@ export async function fetchAttachments(
         extra.sha256 ?? null,
         data,
         new Date().toISOString(),
+        extra.skipped ?? null,
       );
 
   let downloaded = 0;
@@ -114,8 +143,8 @@ export async function fetchAttachments(
   const worker = async () => {
     while (next < work.length) {
       const { resourceId, attachment } = work[next++]!;
-      if (attachment.size !== null && attachment.size > maxBytes) {
-        insert(resourceId, attachment, null, { size: attachment.size });
+      if (maxBytes <= 0 || (attachment.size !== null && attachment.size > maxBytes)) {
+        insert(resourceId, attachment, null, { size: attachment.size, skipped: 'too-large' });
         skipped++;
         continue;
       }
@@ -126,7 +155,7 @@ export async function fetchAttachments(
           maxBytes,
         );
         if (result.kind === 'too-large') {
-          insert(resourceId, attachment, null, { size: result.size });
+          insert(resourceId, attachment, null, { size: result.size, skipped: 'too-large' });
           skipped++;
         } else {
           insert(resourceId, attachment, result.bytes, {
@@ -140,13 +169,11 @@ export async function fetchAttachments(
         if (error instanceof SyncCancelled || isVaultError(error, 'needs-sign-in')) throw error;
         const status = (error as { status?: unknown }).status;
         // Elsewhere (never sent a token) or gone from the server: noted, not tried again each sync.
-        if (
-          isVaultError(error, 'foreign-origin') ||
-          isVaultError(error, 'insecure-address') ||
-          status === 404 ||
-          status === 410
-        ) {
-          insert(resourceId, attachment, null, { size: attachment.size });
+        if (isVaultError(error, 'foreign-origin') || isVaultError(error, 'insecure-address')) {
+          insert(resourceId, attachment, null, { size: attachment.size, skipped: 'elsewhere' });
+          skipped++;
+        } else if (status === 404 || status === 410) {
+          insert(resourceId, attachment, null, { size: attachment.size, skipped: 'gone' });
           skipped++;
         } else failed++;
       }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { ATTACHMENT_LIMIT_BYTES } from '../../../shared/attachments.js';
 import type { SyncProgress, SyncSummary } from '../../../shared/ipc/areas/sync.js';
 import { isVaultError, VaultError } from '../errors.js';
 import { versionFromNumber } from '../exchange/fhir-version.js';
@@ -24,6 +25,7 @@ import {
   logTypeOutcome,
   markGone,
   readCursor,
+  readDocumentLimit,
   setLastSync,
   startRunLog,
   type PullMode,
@@ -35,7 +37,10 @@ export type SyncRunOptions = ReaderOptions & {
   pageSize?: number;
   /** Types pulled at the same time: pages of one arrive while another's are stored. */
   concurrency?: number;
-  /** Attachments larger than this are listed but not downloaded. */
+  /**
+   * Attachments larger than this are listed but not downloaded. Given, it overrides the
+   * connection's own bound (the person's choice) for this run; otherwise that, or the default.
+   */
   attachmentMaxBytes?: number;
   /** Even where `_lastUpdated` works, a full pull this often finds what the source deleted. */
   fullPullEveryMs?: number;
@@ -51,7 +56,8 @@ export type SyncRunOptions = ReaderOptions & {
  * fewer commits (each one an fsync of an encrypted WAL), which bench/sync-bench.ts shows.
  */
 export const DEFAULT_PAGE_SIZE = 1000;
-export const DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024;
+/** By default every file PHR Vault can show is downloaded. */
+export const DEFAULT_ATTACHMENT_MAX_BYTES = ATTACHMENT_LIMIT_BYTES;
 const FULL_PULL_EVERY_MS = 7 * 24 * 3600_000;
 /** `_lastUpdated` asks from a little before the last pull began, so a record changed during it is not missed. */
 const SINCE_MARGIN_MS = 5 * 60_000;
@@ -428,7 +434,7 @@ export async function syncConnection(
       reader,
       connectionId,
       auth.fhirBase,
-      options.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES,
+      options.attachmentMaxBytes ?? readDocumentLimit(db(), connectionId) ?? DEFAULT_ATTACHMENT_MAX_BYTES,
       resumed ? null : documents,
     );
     if (attachments.failed > 0) {

@@ -193,7 +193,12 @@ export class ServerReader {
           // Base64 in a Binary resource is 4/3 the size; judge the decoded size below.
           if (size > maxBytes * 1.4 + 4096) {
             await reader.cancel();
-            return { kind: 'too-large', size: Number.isFinite(declared) ? declared : null };
+            // Without a declared length, what was read says it is at least this large (as decoded
+            // base64 at the least): enough to know a later, larger bound may fetch it.
+            return {
+              kind: 'too-large',
+              size: Number.isFinite(declared) ? declared : Math.floor(size * 0.75),
+            };
           }
           chunks.push(Buffer.from(value));
         }

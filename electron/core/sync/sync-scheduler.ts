@@ -3,8 +3,13 @@ import { isVaultError, VaultError } from '../errors.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
 import { getConnectionDetail, listConnectionDetails } from '../vault/connections.js';
 import type { VaultDatabase } from '../vault/database.js';
-import { startingProgress, syncConnection, type SyncRunOptions } from './connection-sync.js';
-import { readInterval, writeInterval } from './sync-store.js';
+import {
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  startingProgress,
+  syncConnection,
+  type SyncRunOptions,
+} from './connection-sync.js';
+import { readDocumentLimit, readInterval, writeDocumentLimit, writeInterval } from './sync-store.js';
 
 export const DEFAULT_INTERVAL_MINUTES = 6 * 60;
 /** Scheduled runs move by up to this share of the interval, so many vaults do not call an EHR in step. */
@@ -128,6 +133,16 @@ export class SyncScheduler {
     return this.status().find((s) => s.connectionId === connectionId)!;
   }
 
+  /**
+   * How large a document's file this connection downloads (0: none, only listed). Takes effect at
+   * the next run, which also fetches the files left out before that the new bound allows.
+   */
+  setDocumentLimit(connectionId: number, bytes: number): ConnectionSyncStatus {
+    this.#syncable(connectionId);
+    writeDocumentLimit(this.options.db(), connectionId, bytes);
+    return this.status().find((s) => s.connectionId === connectionId)!;
+  }
+
   status(): ConnectionSyncStatus[] {
     return this.#smartConnections().map((c) => {
       const timer = this.#timers.get(c.id);
@@ -135,6 +150,7 @@ export class SyncScheduler {
         connectionId: c.id,
         running: this.#running.get(c.id)?.progress ?? null,
         intervalMinutes: readInterval(this.options.db(), c.id) ?? DEFAULT_INTERVAL_MINUTES,
+        documentMaxBytes: readDocumentLimit(this.options.db(), c.id) ?? DEFAULT_ATTACHMENT_MAX_BYTES,
         nextRunAt: timer ? new Date(timer.at).toISOString() : null,
         lastRun: this.#lastRun.get(c.id) ?? null,
       };

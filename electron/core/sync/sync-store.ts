@@ -233,3 +233,14 @@ export function readInterval(db: VaultDatabase, connectionId: number): number | 
 export function writeInterval(db: VaultDatabase, connectionId: number, minutes: number): void {
   db.prepare('UPDATE connections SET sync_interval_minutes = ? WHERE id = ?').run(minutes, connectionId);
 }
+
+/** The connection's bound on a document file's size, in bytes; null for the default. */
+export function readDocumentLimit(db: VaultDatabase, connectionId: number): number | null {
+  const row = db.prepare('SELECT document_max_bytes AS b FROM connections WHERE id = ?').get(connectionId) as
+    { b: number | null } | undefined;
+  return row?.b ?? null;
+}
+
+export function writeDocumentLimit(db: VaultDatabase, connectionId: number, bytes: number): void {
+  db.prepare('UPDATE connections SET document_max_bytes = ? WHERE id = ?').run(bytes, connectionId);
+}

@@ -130,6 +130,17 @@ export class Sync {
     }
   }
 
+  async setDocumentLimit(connectionId: number, maxBytes: number): Promise<void> {
+    const generation = this.#generation;
+    this.#setProblem(connectionId, null);
+    try {
+      const status = await api.call('sync.setDocumentLimit', { connectionId, maxBytes });
+      if (generation === this.#generation) this.#statuses = { ...this.#statuses, [connectionId]: status };
+    } catch (failure) {
+      if (generation === this.#generation) this.#setProblem(connectionId, messageOf(failure));
+    }
+  }
+
   async loadLog(connectionId: number): Promise<void> {
     const generation = this.#generation;
     try {
@@ -184,7 +195,8 @@ export class Sync {
       ...this.#statuses,
       [id]: {
         connectionId: id,
-        intervalMinutes: known?.intervalMinutes ?? 360,
+        intervalMinutes: known?.intervalMinutes ?? DEFAULT_INTERVAL_MINUTES,
+        documentMaxBytes: known?.documentMaxBytes ?? DEFAULT_DOCUMENT_MAX_BYTES,
         nextRunAt: known?.nextRunAt ?? null,
         running: null,
         lastRun: summary,
@@ -285,6 +297,25 @@ export const scheduleChoices: { minutes: number; words: string }[] = [
 ];
 
 export const DEFAULT_INTERVAL_MINUTES = 360;
+
+const MB = 1024 * 1024;
+
+/** How large a document's file to download; 20 MB is the default and all PHR Vault shows. */
+export const documentLimitChoices: { bytes: number; words: string }[] = [
+  { bytes: 20 * MB, words: 'Up to 20 MB' },
+  { bytes: 5 * MB, words: 'Up to 5 MB' },
+  { bytes: 1 * MB, words: 'Up to 1 MB' },
+  { bytes: 0, words: 'List them, download none' },
+];
+
+export const DEFAULT_DOCUMENT_MAX_BYTES = 20 * MB;
+
+/** Words for a bound the selector does not list (set from the command line, say). */
+export function documentLimitWords(bytes: number): string {
+  const known = documentLimitChoices.find((c) => c.bytes === bytes);
+  if (known) return known.words;
+  return `Up to ${Math.round((bytes / MB) * 10) / 10} MB`;
+}
 
 /** Words for an interval the selector does not list (set by an older version, say). */
 export function intervalWords(minutes: number): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ATTACHMENT_LIMIT_BYTES } from '../../attachments.js';
 import { Empty } from './common.js';
 
 /**
@@ -69,6 +70,8 @@ export const ConnectionSyncStatus = z.object({
   running: SyncProgress.nullable(),
   /** Minutes between scheduled runs; 0 means only when the user asks. */
   intervalMinutes: z.number().int(),
+  /** The largest document file this connection downloads, in bytes; 0: files are listed, not downloaded. */
+  documentMaxBytes: z.number().int(),
   nextRunAt: z.string().nullable(),
   lastRun: SyncSummary.nullable(),
 });
@@ -101,6 +104,13 @@ export const syncChannels = {
           .min(0)
           .max(60 * 24 * 30),
       })
+      .strict(),
+    response: ConnectionSyncStatus,
+  },
+  /** How large a document's file the connection downloads; at most what PHR Vault can show. */
+  'sync.setDocumentLimit': {
+    request: z
+      .object({ connectionId: ConnectionId, maxBytes: z.number().int().min(0).max(ATTACHMENT_LIMIT_BYTES) })
       .strict(),
     response: ConnectionSyncStatus,
   },

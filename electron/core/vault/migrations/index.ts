@@ -6,6 +6,7 @@ import { ingestSpeed } from './003-ingest-speed.js';
 import { syncState } from './004-sync.js';
 import { likelyDuplicates } from './005-likely-duplicates.js';
 import { sourceKeys } from './006-source-key.js';
+import { documentFiles } from './007-document-files.js';
 
 export type Migration = {
   version: number;
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   syncState,
   likelyDuplicates,
   sourceKeys,
+  documentFiles,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
