@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
-import { expect, test, unlock } from './fixtures.js';
+import { expect, fhirBundle, test, unlock } from './fixtures.js';
 
 /**
  * Connecting to a hospital from the app: a real SMART authorization server (oidc-provider) and a
@@ -157,4 +157,59 @@ test('says plainly when the portal refuses, or a server lacks the secure sign-in
   );
   await expect(page.getByText('No connections yet.')).toBeVisible();
   await checkScreen('connections-denied');
+});
+
+test('removes an imported source with its records; the copies another source sent stay', async ({
+  page,
+  openVault,
+  statsFor,
+  checkScreen,
+}) => {
+  const catalina = 'Catalina Cantú';
+  // The same file imported as two sources, as when a CD and a download hold the same records.
+  const file = await fhirBundle('Catalina_');
+  const { vaultPath } = await openVault({
+    passphrase,
+    ownerName: 'Sam Lee',
+    imports: [
+      { person: catalina, relationship: 'parent', source: 'Riverside Clinic', files: [file] },
+      { person: catalina, source: 'Old CD', files: [file] },
+    ],
+  });
+  const before = await statsFor(vaultPath, passphrase, catalina);
+  const each = before.total / 2;
+  const records = (n: number) => `${n.toLocaleString('en')} records`;
+  await unlock(page, passphrase);
+  const person = page.getByRole('button', { name: new RegExp(catalina) });
+  await person.click();
+  await expect(person).toContainText(records(each * 2));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  const list = page.getByRole('list', { name: 'Connections' });
+  await expect(list.getByRole('listitem')).toHaveCount(2);
+
+  const cd = list.getByRole('listitem').filter({ hasText: 'Old CD' });
+  await cd.getByRole('button', { name: 'Remove…' }).click();
+  const confirm = cd.getByRole('button', { name: `Remove ${records(each)}` });
+  await expect(confirm).toHaveAccessibleDescription(
+    /deletes from the vault the records that came from these files/,
+  );
+  await checkScreen('connections-remove-import');
+  // Focus is on Cancel, the choice that deletes nothing; Enter there keeps everything.
+  await expect(cd.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(confirm).toHaveCount(0);
+  await expect(cd.getByRole('button', { name: 'Remove…' })).toBeFocused();
+  await expect(cd).toContainText('From files');
+  await page.keyboard.press('Enter');
+  await confirm.click();
+
+  await expect(list.getByRole('listitem')).toHaveCount(1);
+  await expect(list).toContainText('Riverside Clinic');
+  // The person's count and timeline follow at once, without reopening anything.
+  await expect(person).toContainText(records(each));
+  expect((await statsFor(vaultPath, passphrase, catalina)).total).toBe(each);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const timeline = page.getByRole('list', { name: `Timeline of ${catalina}` });
+  await expect(timeline.getByRole('button').first()).toBeVisible();
+  await expect(timeline.getByRole('button', { name: /from 2 sources/ })).toHaveCount(0);
 });

@@ -122,11 +122,14 @@ export class Connections {
     return null;
   }
 
-  async disconnect(connectionId: number, keepRecords: boolean): Promise<void> {
+  /** Resolves to how many records went with the connection (0 when kept, or on failure). */
+  async disconnect(connectionId: number, keepRecords: boolean): Promise<number> {
+    let removed = 0;
     await this.#run(async () => {
-      await api.call('connections.disconnect', { connectionId, keepRecords });
+      removed = (await api.call('connections.disconnect', { connectionId, keepRecords })).recordsDeleted;
       await this.load();
     });
+    return removed;
   }
 
   dispose(): void {
