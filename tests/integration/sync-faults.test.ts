@@ -271,6 +271,54 @@ describe('sync against a server that misbehaves', () => {
     ]);
   });
 
+  it('tries a file whose download failed again at the next sync, though that sync does not bring its document again', async () => {
+    const patientId = String(
+      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
+    );
+    const letter = documentWithAttachment(patientId, {
+      id: 'letter',
+      contentType: 'application/pdf',
+      bytes: '%PDF-1.4 letter',
+      title: 'Discharge letter',
+    });
+    const { ehr, service, connectionId } = await connected({
+      extra: letter,
+      faults: [{ resourceType: 'Binary', times: Infinity, fault: { kind: 'status', status: 500 } }],
+    });
+    // The records all came in; the sync log says the file did not, and that it will be tried again.
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    expect(log.find((e) => e.resourceType === 'Binary')).toMatchObject({
+      outcome: 'failed',
+      message: '1 document’s file could not be downloaded; the next sync tries again.',
+    });
+    const stored = () =>
+      service.vault.db.prepare('SELECT size, length(data) AS stored, skipped FROM attachments').all();
+    expect(stored()).toEqual([{ size: 15, stored: null, skipped: 'failed' }]);
+    const recordId = service.vault.db
+      .prepare("SELECT id FROM resources WHERE server_id = 'letter-doc'")
+      .pluck()
+      .get();
+    expect(await call(service, 'records.attachment', { recordId, index: 0 })).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/not been downloaded yet: it will be the next time/) as unknown,
+    });
+
+    // The server mends. The next run asks only for what changed (the document did not), and still
+    // fetches the file.
+    ehr.fhir.faults.length = 0;
+    const documentSearches = () => ehr.fhir.requests.filter((r) => r.path === 'DocumentReference');
+    const searchesBefore = documentSearches().length;
+    const second = await service.sync.runAndWait(connectionId);
+    expect(second.outcome).toBe('ok');
+    expect(
+      documentSearches()
+        .slice(searchesBefore)
+        .every((r) => '_lastUpdated' in r.query),
+    ).toBe(true);
+    expect(stored()).toEqual([{ size: 15, stored: 15, skipped: null }]);
+  });
+
   it('keeps to the bound the person set for the connection, fetches what a raised one allows, and says why a file is not there', async () => {
     const patientId = String(
       (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,

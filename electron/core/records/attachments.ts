@@ -79,7 +79,7 @@ type StoredRow = {
   title: string | null;
   size: number | null;
   stored: number | null;
-  skipped: 'too-large' | 'elsewhere' | 'gone' | null;
+  skipped: 'too-large' | 'failed' | 'elsewhere' | 'gone' | null;
 };
 
 function readRaw(db: VaultDatabase, recordId: number): Json {
@@ -137,7 +137,7 @@ export function listAttachments(db: VaultDatabase, recordId: number): ListedAtta
           ? GONE
           : row?.skipped === 'too-large' || (size !== null && size > ATTACHMENT_LIMIT_BYTES)
             ? tooLarge(bound ?? null, size)
-            : row
+            : row && row.skipped !== 'failed'
               ? NOT_READ
               : NOT_YET;
     return { ...head, size, where: { kind: 'missing', reason } };

@@ -42,13 +42,19 @@ export function addressUnderBase(url: string, fhirBase: string): string {
   return new URL(url, base).href;
 }
 
+type Skipped = 'too-large' | 'elsewhere' | 'gone' | 'failed';
+
 /**
  * Downloads the documents' files that records give only by address, into the attachments table,
- * within a size bound (0: list them, download none). A file that is not downloaded gets a row
- * without data that says why (`skipped`), so the detail can say it: at another site (the token is
- * never sent there) or gone from the server, it is not asked for again; over the bound, it is
- * once a later run's bound allows it (the person raised it). A failed download gets no row and is
- * tried again next time.
+ * within a size bound (0: list them, download none). Every file looked at keeps a row; one without
+ * bytes says why (`skipped`), for the detail to say it and for later runs:
+ * - 'elsewhere' (another site: the token is never sent there) and 'gone' (404, 410): not asked
+ *   for again;
+ * - 'too-large': asked for again once a run's bound allows it (the person raised it);
+ * - 'failed' (the server erred, the network dropped): asked for again by every run, whether or
+ *   not the run brought the document again (an incremental one would not).
+ * A row being tried again stays as it was until its new outcome replaces it, so a run that stops
+ * halfway leaves it to the next.
  */
 export async function fetchAttachments(
   db: () => VaultDatabase,
@@ -75,28 +81,8 @@ export async function fetchAttachments(
            WHERE connection_id = ? AND resource_type IN ('DocumentReference', 'DiagnosticReport') AND instr(raw, '"url"') > 0`,
         )
         .all(connectionId) as { id: number; raw: string }[]);
-  // Files left out for their size that this bound now allows: asked for again, with these runs' own.
-  const allowedNow =
-    maxBytes <= 0
-      ? []
-      : (db()
-          .prepare(
-            `SELECT a.id, a.resource_id, r.raw FROM attachments a JOIN resources r ON r.id = a.resource_id
-             WHERE r.connection_id = ? AND a.skipped = 'too-large' AND a.data IS NULL
-               AND (a.size IS NULL OR a.size <= ?)`,
-          )
-          .all(connectionId, maxBytes) as { id: number; resource_id: number; raw: string }[]);
-  if (allowedNow.length > 0) {
-    const forget = db().prepare('DELETE FROM attachments WHERE id = ?');
-    db().transaction(() => allowedNow.forEach((row) => forget.run(row.id)))();
-    const listed = new Set(rows.map((row) => row.id));
-    for (const row of allowedNow) {
-      if (!listed.has(row.resource_id)) rows.push({ id: row.resource_id, raw: row.raw });
-      listed.add(row.resource_id);
-    }
-  }
   const known = db().prepare('SELECT 1 FROM attachments WHERE resource_id = ? AND url = ?');
-  const work: { resourceId: number; attachment: Attachment }[] = [];
+  const work: { resourceId: number; attachment: Attachment; rowId: number | null }[] = [];
   for (const row of rows) {
     let resource: Json;
     try {
@@ -105,36 +91,63 @@ export async function fetchAttachments(
       continue;
     }
     for (const attachment of attachmentsByAddress(resource)) {
-      if (!known.get(row.id, attachment.url)) work.push({ resourceId: row.id, attachment });
+      if (!known.get(row.id, attachment.url)) work.push({ resourceId: row.id, attachment, rowId: null });
     }
   }
-  const insert = (
-    resourceId: number,
-    a: Attachment,
+  // Files to try again: those that failed, and those left out for a size this bound now allows.
+  const again = db()
+    .prepare(
+      `SELECT a.id, a.resource_id, a.url, a.content_type, a.title, a.size FROM attachments a
+       JOIN resources r ON r.id = a.resource_id
+       WHERE r.connection_id = ? AND a.data IS NULL
+         AND (a.skipped = 'failed' OR (a.skipped = 'too-large' AND ? > 0 AND (a.size IS NULL OR a.size <= ?)))`,
+    )
+    .all(connectionId, maxBytes, maxBytes) as {
+    id: number;
+    resource_id: number;
+    url: string;
+    content_type: string | null;
+    title: string | null;
+    size: number | null;
+  }[];
+  for (const row of again) {
+    work.push({
+      resourceId: row.resource_id,
+      rowId: row.id,
+      attachment: { url: row.url, contentType: row.content_type, title: row.title, size: row.size },
+    });
+  }
+  const save = (
+    item: (typeof work)[number],
     data: Buffer | null,
-    extra: {
-      size: number | null;
-      sha256?: string;
-      contentType?: string | null;
-      skipped?: 'too-large' | 'elsewhere' | 'gone';
-    },
-  ) =>
-    db()
-      .prepare(
-        `INSERT INTO attachments (resource_id, url, content_type, title, size, sha256, data, fetched_at, skipped)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        resourceId,
-        a.url,
-        extra.contentType ?? a.contentType,
-        a.title,
-        extra.size,
-        extra.sha256 ?? null,
-        data,
-        new Date().toISOString(),
-        extra.skipped ?? null,
-      );
+    extra: { size: number | null; sha256?: string; contentType?: string | null; skipped?: Skipped },
+  ) => {
+    const a = item.attachment;
+    const values = [
+      extra.contentType ?? a.contentType,
+      a.title,
+      extra.size,
+      extra.sha256 ?? null,
+      data,
+      new Date().toISOString(),
+      extra.skipped ?? null,
+    ];
+    if (item.rowId !== null) {
+      db()
+        .prepare(
+          `UPDATE attachments SET content_type = ?, title = ?, size = ?, sha256 = ?, data = ?, fetched_at = ?, skipped = ?
+           WHERE id = ?`,
+        )
+        .run(...values, item.rowId);
+    } else {
+      db()
+        .prepare(
+          `INSERT INTO attachments (content_type, title, size, sha256, data, fetched_at, skipped, resource_id, url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(...values, item.resourceId, a.url);
+    }
+  };
 
   let downloaded = 0;
   let skipped = 0;
@@ -142,9 +155,10 @@ export async function fetchAttachments(
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
-      const { resourceId, attachment } = work[next++]!;
+      const item = work[next++]!;
+      const { attachment } = item;
       if (maxBytes <= 0 || (attachment.size !== null && attachment.size > maxBytes)) {
-        insert(resourceId, attachment, null, { size: attachment.size, skipped: 'too-large' });
+        save(item, null, { size: attachment.size, skipped: 'too-large' });
         skipped++;
         continue;
       }
@@ -155,10 +169,10 @@ export async function fetchAttachments(
           maxBytes,
         );
         if (result.kind === 'too-large') {
-          insert(resourceId, attachment, null, { size: result.size, skipped: 'too-large' });
+          save(item, null, { size: result.size, skipped: 'too-large' });
           skipped++;
         } else {
-          insert(resourceId, attachment, result.bytes, {
+          save(item, result.bytes, {
             size: result.bytes.length,
             sha256: result.sha256,
             contentType: attachment.contentType ?? result.contentType,
@@ -170,12 +184,15 @@ export async function fetchAttachments(
         const status = (error as { status?: unknown }).status;
         // Elsewhere (never sent a token) or gone from the server: noted, not tried again each sync.
         if (isVaultError(error, 'foreign-origin') || isVaultError(error, 'insecure-address')) {
-          insert(resourceId, attachment, null, { size: attachment.size, skipped: 'elsewhere' });
+          save(item, null, { size: attachment.size, skipped: 'elsewhere' });
           skipped++;
         } else if (status === 404 || status === 410) {
-          insert(resourceId, attachment, null, { size: attachment.size, skipped: 'gone' });
+          save(item, null, { size: attachment.size, skipped: 'gone' });
           skipped++;
-        } else failed++;
+        } else {
+          save(item, null, { size: attachment.size, skipped: 'failed' });
+          failed++;
+        }
       }
     }
   };
