@@ -1,13 +1,18 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultService } from '../../electron/core/api.js';
+import type { VaultService } from '../../electron/core/api.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { Connection } from '../../shared/ipc/areas/connections.js';
 import type { TimelineEntry } from '../../shared/domain.js';
-import { call as callOn, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import {
+  call as callOn,
+  closedAfterAll,
+  connectTo,
+  newVaultService,
+  pagesStored,
+} from '../support/connected-vault.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
-import { DAISEY, FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
+import { DAISEY, GEOFFREY } from '../support/temp-dir.js';
 
 /**
  * Renaming a connection through the service, as the connections screen does: the new name is what
@@ -15,27 +20,15 @@ import { DAISEY, FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
  */
 describe('naming connections', () => {
   let service: VaultService;
-  const events: { event: string; payload: unknown }[] = [];
+  let events: { event: string; payload: unknown }[];
   let owner: number;
   let child: number;
 
-  async function call<T>(channel: string, request: unknown = {}): Promise<T> {
-    const result = await service.dispatch(channel, request);
-    if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
-    return result.value as T;
-  }
-
+  const call = <T>(channel: string, request: unknown = {}) => callOn<T>(service, channel, request);
   const connectionsOf = (personId: number) => call<Connection[]>('connections.list', { personId });
 
   beforeAll(async () => {
-    service = new VaultService({
-      vaultPath: join(tempDir('phr-vault-names-'), 'vault.phrvault'),
-      transport: 'host',
-      appVersion: 'test',
-      scrypt: FAST_SCRYPT,
-    });
-    service.on((event, payload) => events.push({ event, payload }));
-    await call('vault.create', { passphrase: 'correct horse battery', ownerName: 'Geoffrey Abbott' });
+    ({ service, events } = await newVaultService());
     owner = (await call<{ id: number }[]>('persons.list'))[0]!.id;
     child = (await call<{ id: number }>('persons.add', { name: 'Daisey', relationship: 'child' })).id;
     const db = service.vault.db;
@@ -123,14 +116,7 @@ describe('a connection renamed while it syncs', () => {
     opened.push({ service, ehr });
     const connectionId = await connectTo(service, ehr);
     const done = service.sync.runAndWait(connectionId);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (events.some((e) => e.event === 'sync.progress' && (e.payload as { pages: number }).pages >= 2)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 1);
-    });
+    await pagesStored(events, 2);
     await callOn(service, 'connections.rename', { connectionId, label: 'Riverside Children’s' });
     const summary = await done;
     expect(summary).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { SyncLogEntry } from '../../shared/ipc/areas/sync.js';
-import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import { call, closedAfterAll, connectTo, newVaultService, pagesStored } from '../support/connected-vault.js';
 import type { FaultRule } from '../support/fhir-records-server.js';
 import { DAISEY } from '../support/fixture-paths.js';
 import { documentWithAttachment, resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
@@ -46,6 +46,10 @@ async function connected(
     ).n;
   return { ehr, service, events, connectionId, count };
 }
+
+/** The served patient's id, for records made up to go with theirs. */
+const daiseyId = () =>
+  String((resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id);
 
 /** How many records a clean sync of the same patient stores, to compare faulty runs with. */
 let cleanCount = 0;
@@ -111,9 +115,7 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('does not store a record the server returns about another patient, and says so', async () => {
-    const patientId = String(
-      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
-    );
+    const patientId = daiseyId();
     const stranger = {
       resourceType: 'Observation',
       id: 'stranger-glucose',
@@ -191,14 +193,7 @@ describe('sync against a server that misbehaves', () => {
   it('stops when cancelled, keeps what arrived, and the next run completes without duplicates', async () => {
     const { service, connectionId, count, events } = await connected();
     const done = service.sync.runAndWait(connectionId);
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (events.some((e) => e.event === 'sync.progress' && (e.payload as { pages: number }).pages >= 3)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 1);
-    });
+    await pagesStored(events, 3);
     expect(await call(service, 'sync.cancel', { connectionId })).toEqual({ cancelled: true });
     const cancelled = await done;
     expect(cancelled.outcome).toBe('cancelled');
@@ -241,9 +236,7 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('downloads documents’ files within the size bound, and lists the larger ones without them', async () => {
-    const patientId = String(
-      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
-    );
+    const patientId = daiseyId();
     const small = documentWithAttachment(patientId, {
       id: 'letter',
       contentType: 'text/html',
@@ -272,9 +265,7 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('tries a file whose download failed again at the next sync, though that sync does not bring its document again', async () => {
-    const patientId = String(
-      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
-    );
+    const patientId = daiseyId();
     const letter = documentWithAttachment(patientId, {
       id: 'letter',
       contentType: 'application/pdf',
@@ -320,9 +311,7 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('keeps to the bound the person set for the connection, fetches what a raised one allows, and says why a file is not there', async () => {
-    const patientId = String(
-      (resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id,
-    );
+    const patientId = daiseyId();
     const file = (id: string, bytes: Buffer | string, title: string) =>
       documentWithAttachment(patientId, { id, contentType: 'application/pdf', bytes, title });
     const letter = file('letter', '%PDF-1.4 letter', 'Discharge letter');

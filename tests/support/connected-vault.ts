@@ -59,6 +59,20 @@ export async function connectTo(
   return result.connection.id;
 }
 
+/** Resolves once a running sync has reported at least `pages` pages stored. */
+export function pagesStored(events: { event: string; payload: unknown }[], pages: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (
+        events.some((e) => e.event === 'sync.progress' && (e.payload as { pages: number }).pages >= pages)
+      ) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+}
+
 /**
  * Vaults and EHRs a test file opens, closed when the file is done (and the system browser port
  * restored). Call once at the top of a file; push what each test opens.

@@ -119,22 +119,20 @@ export class Sync {
     }
   }
 
-  async setSchedule(connectionId: number, intervalMinutes: number): Promise<void> {
-    const generation = this.#generation;
-    this.#setProblem(connectionId, null);
-    try {
-      const status = await api.call('sync.setSchedule', { connectionId, intervalMinutes });
-      if (generation === this.#generation) this.#statuses = { ...this.#statuses, [connectionId]: status };
-    } catch (failure) {
-      if (generation === this.#generation) this.#setProblem(connectionId, messageOf(failure));
-    }
+  setSchedule(connectionId: number, intervalMinutes: number): Promise<void> {
+    return this.#setting(connectionId, () => api.call('sync.setSchedule', { connectionId, intervalMinutes }));
   }
 
-  async setDocumentLimit(connectionId: number, maxBytes: number): Promise<void> {
+  setDocumentLimit(connectionId: number, maxBytes: number): Promise<void> {
+    return this.#setting(connectionId, () => api.call('sync.setDocumentLimit', { connectionId, maxBytes }));
+  }
+
+  /** A setting changed: the core answers with the connection's status, or the problem is shown on it. */
+  async #setting(connectionId: number, change: () => Promise<ConnectionSyncStatus>): Promise<void> {
     const generation = this.#generation;
     this.#setProblem(connectionId, null);
     try {
-      const status = await api.call('sync.setDocumentLimit', { connectionId, maxBytes });
+      const status = await change();
       if (generation === this.#generation) this.#statuses = { ...this.#statuses, [connectionId]: status };
     } catch (failure) {
       if (generation === this.#generation) this.#setProblem(connectionId, messageOf(failure));
@@ -288,41 +286,51 @@ export const outcomeWords: Record<SyncOutcome | 'running', string> = {
 };
 
 /** The choices the schedule selector offers, in minutes; 0 is "only when I ask". */
-export const scheduleChoices: { minutes: number; words: string }[] = [
-  { minutes: 60, words: 'Every hour' },
-  { minutes: 360, words: 'Every 6 hours' },
-  { minutes: 720, words: 'Every 12 hours' },
-  { minutes: 1440, words: 'Every day' },
-  { minutes: 0, words: 'Only when I ask' },
+/** A setting's choice: its value and how the selector words it. */
+export type Choice = { value: number; words: string };
+
+/** The choices, with the current value added when none of them is it (set some other way: shown, not lost). */
+export function choicesWith(choices: Choice[], current: number, words: (value: number) => string): Choice[] {
+  return choices.some((c) => c.value === current)
+    ? choices
+    : [...choices, { value: current, words: words(current) }];
+}
+
+export const scheduleChoices: Choice[] = [
+  { value: 60, words: 'Every hour' },
+  { value: 360, words: 'Every 6 hours' },
+  { value: 720, words: 'Every 12 hours' },
+  { value: 1440, words: 'Every day' },
+  { value: 0, words: 'Only when I ask' },
 ];
 
 export const DEFAULT_INTERVAL_MINUTES = 360;
 
+/** Words for an interval the selector does not list (set by an older version, say). */
+export function intervalWords(minutes: number): string {
+  const known = scheduleChoices.find((c) => c.value === minutes);
+  if (known) return known.words;
+  if (minutes % 60 === 0) return `Every ${minutes / 60} hours`;
+  return `Every ${minutes} minutes`;
+}
+
 const MB = 1024 * 1024;
 
 /** How large a document's file to download; 20 MB is the default and all PHR Vault shows. */
-export const documentLimitChoices: { bytes: number; words: string }[] = [
-  { bytes: 20 * MB, words: 'Up to 20 MB' },
-  { bytes: 5 * MB, words: 'Up to 5 MB' },
-  { bytes: 1 * MB, words: 'Up to 1 MB' },
-  { bytes: 0, words: 'List them, download none' },
+export const documentLimitChoices: Choice[] = [
+  { value: 20 * MB, words: 'Up to 20 MB' },
+  { value: 5 * MB, words: 'Up to 5 MB' },
+  { value: 1 * MB, words: 'Up to 1 MB' },
+  { value: 0, words: 'List them, download none' },
 ];
 
 export const DEFAULT_DOCUMENT_MAX_BYTES = 20 * MB;
 
-/** Words for a bound the selector does not list (set from the command line, say). */
+/** Words for a bound the selector does not list (set another way, say). */
 export function documentLimitWords(bytes: number): string {
-  const known = documentLimitChoices.find((c) => c.bytes === bytes);
+  const known = documentLimitChoices.find((c) => c.value === bytes);
   if (known) return known.words;
   return `Up to ${Math.round((bytes / MB) * 10) / 10} MB`;
-}
-
-/** Words for an interval the selector does not list (set by an older version, say). */
-export function intervalWords(minutes: number): string {
-  const known = scheduleChoices.find((c) => c.minutes === minutes);
-  if (known) return known.words;
-  if (minutes % 60 === 0) return `Every ${minutes / 60} hours`;
-  return `Every ${minutes} minutes`;
 }
 
 /**
