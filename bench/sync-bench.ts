@@ -650,20 +650,27 @@ function shareNote(rep: Report): string[] {
 /** CPU µs per record of the import committing every N and of the syncs at N a page: the same commits. */
 function alike(rep: Report): string[] {
   const us = (msPerRecord: number) => `${(1000 * msPerRecord).toFixed(0)} µs`;
+  const ratios: number[] = [];
   const lines = Object.entries(rep.pagedBaselines).map(([pageSize, list]) => {
+    const imported = median(list, (x) => x.storeCpuMs / x.records);
     const syncs = rep.syncs
       .filter((v) => v.pageSize === Number(pageSize))
       .map(({ server, runs }) => {
         const perRecord = median(runs, (x) => x.sync.storeCpuMs / x.sync.pageRecords);
+        ratios.push(perRecord / imported);
         return `sync from ${server} ${us(perRecord)}`;
       });
-    const imported = median(list, (x) => x.storeCpuMs / x.records);
     return `a commit every ${pageSize}: import ${us(imported)}, ${syncs.join(', ')}`;
   });
   if (lines.length === 0) return [];
+  const [low, high] = [Math.min(...ratios), Math.max(...ratios)];
+  const pct = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs(100 * (r - 1)).toFixed(0)}%`;
   return [
     `With commits alike, CPU time per record in the store transactions (${lines.join('; ')}):`,
-    "what is left between the page store and the import as it runs is the commit per page, not the client's work.",
+    `per record the page store is ${low === high ? pct(low) : `${pct(low)} to ${pct(high)}`} against the import with the same commits` +
+      (high <= 1.1
+        ? ", so what is left between it and the import as it runs is the commit per page, not the client's work."
+        : '; beyond the commits, the rest is the client (or, against medplum, a server busy on the other core).'),
   ];
 }
 
