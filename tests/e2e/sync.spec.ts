@@ -82,11 +82,11 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
 }, testInfo) => {
   test.setTimeout(180_000);
   const ehr = await hospital();
-  // The first page of conditions answers "busy, come back in 6 s", as a loaded portal does.
+  // The first page of conditions answers "busy, come back in 10 s", as a loaded portal does.
   ehr.fhir.faults.push({
     resourceType: 'Condition',
     page: 1,
-    fault: { kind: 'status', status: 429, retryAfter: '6' },
+    fault: { kind: 'status', status: 429, retryAfter: '10' },
   });
   const clients = await clientsFile(testInfo.outputDir, ehr);
   await openVault({ passphrase, ...geoffrey }, { env: { PHR_VAULT_SMART_CLIENTS: clients } });
@@ -105,12 +105,31 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await expect(waiting).toBeVisible({ timeout: 30_000 });
   await checkScreen('sync-running');
 
+  // Elsewhere in the app, the header says a sync is under way and leads back to its card.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const underWay = page.getByRole('banner').getByRole('button', { name: /^Syncing 127\.0\.0\.1:\d+/ });
+  await expect(underWay).toBeVisible();
+  await expect(underWay.getByRole('progressbar')).toHaveAttribute(
+    'aria-valuetext',
+    /^\d+ of \d+ kinds of record$/,
+  );
+  // The timeline was empty: the records already stored show while the sync goes on.
+  const timeline = page.getByRole('list', { name: `Timeline of ${geoffrey.ownerName}` });
+  await expect(timeline.getByRole('button').first()).toBeVisible();
+  await expect(underWay).toBeVisible();
+  await checkScreen('sync-under-way');
+  await underWay.click();
+  await expect(page.getByRole('tab', { name: 'Connections' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
+  await expect(bar).toBeVisible();
+
   // Finished: said aloud (a live region), shown as a toast, and on the card.
   const announcement = page.getByTestId('sync-announcement');
   await expect(announcement).toHaveText(/\d+ new .+ from .+/, { timeout: 60_000 });
   const sentence = (await announcement.textContent())!.trim();
   await expect(page.getByTestId('sync-toast').first()).toContainText(sentence.replace(/\.$/, ''));
   await expect(bar).toHaveCount(0);
+  await expect(underWay).toHaveCount(0);
   await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled();
   const last = card.getByTestId('last-sync');
   await expect(last).toContainText('Last sync:');
@@ -141,7 +160,6 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
 
   // The records are on the timeline and in the people list's count.
   await page.getByRole('tab', { name: 'Timeline' }).click();
-  const timeline = page.getByRole('list', { name: `Timeline of ${geoffrey.ownerName}` });
   await expect(timeline.getByRole('button').first()).toBeVisible();
   await expect(page.getByRole('button', { name: /Geoffrey Abbott/ })).not.toContainText('No records yet');
 

@@ -65,6 +65,14 @@ export class Sync {
     const progress = this.#progress[connectionId] ?? this.#statuses[connectionId]?.running ?? null;
     return progress?.state === 'running' ? progress : null;
   }
+  /** Every run under way, oldest connection first: for the window's header, whatever view is open. */
+  get underWay(): SyncProgress[] {
+    const ids = new Set([...Object.keys(this.#progress), ...Object.keys(this.#statuses)].map(Number));
+    return [...ids]
+      .sort((a, b) => a - b)
+      .map((id) => this.progress(id))
+      .filter((p): p is SyncProgress => p !== null);
+  }
   running(connectionId: number): boolean {
     return this.progress(connectionId) !== null || this.#starting[connectionId] === true;
   }
