@@ -67,8 +67,9 @@ export class Sync {
   }
   /** Every run under way, oldest connection first: for the window's header, whatever view is open. */
   get underWay(): SyncProgress[] {
-    const ids = new Set([...Object.keys(this.#progress), ...Object.keys(this.#statuses)].map(Number));
-    return [...ids]
+    // A connection's run is in its latest progress event, or in the status read at load.
+    return Object.keys({ ...this.#statuses, ...this.#progress })
+      .map(Number)
       .sort((a, b) => a - b)
       .map((id) => this.progress(id))
       .filter((p): p is SyncProgress => p !== null);
