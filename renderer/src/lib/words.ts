@@ -52,6 +52,15 @@ export function recordCountWords(n: number): string {
   return `${count.format(n)} ${n === 1 ? 'record' : 'records'}`;
 }
 
+/**
+ * A record's status, said one way whichever way its source wrote it: one EHR sends the code
+ * ("active", "entered-in-error"), another the code's display ("Active"). Anything longer than one
+ * coded word is the source's own text and stays as it is.
+ */
+export function statusWords(status: string): string {
+  return /^[A-Za-z]+(-[A-Za-z]+)*$/.test(status) ? status.toLowerCase().replaceAll('-', ' ') : status;
+}
+
 export function formatCount(n: number): string {
   return count.format(n);
 }
