@@ -46,6 +46,17 @@ function tooLarge(bound: number | null, size: number | null): string {
   return `It was not downloaded: it is larger than the limit of ${megabytes(effective)} set for this connection. Raise it (Document files, under Connections) and the next sync brings it in.`;
 }
 
+/** Why a file given by address is not in the vault, from what sync noted of it (`row`, if anything). */
+function missingReason(row: StoredRow | undefined, size: number | null, bound: number | null): string {
+  if (row?.skipped === 'elsewhere') return ELSEWHERE;
+  if (row?.skipped === 'gone') return GONE;
+  if (row?.skipped === 'too-large' || (size !== null && size > ATTACHMENT_LIMIT_BYTES))
+    return tooLarge(bound, size);
+  // No row yet, or one that failed: the next sync asks for it. A row from before sync said why: unknown.
+  if (!row || row.skipped === 'failed') return NOT_YET;
+  return NOT_READ;
+}
+
 /**
  * The attachments of a record in one fixed order, the one the renderer lists them in:
  * DocumentReference.content[].attachment, then DiagnosticReport.presentedForm[].
@@ -129,17 +140,9 @@ export function listAttachments(db: VaultDatabase, recordId: number): ListedAtta
       };
     }
     const size = row?.size ?? declaredSize;
-    const reason = !url
-      ? 'This document was not included with the record.'
-      : row?.skipped === 'elsewhere'
-        ? ELSEWHERE
-        : row?.skipped === 'gone'
-          ? GONE
-          : row?.skipped === 'too-large' || (size !== null && size > ATTACHMENT_LIMIT_BYTES)
-            ? tooLarge(bound ?? null, size)
-            : row && row.skipped !== 'failed'
-              ? NOT_READ
-              : NOT_YET;
+    const reason = url
+      ? missingReason(row, size, bound ?? null)
+      : 'This document was not included with the record.';
     return { ...head, size, where: { kind: 'missing', reason } };
   });
 }
