@@ -118,6 +118,16 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await expect(timeline.getByRole('button').first()).toBeVisible();
   await expect(underWay).toBeVisible();
   await checkScreen('sync-under-way');
+  // In a narrow window it still fits beside Lock, nothing cut off at the side.
+  const wide = page.viewportSize()!;
+  await page.setViewportSize({ width: 360, height: wide.height });
+  await expect(page.getByRole('button', { name: 'Lock' })).toBeInViewport({ ratio: 1 });
+  await expect(underWay).toBeInViewport({ ratio: 1 });
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+  ).toBeLessThanOrEqual(0);
+  await checkScreen('sync-under-way-narrow');
+  await page.setViewportSize(wide);
   await underWay.click();
   await expect(page.getByRole('tab', { name: 'Connections' })).toBeFocused();
   await expect(page.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
