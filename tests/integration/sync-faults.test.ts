@@ -310,6 +310,41 @@ describe('sync against a server that misbehaves', () => {
     expect(stored()).toEqual([{ size: 15, stored: 15, skipped: null }]);
   });
 
+  it('notes a file sent without its length that runs over the bound as at least that large, and does not fetch it again at that bound', async () => {
+    const scan = documentWithAttachment(daiseyId(), {
+      id: 'scan',
+      contentType: 'application/pdf',
+      bytes: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000 - 9, 32)]),
+      title: 'Scanned notes',
+    });
+    // Its reference does not say how large it is, and the server does not either.
+    delete ((scan[0] as Json).content as { attachment: Json }[])[0]!.attachment.size;
+    const { ehr, service, connectionId } = await connected({
+      extra: scan,
+      faults: [{ resourceType: 'Binary', times: Infinity, fault: { kind: 'no-length' } }],
+    });
+    await call(service, 'sync.setDocumentLimit', { connectionId, maxBytes: 100_000 });
+    const binaryAsks = () => ehr.fhir.requests.filter((r) => r.path.startsWith('Binary')).length;
+    const rows = () =>
+      service.vault.db.prepare('SELECT size, length(data) AS stored, skipped FROM attachments').all();
+
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(1);
+    const [row] = rows() as { size: number; stored: null; skipped: string }[];
+    expect(row).toMatchObject({ stored: null, skipped: 'too-large' });
+    // What was read before giving up, as decoded bytes at the least: over the bound.
+    expect(row!.size).toBeGreaterThan(100_000);
+    expect(row!.size).toBeLessThanOrEqual(300_000);
+
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(1);
+
+    await call(service, 'sync.setDocumentLimit', { connectionId, maxBytes: 1024 * 1024 });
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(2);
+    expect(rows()).toEqual([{ size: 300_000, stored: 300_000, skipped: null }]);
+  });
+
   it('keeps to the bound the person set for the connection, fetches what a raised one allows, and says why a file is not there', async () => {
     const patientId = daiseyId();
     const file = (id: string, bytes: Buffer | string, title: string) =>

@@ -35,7 +35,9 @@ export type Fault =
   /** 200, the real page with its next link moved to another origin (default http://127.0.0.2:9). */
   | { kind: 'foreign-next'; url?: string }
   /** 401 as if the access token expired: the client is expected to refresh and retry. */
-  | { kind: 'expire-token' };
+  | { kind: 'expire-token' }
+  /** The real answer, sent in pieces without a Content-Length, as a streaming server does. */
+  | { kind: 'no-length' };
 
 export type FaultRule = {
   /**
@@ -517,13 +519,19 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       await wait(ms);
       running = performance.now();
     };
+    // Set by a 'no-length' fault: the answer goes out in pieces, its length unsaid.
+    let inPieces = false;
     const answer = (status: number, headers: Record<string, string | number>, body: string | Buffer) => {
       record.status = status;
       // A client that gave up while a delay ran is gone; there is nobody to answer.
       if (!res.destroyed) {
         // Encoded once: a page of 1000 resources is megabytes, and measuring a string encodes it too.
         const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-        res.writeHead(status, { 'content-length': bytes.length, ...headers }).end(bytes);
+        if (inPieces) {
+          res.writeHead(status, headers);
+          for (let at = 0; at < bytes.length; at += 16_384) res.write(bytes.subarray(at, at + 16_384));
+          res.end();
+        } else res.writeHead(status, { 'content-length': bytes.length, ...headers }).end(bytes);
       }
       stopClock();
     };
@@ -562,6 +570,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
         page = parsed;
       }
       const fault = takeFault(open ? path : type, page?.n);
+      inPieces = fault?.kind === 'no-length';
 
       if (fault?.kind === 'status') {
         const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
