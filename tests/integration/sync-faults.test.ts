@@ -51,6 +51,13 @@ async function connected(
 const daiseyId = () =>
   String((resourcesFromBundle(DAISEY) as Json[]).find((r) => r.resourceType === 'Patient')!.id);
 
+/** A PDF document for the served patient: [DocumentReference, Binary]. */
+const pdfDocument = (id: string, bytes: Buffer | string, title: string) =>
+  documentWithAttachment(daiseyId(), { id, contentType: 'application/pdf', bytes, title }) as [Json, Json];
+const LETTER = '%PDF-1.4 letter';
+/** 300,000 bytes that read as a PDF. */
+const SCAN = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000 - 9, 32)]);
+
 /** How many records a clean sync of the same patient stores, to compare faulty runs with. */
 let cleanCount = 0;
 
@@ -265,15 +272,8 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('tries a file whose download failed again at the next sync, though that sync does not bring its document again', async () => {
-    const patientId = daiseyId();
-    const letter = documentWithAttachment(patientId, {
-      id: 'letter',
-      contentType: 'application/pdf',
-      bytes: '%PDF-1.4 letter',
-      title: 'Discharge letter',
-    });
     const { ehr, service, connectionId } = await connected({
-      extra: letter,
+      extra: pdfDocument('letter', LETTER, 'Discharge letter'),
       faults: [{ resourceType: 'Binary', times: Infinity, fault: { kind: 'status', status: 500 } }],
     });
     // The records all came in; the sync log says the file did not, and that it will be tried again.
@@ -311,14 +311,9 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('notes a file sent without its length that runs over the bound as at least that large, and does not fetch it again at that bound', async () => {
-    const scan = documentWithAttachment(daiseyId(), {
-      id: 'scan',
-      contentType: 'application/pdf',
-      bytes: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000 - 9, 32)]),
-      title: 'Scanned notes',
-    });
+    const scan = pdfDocument('scan', SCAN, 'Scanned notes');
     // Its reference does not say how large it is, and the server does not either.
-    delete ((scan[0] as Json).content as { attachment: Json }[])[0]!.attachment.size;
+    delete (scan[0].content as { attachment: Json }[])[0]!.attachment.size;
     const { ehr, service, connectionId } = await connected({
       extra: scan,
       faults: [{ resourceType: 'Binary', times: Infinity, fault: { kind: 'no-length' } }],
@@ -346,19 +341,12 @@ describe('sync against a server that misbehaves', () => {
   });
 
   it('keeps to the bound the person set for the connection, fetches what a raised one allows, and says why a file is not there', async () => {
-    const patientId = daiseyId();
-    const file = (id: string, bytes: Buffer | string, title: string) =>
-      documentWithAttachment(patientId, { id, contentType: 'application/pdf', bytes, title });
-    const letter = file('letter', '%PDF-1.4 letter', 'Discharge letter');
-    const scan = file(
-      'scan',
-      Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000 - 9, 32)]),
-      'Scanned notes',
-    );
+    const letter = pdfDocument('letter', LETTER, 'Discharge letter');
+    const scan = pdfDocument('scan', SCAN, 'Scanned notes');
     // One kept at another site (the sign-in is never sent there), one the server no longer has.
-    const [far] = file('far', 'far away', 'Held elsewhere') as [Json, Json];
+    const [far] = pdfDocument('far', 'far away', 'Held elsewhere');
     ((far.content as Json[])[0]!.attachment as Json).url = 'https://files.example.org/far.pdf';
-    const [gone] = file('gone', 'missing', 'Gone') as [Json, Json];
+    const [gone] = pdfDocument('gone', 'missing', 'Gone');
     const { ehr, service, connectionId } = await connected({ extra: [...letter, ...scan, far, gone] });
     const db = service.vault.db;
     const binaryAsks = () => ehr.fhir.requests.filter((r) => r.path.startsWith('Binary')).length;
