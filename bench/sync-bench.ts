@@ -112,6 +112,18 @@ type SyncResult = {
 
 const cpuOf = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
 
+/** Runs `work`, adding its wall and CPU milliseconds to `into`. */
+function addTimeOf<R>(into: { wallMs: number; cpuMs: number }, work: () => R): R {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    return work();
+  } finally {
+    into.wallMs += performance.now() - t0;
+    into.cpuMs += cpuOf(process.cpuUsage(cpu));
+  }
+}
+
 /**
  * An outermost transaction: in all, in its function (`body*`: the rest is BEGIN and COMMIT, the
  * commit writing the WAL and waiting for fsync), and in the transactions nested directly in it
@@ -141,14 +153,7 @@ function instrumentTransactions(db: VaultDatabase): { all: Txn[]; depth: () => n
   db.transaction = ((fn: (...args: unknown[]) => unknown) => {
     const tx = transaction(function (this: unknown, ...args: unknown[]) {
       if (depth !== 1) return fn.apply(this, args);
-      const cpu = process.cpuUsage();
-      const t0 = performance.now();
-      try {
-        return fn.apply(this, args);
-      } finally {
-        body.wallMs += performance.now() - t0;
-        body.cpuMs += cpuOf(process.cpuUsage(cpu));
-      }
+      return addTimeOf(body, () => fn.apply(this, args));
     });
     const timed =
       (run: (...args: unknown[]) => unknown) =>
@@ -286,13 +291,9 @@ function instrumentGroupedCommits(
       if (depth > 0) return run.apply(this, args);
       depth++;
       const firstTxn = txns.all.length;
-      const cpu = process.cpuUsage();
-      const t0 = performance.now();
       try {
-        return run.apply(this, args);
+        return addTimeOf(figures, () => run.apply(this, args));
       } finally {
-        figures.wallMs += performance.now() - t0;
-        figures.cpuMs += cpuOf(process.cpuUsage(cpu));
         figures.pieces.push(...txns.all.slice(firstTxn));
         depth--;
       }
