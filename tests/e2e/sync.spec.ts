@@ -26,7 +26,8 @@ async function hospital(): Promise<SyncEhr> {
     fhirVersion: 'R4',
     resources: resourcesFromBundle(await fhirBundle('Geoffrey_Abbott')),
     clientId: 'phr-vault-test',
-    // Slow enough to see the bar move, quick enough for a test.
+    // Each page waits half a second: slow enough to see the bar move, quick enough for a test.
+    // (The app asks for up to 1,000 records a page, so each kind here is a page or two.)
     pageSize: 10,
     pageDelayMs: 500,
   });
@@ -88,6 +89,12 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
     page: 1,
     fault: { kind: 'status', status: 429, retryAfter: '10' },
   });
+  // A page of observations waits until the test has looked at the sync under way, so the
+  // run cannot end before then on a fast machine, nor on a slow one while screenshots are taken.
+  let letObservationsOn = () => {};
+  const held = new Promise<void>((resolve) => (letObservationsOn = resolve));
+  const hold = { resourceType: 'Observation', page: 1, fault: { kind: 'held' as const, until: held } };
+  ehr.fhir.faults.push(hold);
   const clients = await clientsFile(testInfo.outputDir, ehr);
   await openVault({ passphrase, ...geoffrey }, { env: { PHR_VAULT_SMART_CLIENTS: clients } });
   const card = await connect(page, ehr);
@@ -132,6 +139,7 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await expect(page.getByRole('tab', { name: 'Connections' })).toBeFocused();
   await expect(page.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
   await expect(bar).toBeVisible();
+  letObservationsOn();
 
   // Finished: said aloud (a live region), shown as a toast, and on the card.
   const announcement = page.getByTestId('sync-announcement');
@@ -140,6 +148,8 @@ test('the first sync runs on connecting, shows its progress, says what is new; S
   await expect(page.getByTestId('sync-toast').first()).toContainText(sentence.replace(/\.$/, ''));
   await expect(bar).toHaveCount(0);
   await expect(underWay).toHaveCount(0);
+  // The held page was asked for, so the run could not have ended before the test let it go on.
+  expect(hold).toHaveProperty('times', 0);
   await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled();
   const last = card.getByTestId('last-sync');
   await expect(last).toContainText('Last sync:');

@@ -37,7 +37,12 @@ export type Fault =
   /** 401 as if the access token expired: the client is expected to refresh and retry. */
   | { kind: 'expire-token' }
   /** The real answer, sent in pieces without a Content-Length, as a streaming server does. */
-  | { kind: 'no-length' };
+  | { kind: 'no-length' }
+  /**
+   * Answers correctly once `until` settles: a test holds a sync open while it looks at what the
+   * app shows during one, however slow the machine, instead of racing a timed delay.
+   */
+  | { kind: 'held'; until: Promise<unknown> };
 
 export type FaultRule = {
   /**
@@ -589,6 +594,11 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
         });
       }
       if (fault?.kind === 'slow') await delay(fault.delayMs);
+      if (fault?.kind === 'held') {
+        stopClock();
+        await fault.until.catch(() => undefined);
+        running = performance.now();
+      }
       if (page && options.pageDelayMs) await delay(options.pageDelayMs);
 
       // The real answer, then what the fault does to it.
