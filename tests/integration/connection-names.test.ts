@@ -117,8 +117,18 @@ describe('a connection renamed while it syncs', () => {
     const connectionId = await connectTo(service, ehr);
     const done = service.sync.runAndWait(connectionId);
     await pagesStored(events, 2);
+    const before = events.length;
     await callOn(service, 'connections.rename', { connectionId, label: 'Riverside Children’s' });
+    // The run's progress says the new name at once (the header's indicator shows it), not at its
+    // next page, and every later progress event keeps it.
+    const progressAfter = () =>
+      events
+        .slice(before)
+        .filter((e) => e.event === 'sync.progress')
+        .map((e) => (e.payload as { label: string }).label);
+    expect(progressAfter()[0]).toBe('Riverside Children’s');
     const summary = await done;
+    expect(new Set(progressAfter())).toEqual(new Set(['Riverside Children’s']));
     expect(summary).toMatchObject({
       outcome: 'ok',
       label: 'Riverside Children’s',

@@ -166,6 +166,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
     'connections.rename': (req) => {
       renameConnection(db(), req.connectionId, req.label);
       ctx.emit('connections.changed', { connectionId: req.connectionId });
+      ctx.sync.renamed(req.connectionId);
       return connected(req.connectionId);
     },
     'connections.disconnect': async (req) => {

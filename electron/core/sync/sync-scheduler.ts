@@ -37,7 +37,13 @@ export type SchedulerOptions = {
   random?: () => number;
 };
 
-type Running = { controller: AbortController; progress: SyncProgress; done: Promise<SyncSummary> };
+type Running = {
+  controller: AbortController;
+  progress: SyncProgress;
+  /** The connection's name now: a rename during the run changes it. */
+  label: string;
+  done: Promise<SyncSummary>;
+};
 
 /**
  * When syncs run: every connection on its own interval (default 6 hours, with jitter), at unlock
@@ -102,6 +108,19 @@ export class SyncScheduler {
   /** A connection was just made (or signed in again): its first records come now, if syncs run by themselves. */
   connected(connectionId: number): void {
     if (this.#automatic && this.#unlocked && this.#online) this.#start(connectionId);
+  }
+
+  /**
+   * A connection was renamed: a run under way says so at once under its new name, rather than at
+   * its next page (which may be a long "asked to wait" away) or not until it ends.
+   */
+  renamed(connectionId: number): void {
+    const running = this.#running.get(connectionId);
+    const label = getConnectionDetail(this.options.db(), connectionId)?.label;
+    if (!running || label === undefined) return;
+    running.label = label;
+    running.progress = { ...running.progress, label };
+    this.options.events.progress(running.progress);
   }
 
   /** Runs one connection now and waits for it (the command line, tests). */
@@ -217,7 +236,12 @@ export class SyncScheduler {
     const controller = new AbortController();
     const detail = getConnectionDetail(this.options.db(), connectionId);
     const progress = startingProgress(connectionId, detail?.label ?? '');
-    const running: Running = { controller, progress, done: Promise.resolve(null as never) };
+    const running: Running = {
+      controller,
+      progress,
+      label: progress.label,
+      done: Promise.resolve(null as never),
+    };
     this.#running.set(connectionId, running);
     running.done = (async () => {
       let summary: SyncSummary;
@@ -226,15 +250,15 @@ export class SyncScheduler {
           ...this.options.run,
           signal: controller.signal,
           onProgress: (p) => {
-            running.progress = p;
-            this.options.events.progress(p);
+            running.progress = { ...p, label: running.label };
+            this.options.events.progress(running.progress);
           },
         });
       } catch (error) {
         const now = new Date().toISOString();
         summary = {
           connectionId,
-          label: progress.label,
+          label: running.label,
           outcome: 'failed',
           startedAt: now,
           finishedAt: now,
