@@ -29,10 +29,10 @@ describe('migration 7: documents’ file bound per connection, and why a file wa
     migrate(db, 7);
     expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(db.prepare('SELECT url, skipped FROM attachments ORDER BY url').all()).toEqual([
-      { url: 'Binary/big', skipped: 'too-large' },
-      { url: 'Binary/far', skipped: null },
-      { url: 'Binary/here', skipped: null },
+    expect(db.prepare('SELECT url, skipped, failures FROM attachments ORDER BY url').all()).toEqual([
+      { url: 'Binary/big', skipped: 'too-large', failures: 0 },
+      { url: 'Binary/far', skipped: null, failures: 0 },
+      { url: 'Binary/here', skipped: null, failures: 0 },
     ]);
     expect(db.prepare('SELECT document_max_bytes FROM connections').pluck().get()).toBeNull();
     expect(() =>

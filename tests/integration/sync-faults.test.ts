@@ -310,6 +310,61 @@ describe('sync against a server that misbehaves', () => {
     expect(stored()).toEqual([{ size: 15, stored: 15, skipped: null }]);
   });
 
+  it('asks for a file the server always fails on at the next syncs, then once a week after three failed syncs in a row', async () => {
+    const { ehr, service, connectionId } = await connected({
+      extra: pdfDocument('letter', LETTER, 'Discharge letter'),
+      faults: [{ resourceType: 'Binary', times: Infinity, fault: { kind: 'status', status: 500 } }],
+    });
+    const db = service.vault.db;
+    const binaryAsks = () => ehr.fhir.requests.filter((r) => r.path.startsWith('Binary')).length;
+    const row = () => db.prepare('SELECT length(data) AS stored, skipped, failures FROM attachments').get();
+    const logLine = async () =>
+      (await call<SyncLogEntry[]>(service, 'sync.log', { connectionId })).find(
+        (e) => e.resourceType === 'Binary',
+      )?.message;
+    const reason = async () => {
+      const recordId = db.prepare("SELECT id FROM resources WHERE server_id = 'letter-doc'").pluck().get();
+      return ((await call(service, 'records.attachment', { recordId, index: 0 })) as { reason?: string })
+        .reason;
+    };
+
+    for (const failures of [1, 2]) {
+      await service.sync.runAndWait(connectionId);
+      expect(row()).toEqual({ stored: null, skipped: 'failed', failures });
+      expect(await logLine()).toBe('1 document’s file could not be downloaded; the next sync tries again.');
+    }
+    await service.sync.runAndWait(connectionId);
+    expect(row()).toEqual({ stored: null, skipped: 'failed', failures: 3 });
+    expect(await logLine()).toBe(
+      '1 document’s file could not be downloaded: it has failed 3 syncs in a row, so PHR Vault asks for it once a week.',
+    );
+    expect(await reason()).toMatch(
+      /failed to send it the last 3 times PHR Vault asked\. PHR Vault asks again once a week\.$/,
+    );
+
+    // The next sync leaves it be: no request for it, nothing new in the log about it.
+    const asked = binaryAsks();
+    const runs = (await call<SyncLogEntry[]>(service, 'sync.log', { connectionId })).length;
+    expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
+    expect(binaryAsks()).toBe(asked);
+    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    expect(log.slice(0, log.length - runs).map((e) => e.resourceType)).not.toContain('Binary');
+
+    // A week on (its last try dated back eight days), a sync asks once more; the server has mended.
+    const weekAgo = () =>
+      db
+        .prepare('UPDATE attachments SET fetched_at = ?')
+        .run(new Date(Date.now() - 8 * 24 * 60 * 60 * 1000).toISOString());
+    weekAgo();
+    await service.sync.runAndWait(connectionId);
+    expect(binaryAsks()).toBeGreaterThan(asked);
+    expect(row()).toEqual({ stored: null, skipped: 'failed', failures: 4 });
+    ehr.fhir.faults.length = 0;
+    weekAgo();
+    await service.sync.runAndWait(connectionId);
+    expect(row()).toEqual({ stored: 15, skipped: null, failures: 0 });
+  });
+
   it('notes a file sent without its length that runs over the bound as at least that large, and does not fetch it again at that bound', async () => {
     const scan = pdfDocument('scan', SCAN, 'Scanned notes');
     // Its reference does not say how large it is, and the server does not either.

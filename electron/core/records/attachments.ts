@@ -30,6 +30,15 @@ const ELSEWHERE =
   'It is kept at another address than the health system’s records server, so PHR Vault did not ask for it: your sign-in is never sent anywhere else.';
 const GONE = 'The health system’s server no longer has this file.';
 const NOT_READ = 'It could not be downloaded from the health system’s server.';
+
+/**
+ * A file whose download failed is asked for again by every sync until it has failed this many
+ * runs in a row, then once every `FILE_RESTING_DAYS`: a server that always fails on one file is
+ * not asked for it at every sync forever, and one that mends is still heard from.
+ */
+export const FILE_TRIES_IN_A_ROW = 3;
+export const FILE_RESTING_DAYS = 7;
+const RESTING = `It could not be downloaded: the health system’s server failed to send it the last ${FILE_TRIES_IN_A_ROW} times PHR Vault asked. PHR Vault asks again once a week.`;
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 /**
@@ -52,7 +61,9 @@ function missingReason(row: StoredRow | undefined, size: number | null, bound: n
   if (row?.skipped === 'gone') return GONE;
   if (row?.skipped === 'too-large' || (size !== null && size > ATTACHMENT_LIMIT_BYTES))
     return tooLarge(bound, size);
-  // No row yet, or one that failed: the next sync asks for it. A row from before sync said why: unknown.
+  // No row yet, or one that failed: the next sync asks for it, or a later one after failures in a row.
+  // A row from before sync said why: unknown.
+  if (row?.skipped === 'failed' && row.failures >= FILE_TRIES_IN_A_ROW) return RESTING;
   if (!row || row.skipped === 'failed') return NOT_YET;
   return NOT_READ;
 }
@@ -91,6 +102,7 @@ type StoredRow = {
   size: number | null;
   stored: number | null;
   skipped: 'too-large' | 'failed' | 'elsewhere' | 'gone' | null;
+  failures: number;
 };
 
 function readRaw(db: VaultDatabase, recordId: number): Json {
@@ -109,7 +121,7 @@ function readRaw(db: VaultDatabase, recordId: number): Json {
 export function listAttachments(db: VaultDatabase, recordId: number): ListedAttachment[] {
   const resource = readRaw(db, recordId);
   const stored = db.prepare(
-    `SELECT id, content_type, title, size, length(data) AS stored, skipped
+    `SELECT id, content_type, title, size, length(data) AS stored, skipped, failures
      FROM attachments WHERE resource_id = ? AND url = ?
      ORDER BY fetched_at IS NULL, fetched_at DESC, id DESC LIMIT 1`,
   );

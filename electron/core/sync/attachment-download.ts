@@ -1,4 +1,5 @@
 import { isVaultError } from '../errors.js';
+import { FILE_RESTING_DAYS, FILE_TRIES_IN_A_ROW } from '../records/attachments.js';
 import type { Json } from '../records/fhir-values.js';
 import type { VaultDatabase } from '../vault/database.js';
 import { sourceKey } from '../vault/source-key.js';
@@ -51,8 +52,9 @@ type Skipped = 'too-large' | 'elsewhere' | 'gone' | 'failed';
  * - 'elsewhere' (another site: the token is never sent there) and 'gone' (404, 410): not asked
  *   for again;
  * - 'too-large': asked for again once a run's bound allows it (the person raised it);
- * - 'failed' (the server erred, the network dropped): asked for again by every run, whether or
- *   not the run brought the document again (an incremental one would not).
+ * - 'failed' (the server erred, the network dropped): asked for again by the next runs, whether or
+ *   not they bring the document again (an incremental one would not); after `FILE_TRIES_IN_A_ROW`
+ *   failed runs in a row, once every `FILE_RESTING_DAYS` (`failures` counts them).
  * A row being tried again stays as it was until its new outcome replaces it, so a run that stops
  * halfway leaves it to the next.
  */
@@ -64,7 +66,7 @@ export async function fetchAttachments(
   maxBytes: number,
   /** `Type/id` of this run's documents with files by address; null: look at every stored one. */
   candidates: ReadonlySet<string> | null,
-): Promise<{ downloaded: number; skipped: number; failed: number }> {
+): Promise<{ downloaded: number; skipped: number; failed: number; resting: number }> {
   const rows = candidates
     ? [...candidates].flatMap((ref) => {
         const [type, id] = ref.split('/');
@@ -82,7 +84,7 @@ export async function fetchAttachments(
         )
         .all(connectionId) as { id: number; raw: string }[]);
   const known = db().prepare('SELECT 1 FROM attachments WHERE resource_id = ? AND url = ?');
-  const work: { resourceId: number; attachment: Attachment; rowId: number | null }[] = [];
+  const work: { resourceId: number; attachment: Attachment; rowId: number | null; failures: number }[] = [];
   for (const row of rows) {
     let resource: Json;
     try {
@@ -91,30 +93,36 @@ export async function fetchAttachments(
       continue;
     }
     for (const attachment of attachmentsByAddress(resource)) {
-      if (!known.get(row.id, attachment.url)) work.push({ resourceId: row.id, attachment, rowId: null });
+      if (!known.get(row.id, attachment.url))
+        work.push({ resourceId: row.id, attachment, rowId: null, failures: 0 });
     }
   }
-  // Files to try again: those that failed, and those left out for a size this bound now allows.
+  // Files to try again: those that failed (resting after failures in a row), and those left out
+  // for a size this bound now allows.
+  const restedSince = new Date(Date.now() - FILE_RESTING_DAYS * 24 * 60 * 60 * 1000).toISOString();
   const again = db()
     .prepare(
-      `SELECT a.id, a.resource_id, a.url, a.content_type, a.title, a.size FROM attachments a
+      `SELECT a.id, a.resource_id, a.url, a.content_type, a.title, a.size, a.failures FROM attachments a
        JOIN resources r ON r.id = a.resource_id
        WHERE r.connection_id = ? AND a.data IS NULL
-         AND (a.skipped = 'failed' OR (a.skipped = 'too-large' AND ? > 0 AND (a.size IS NULL OR a.size <= ?)))`,
+         AND ((a.skipped = 'failed' AND (a.failures < ? OR a.fetched_at IS NULL OR a.fetched_at <= ?))
+           OR (a.skipped = 'too-large' AND ? > 0 AND (a.size IS NULL OR a.size <= ?)))`,
     )
-    .all(connectionId, maxBytes, maxBytes) as {
+    .all(connectionId, FILE_TRIES_IN_A_ROW, restedSince, maxBytes, maxBytes) as {
     id: number;
     resource_id: number;
     url: string;
     content_type: string | null;
     title: string | null;
     size: number | null;
+    failures: number;
   }[];
   for (const row of again) {
     work.push({
       resourceId: row.resource_id,
       rowId: row.id,
       attachment: { url: row.url, contentType: row.content_type, title: row.title, size: row.size },
+      failures: row.failures,
     });
   }
   const save = (
@@ -131,19 +139,21 @@ export async function fetchAttachments(
       data,
       new Date().toISOString(),
       extra.skipped ?? null,
+      // Failures in a row: one more for a failure, none once anything else happened.
+      extra.skipped === 'failed' ? item.failures + 1 : 0,
     ];
     if (item.rowId !== null) {
       db()
         .prepare(
-          `UPDATE attachments SET content_type = ?, title = ?, size = ?, sha256 = ?, data = ?, fetched_at = ?, skipped = ?
+          `UPDATE attachments SET content_type = ?, title = ?, size = ?, sha256 = ?, data = ?, fetched_at = ?, skipped = ?, failures = ?
            WHERE id = ?`,
         )
         .run(...values, item.rowId);
     } else {
       db()
         .prepare(
-          `INSERT INTO attachments (content_type, title, size, sha256, data, fetched_at, skipped, resource_id, url)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO attachments (content_type, title, size, sha256, data, fetched_at, skipped, failures, resource_id, url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(...values, item.resourceId, a.url);
     }
@@ -152,6 +162,8 @@ export async function fetchAttachments(
   let downloaded = 0;
   let skipped = 0;
   let failed = 0;
+  // Of the failed, those that now rest: failed the last FILE_TRIES_IN_A_ROW runs.
+  let resting = 0;
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
@@ -192,10 +204,21 @@ export async function fetchAttachments(
         } else {
           save(item, null, { size: attachment.size, skipped: 'failed' });
           failed++;
+          if (item.failures + 1 >= FILE_TRIES_IN_A_ROW) resting++;
         }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(3, work.length) }, worker));
-  return { downloaded, skipped, failed };
+  return { downloaded, skipped, failed, resting };
+}
+
+/** The sync log's line for documents' files that could not be downloaded, and when they are asked for again. */
+export function filesFailedWords(failed: number, resting: number): string {
+  const files = (n: number) => `${n} ${n === 1 ? 'document’s file' : 'documents’ files'}`;
+  const weekly = `failed ${FILE_TRIES_IN_A_ROW} syncs in a row, so PHR Vault asks for ${resting === 1 ? 'it' : 'them'} once a week`;
+  if (resting === 0) return `${files(failed)} could not be downloaded; the next sync tries again.`;
+  if (resting === failed)
+    return `${files(failed)} could not be downloaded: ${failed === 1 ? 'it has' : 'they have'} ${weekly}.`;
+  return `${files(failed)} could not be downloaded; the next sync tries again, except ${resting} that ${weekly}.`;
 }

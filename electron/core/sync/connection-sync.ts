@@ -11,7 +11,7 @@ import { getConnectionDetail, readSmartAuth } from '../vault/connections.js';
 import { bundleEntryTexts } from '../records/bundle-texts.js';
 import type { VaultDatabase } from '../vault/database.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
-import { attachmentsByAddress, fetchAttachments } from './attachment-download.js';
+import { attachmentsByAddress, fetchAttachments, filesFailedWords } from './attachment-download.js';
 import { patientSearches, searchAddress, type PatientSearch } from './pull-plan.js';
 import { collectReferences, fetchReferencedRecords } from './referenced-records.js';
 import { ServerReader, SyncCancelled, type ReaderOptions } from './server-reader.js';
@@ -441,7 +441,7 @@ export async function syncConnection(
       logTypeOutcome(db(), connectionId, runId, {
         resourceType: 'Binary',
         outcome: 'failed',
-        message: `${attachments.failed} ${attachments.failed === 1 ? 'document’s file' : 'documents’ files'} could not be downloaded; the next sync tries again.`,
+        message: filesFailedWords(attachments.failed, attachments.resting),
         added: 0,
         updated: 0,
         startedAt,
