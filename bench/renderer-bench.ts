@@ -11,7 +11,7 @@
  * heap < 150 MB. See bench/README.md for what each frame figure means.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +22,7 @@ import { addPerson } from '../electron/core/vault/persons.js';
 import { storeRecords, type IncomingRecord } from '../electron/core/vault/record-store.js';
 import { VaultFile } from '../electron/core/vault/vault-file.js';
 import { RARE_LAB_TERM, syntheticBatches } from '../tests/support/synthetic-patient.js';
+import { writeResults } from './results-file.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -463,17 +464,6 @@ function renderSection(f: {
   return lines.join('\n');
 }
 
-/** Puts the section in place of the previous "## Renderer" section, or at the end; other sections stay. */
-function writeSection(section: string): void {
-  const path = join(root, 'bench/results.md');
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const pattern = /(^|\n)## Renderer\n[\s\S]*?(?=\n## |$)/;
-  const next = pattern.test(old)
-    ? old.replace(pattern, (_m, lead: string) => `${lead}${section.trimEnd()}\n`)
-    : `${old.trimEnd()}${old.trim() ? '\n\n' : ''}${section.trimEnd()}\n`;
-  writeFileSync(path, next);
-}
-
 async function makeVault(path: string): Promise<void> {
   const vault = new VaultFile(path, {});
   await vault.create(passphrase);
@@ -748,7 +738,7 @@ async function main() {
       console.log(`  renderer heap, whole timeline loaded ${figures.heapUsedMB} MB   (< 150 MB)`);
     }
     if (!detail) {
-      writeSection(renderSection(figures));
+      writeResults(join(root, 'bench/results.md'), renderSection(figures));
       if (!asJson) console.log(`Written to the Renderer section of ${join(root, 'bench/results.md')}`);
     }
   } finally {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildArgs, ChildResult } from './child.js';
 import { renderReport, type Environment } from './report.js';
+import { writeResults } from './results-file.js';
 import { variants, type Variant } from './variants.js';
 import { DEFAULT_IMPORT_BATCH, IMPORT_PIECE } from '../electron/core/exchange/import-fhir.js';
 
@@ -124,7 +125,8 @@ function main(): void {
   const env = environment(queryRuns, batchSize, results[0]?.sqliteVersion ?? 'unknown', loadBefore);
   const report = renderReport(env, results);
   console.log(`\n${report}`);
-  writeFileSync(join(benchDir, 'results.md'), report);
+  // The other benchmarks' sections (Sync, Renderer) stay.
+  writeResults(join(benchDir, 'results.md'), report);
   writeFileSync(join(outDir, 'results.json'), JSON.stringify({ env, results }, null, 2));
   console.log(`Written to ${join(benchDir, 'results.md')}`);
 }

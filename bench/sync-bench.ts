@@ -26,13 +26,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { VaultDatabase } from '../electron/core/vault/database.js';
 import { TARGETS } from './report.js';
+import { writeResults } from './results-file.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const PASS = 'correct horse battery';
@@ -874,17 +875,6 @@ function render(rep: Report): string {
   ].join('\n');
 }
 
-/** Puts the section in place of the previous "## Sync" section, or at the end; other sections stay. */
-function writeSection(section: string): void {
-  const path = join(benchDir, 'results.md');
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const pattern = /(^|\n)## Sync\n[\s\S]*?(?=\n## |$)/;
-  const next = pattern.test(old)
-    ? old.replace(pattern, (_m, lead: string) => `${lead}${section.trimEnd()}\n`)
-    : `${old.trimEnd()}${old.trim() ? '\n\n' : ''}${section.trimEnd()}\n`;
-  writeFileSync(path, next);
-}
-
 async function main(): Promise<void> {
   const size = Number(process.env.BENCH_SYNC_SIZE ?? 10_000);
   if (!Number.isInteger(size) || size < 2)
@@ -1001,7 +991,7 @@ async function main(): Promise<void> {
     report.load[1] = loadavg()[0] ?? 0;
     const section = render(report);
     console.log(`\n${section}`);
-    writeSection(section);
+    writeResults(join(benchDir, 'results.md'), section);
     writeFileSync(join(outDir, 'sync-results.json'), JSON.stringify(report, null, 2));
     console.log(`Written to the Sync section of ${join(benchDir, 'results.md')}`);
   } finally {
