@@ -2,8 +2,9 @@
  * The renderer with a 100,000-record person, in Debian's Chromium through the test host: how soon
  * the timeline paints after unlock, frames while scrolling (the interval between them and the
  * main thread's work for each, from a Chrome trace), time to the first search results, and the
- * renderer's heap. Prints figures and writes the "Renderer" section of bench/results.md; asserts
- * nothing.
+ * renderer's heap; then, as a baseline from the same run, a bare list of the same rows with no
+ * framework, scrolled as fast. Prints figures and writes the "Renderer" section of
+ * bench/results.md; asserts nothing.
  *
  *   npm run build && npx tsx --tsconfig bench/tsconfig.json bench/renderer-bench.ts [--size 100000] [--json]
  *
@@ -333,6 +334,12 @@ function frameFigures(intervals: number[], long: LongFrames, work: FrameWork | n
   };
 }
 
+/** The timeline's p95 CPU work per frame over the bare list's, from the same run; null untraced. */
+function baselineRatio(timeline: FrameFigures, bare: FrameFigures): string | null {
+  if (!timeline.work || !bare.work || bare.work.cpuP95Ms <= 0) return null;
+  return (timeline.work.cpuP95Ms / bare.work.cpuP95Ms).toFixed(2);
+}
+
 function printFrames(f: FrameFigures) {
   console.log(
     `    interval p50 ${f.p50FrameMs} ms, p95 ${f.p95FrameMs} ms, max ${f.maxFrameMs} ms, ${f.droppedFrames} of ${f.frames} frames dropped (> ${DROPPED_FRAME_MS} ms)`,
@@ -370,6 +377,7 @@ function renderSection(f: {
   unlockClickToFirstRowMs: number;
   reading: FrameFigures;
   scroll: FrameFigures & { seconds: number; reachedEnd: boolean };
+  bare: FrameFigures;
   searchToFirstResultsMs: number;
   searchAfterTypingPauseMs: number;
   heapUsedMB: number;
@@ -418,13 +426,22 @@ function renderSection(f: {
     '',
     '| Scroll | Frames | Interval p50 / p95 / max | Dropped (> 25 ms) | Work, CPU p50 / p95 / p99 / max (frames > 16 ms) | Work, wall p50 / p95 / p99 / max (frames > 16 ms) | Rendering task p50 / p95, CPU (wall) | Long animation frames (> 50 ms) |',
     '|---|---|---|---|---|---|---|---|',
-    ...scrolls.map(([name, s]) => {
+    ...[
+      ...scrolls,
+      ['Baseline: bare list of the same rows, no framework, 1,200 px/frame for 20 s', f.bare] as const,
+    ].map(([name, s]) => {
       const w = s.work;
       const head = `| ${name} | ${s.frames} | ${s.p50FrameMs} / ${s.p95FrameMs} / ${s.maxFrameMs} | ${s.droppedFrames}`;
       if (!w) return `${head} | - | - | - | ${long(s.longAnimationFrames)} |`;
       return `${head} | ${w.cpuP50Ms} / ${w.cpuP95Ms} / ${w.cpuP99Ms} / ${w.cpuMaxMs} (${w.cpuOverBudget}) | ${w.p50Ms} / ${w.p95Ms} / ${w.p99Ms} / ${w.maxMs} (${w.overBudget}) | ${w.renderTaskCpuP50Ms} / ${w.renderTaskCpuP95Ms} (${w.renderTaskP50Ms} / ${w.renderTaskP95Ms}) | ${long(s.longAnimationFrames)} |`;
     }),
     '',
+    ...(baselineRatio(f.scroll, f.bare)
+      ? [
+          `The whole-timeline scroll's p95 CPU work is ${baselineRatio(f.scroll, f.bare)}× the bare list's in this run: what the app (Svelte, the virtualizer, its own code) adds to what the browser must do for the same rows. A machine that is slower raises both; code that is slower raises the ratio.`,
+          '',
+        ]
+      : []),
   ];
   if (f.reading.work && f.scroll.work) {
     const r = f.reading.work;
@@ -432,15 +449,15 @@ function renderSection(f: {
     lines.push(
       'Where the main thread\'s CPU time went, ms per frame on average (self time of the trace\'s slices; "above 16 ms": frames whose CPU time is):',
       '',
-      '| Work | Reading, all frames | Reading, frames above 16 ms | Whole timeline, all frames | Whole timeline, frames above 16 ms |',
-      '|---|---|---|---|---|',
+      '| Work | Reading, all frames | Reading, frames above 16 ms | Whole timeline, all frames | Whole timeline, frames above 16 ms | Bare list, all frames |',
+      '|---|---|---|---|---|---|',
       ...KINDS.map(
         (k) =>
-          `| ${KIND_WORDS[k]} | ${r.cpuMsPerFrame[k]} | ${r.cpuOverBudget ? r.cpuMsPerFrameOverBudget[k] : '-'} | ${s.cpuMsPerFrame[k]} | ${s.cpuOverBudget ? s.cpuMsPerFrameOverBudget[k] : '-'} |`,
+          `| ${KIND_WORDS[k]} | ${r.cpuMsPerFrame[k]} | ${r.cpuOverBudget ? r.cpuMsPerFrameOverBudget[k] : '-'} | ${s.cpuMsPerFrame[k]} | ${s.cpuOverBudget ? s.cpuMsPerFrameOverBudget[k] : '-'} | ${f.bare.work?.cpuMsPerFrame[k] ?? '-'} |`,
       ),
       '',
     );
-    if (r.traceDataLoss || s.traceDataLoss)
+    if (r.traceDataLoss || s.traceDataLoss || f.bare.work?.traceDataLoss)
       lines.push('**The trace reported lost data: the work figures are incomplete.**', '');
   }
   lines.push(
@@ -698,6 +715,84 @@ async function main() {
       RARE_LAB_TERM,
     );
 
+    // The baseline, in the same page and the same minute: the same rows (cloned from the ones the
+    // app drew, so the same markup and CSS), placed by a hand-written loop with no framework and
+    // no virtualizer, scrolled as fast for 20 s. It takes what the browser itself must do for these
+    // rows (style, layout, paint): the timeline's figures over its show what the app adds, and
+    // comparing runs through it tells a slower machine from slower code.
+    log(`Scrolling the bare list of the same rows…${tracing ? ' (traced)' : ''}`);
+    await page.locator('.scroller').evaluate((el) => el.scrollTo({ top: 0 }));
+    await search.fill('');
+    await page.locator('.rows .entry button').nth(8).waitFor();
+    const { result: bareScroll, work: bareWork } = await measure('bare', () =>
+      page.evaluate(
+        ({ step, ms, rows, rowHeight }) =>
+          new Promise<{ frames: number[]; long: LongFrames }>((resolve) => {
+            const long = (window as unknown as { benchLongFrames: { start(): void; stop(): LongFrames } })
+              .benchLongFrames;
+            const app = document.querySelector('.scroller') as HTMLElement;
+            const samples = [...app.querySelectorAll<HTMLElement>('.rows > li.entry')];
+            const box = app.getBoundingClientRect();
+            const scroller = app.cloneNode(false) as HTMLElement;
+            const list = app.querySelector('.rows')!.cloneNode(false) as HTMLElement;
+            Object.assign(scroller.style, {
+              position: 'fixed',
+              left: `${box.left}px`,
+              top: `${box.top}px`,
+              width: `${box.width}px`,
+              height: `${box.height}px`,
+              background: getComputedStyle(document.body).backgroundColor,
+            });
+            list.style.height = `${rows * rowHeight}px`;
+            scroller.append(list);
+            document.body.append(scroller);
+            app.style.visibility = 'hidden';
+            const shown = new Map<number, HTMLElement>();
+            const place = () => {
+              const first = Math.max(0, Math.floor(scroller.scrollTop / rowHeight) - 6);
+              const last = Math.min(rows - 1, Math.ceil((scroller.scrollTop + box.height) / rowHeight) + 6);
+              for (const [i, row] of shown) {
+                if (i < first || i > last) {
+                  row.remove();
+                  shown.delete(i);
+                }
+              }
+              for (let i = first; i <= last; i++) {
+                if (shown.has(i)) continue;
+                const row = samples[i % samples.length]!.cloneNode(true) as HTMLElement;
+                // A title of its own, as each record has: text is laid out again, not reused.
+                const title = row.querySelector('.title');
+                if (title) title.textContent = `${title.textContent!.trim()} ${i}`;
+                row.style.transform = `translateY(${i * rowHeight}px)`;
+                list.append(row);
+                shown.set(i, row);
+              }
+            };
+            place();
+            const frames: number[] = [];
+            long.start();
+            performance.mark('bench-bare-start');
+            const t0 = performance.now();
+            let last = t0;
+            const tick = (now: number) => {
+              frames.push(now - last);
+              last = now;
+              scroller.scrollTop += step;
+              place();
+              if (now - t0 > ms) {
+                performance.mark('bench-bare-end');
+                const result = { frames: frames.slice(1), long: long.stop() };
+                scroller.remove();
+                app.style.visibility = '';
+                resolve(result);
+              } else requestAnimationFrame(tick);
+            };
+            requestAnimationFrame(tick);
+          }),
+        { step: 1200, ms: 20_000, rows: size, rowHeight: 68 },
+      ),
+    );
+
     const figures = {
       records: size,
       chromium: browser.version(),
@@ -711,6 +806,7 @@ async function main() {
         listHeightPx: Math.round(entriesShown),
         ...frameFigures(scroll.frames, scroll.long, scrollWork),
       },
+      bare: frameFigures(bareScroll.frames, bareScroll.long, bareWork),
       searchToFirstResultsMs: Math.round(searchMs),
       searchAfterTypingPauseMs: Math.round(searchMs - TYPING_PAUSE_MS),
       heapUsedMB: Math.round(heap.usedSize / 1024 / 1024),
@@ -729,6 +825,10 @@ async function main() {
         `  whole timeline at 1,200 px/frame, ${figures.scroll.frames} frames over ${figures.scroll.seconds} s${figures.scroll.reachedEnd ? ', to the end' : ' (stopped at the time cap)'}`,
       );
       printFrames(figures.scroll);
+      console.log(`  baseline: a bare list of the same rows, no framework, 1,200 px/frame for 20 s`);
+      printFrames(figures.bare);
+      const ratio = baselineRatio(figures.scroll, figures.bare);
+      if (ratio) console.log(`  whole timeline p95 CPU work / bare list's: ${ratio}×`);
       console.log(
         `  (intervals are timed between animation frames, which a 60 Hz display paces at 16.7 ms: a p95 at that pace means no frame was late; work is the main thread's busy time per frame, from the trace)`,
       );
