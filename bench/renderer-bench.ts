@@ -43,6 +43,8 @@ const TYPING_PAUSE_MS = 50; // as renderer/src/lib/timeline.svelte.ts waits
 const DROPPED_FRAME_MS = 25;
 /** The issue's frame target: the main thread's work for one frame, at the 95th percentile. */
 const FRAME_BUDGET_MS = 16;
+/** The whole-timeline scroll stops here if it has not reached the end. */
+const SCROLL_CAP_MS = 240_000;
 
 function log(message: string) {
   if (!asJson) process.stderr.write(`${message}\n`);
@@ -287,6 +289,18 @@ interface LongFrames {
   count: number;
   maxMs: number;
   maxBlockingMs: number;
+}
+
+/** What the bench installs in the page (functions handed to it run there, not here). */
+interface BenchPage {
+  benchLongFrames: { start(): void; stop(): LongFrames };
+  benchScroll(
+    scroller: HTMLElement,
+    name: string,
+    step: number,
+    stop: (elapsedMs: number) => boolean,
+    afterStep?: () => void,
+  ): Promise<{ frames: number[]; ms: number; long: LongFrames }>;
 }
 
 type FrameFigures = ReturnType<typeof frameFigures>;
@@ -577,9 +591,30 @@ async function main() {
       `First timeline row ${firstPaintMs.toFixed(0)} ms after the vault opened (${unlockToRowMs.toFixed(0)} ms after Unlock, scrypt included)`,
     );
 
-    // Long animation frames (over 50 ms) as the page itself sees them, during each scroll.
+    // In the page: long animation frames (over 50 ms) as the page itself sees them, and the one
+    // scroll loop every measured scroll runs (a step a frame from requestAnimationFrame, marked for
+    // the trace, until `stop` says so).
     await page.evaluate(() => {
-      const w = window as unknown as { benchLongFrames: { start(): void; stop(): LongFrames } };
+      const w = window as unknown as BenchPage;
+      w.benchScroll = (scroller, name, step, stop, afterStep) =>
+        new Promise((resolve) => {
+          const frames: number[] = [];
+          w.benchLongFrames.start();
+          performance.mark(`bench-${name}-start`);
+          const t0 = performance.now();
+          let last = t0;
+          const tick = (now: number) => {
+            frames.push(now - last);
+            last = now;
+            scroller.scrollTop += step;
+            afterStep?.();
+            if (stop(now - t0)) {
+              performance.mark(`bench-${name}-end`);
+              resolve({ frames: frames.slice(1), ms: now - t0, long: w.benchLongFrames.stop() });
+            } else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        });
       const supported = PerformanceObserver.supportedEntryTypes.includes('long-animation-frame');
       let seen: PerformanceEntry[] = [];
       let observer: PerformanceObserver | null = null;
@@ -618,72 +653,34 @@ async function main() {
     const { result: reading, work: readingWork } = await measure('reading', () =>
       page.evaluate(
         ({ step, ms }) =>
-          new Promise<{ frames: number[]; long: LongFrames }>((resolve) => {
-            const long = (window as unknown as { benchLongFrames: { start(): void; stop(): LongFrames } })
-              .benchLongFrames;
-            const scroller = document.querySelector('.scroller') as HTMLElement;
-            const frames: number[] = [];
-            long.start();
-            performance.mark('bench-reading-start');
-            const t0 = performance.now();
-            let last = t0;
-            const tick = (now: number) => {
-              frames.push(now - last);
-              last = now;
-              scroller.scrollTop += step;
-              if (now - t0 > ms) {
-                performance.mark('bench-reading-end');
-                resolve({ frames: frames.slice(1), long: long.stop() });
-              } else requestAnimationFrame(tick);
-            };
-            requestAnimationFrame(tick);
-          }),
+          (window as unknown as BenchPage).benchScroll(
+            document.querySelector('.scroller') as HTMLElement,
+            'reading',
+            step,
+            (elapsed) => elapsed > ms,
+          ),
         { step: 240, ms: 8000 },
       ),
     );
 
     // Then the whole timeline at 1,200 px a frame, loading pages as it goes.
     log(`Scrolling the whole timeline…${tracing ? ' (traced)' : ''}`);
-    const { result: scroll, work: scrollWork } = await measure('scroll', () =>
-      page.evaluate(
-        ({ step, capMs }) =>
-          new Promise<{ frames: number[]; rows: number; ms: number; reachedEnd: boolean; long: LongFrames }>(
-            (resolve) => {
-              const long = (window as unknown as { benchLongFrames: { start(): void; stop(): LongFrames } })
-                .benchLongFrames;
-              const scroller = document.querySelector('.scroller') as HTMLElement;
-              const frames: number[] = [];
-              long.start();
-              performance.mark('bench-scroll-start');
-              const t0 = performance.now();
-              let last = t0;
-              let stillAtBottom = 0;
-              const tick = (now: number) => {
-                frames.push(now - last);
-                last = now;
-                const before = scroller.scrollTop;
-                scroller.scrollTop = before + step;
-                const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
-                // The end is the bottom staying the bottom for a second: no page arrived to extend it.
-                stillAtBottom = atBottom ? stillAtBottom + 1 : 0;
-                if (stillAtBottom > 60 || now - t0 > capMs) {
-                  performance.mark('bench-scroll-end');
-                  const rows = document.querySelector('.rows')?.getBoundingClientRect().height ?? 0;
-                  resolve({
-                    frames: frames.slice(1),
-                    rows,
-                    ms: now - t0,
-                    reachedEnd: stillAtBottom > 60,
-                    long: long.stop(),
-                  });
-                } else requestAnimationFrame(tick);
-              };
-              requestAnimationFrame(tick);
-            },
-          ),
-        { step: 1200, capMs: 240_000 },
-      ),
-    );
+    const { result: scroll, work: scrollWork } = await measure('scroll', async () => {
+      const run = await page.evaluate(
+        ({ step, capMs }) => {
+          const scroller = document.querySelector('.scroller') as HTMLElement;
+          let stillAtBottom = 0;
+          return (window as unknown as BenchPage).benchScroll(scroller, 'scroll', step, (elapsed) => {
+            const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+            // The end is the bottom staying the bottom for a second: no page arrived to extend it.
+            stillAtBottom = atBottom ? stillAtBottom + 1 : 0;
+            return stillAtBottom > 60 || elapsed > capMs;
+          });
+        },
+        { step: 1200, capMs: SCROLL_CAP_MS },
+      );
+      return { ...run, reachedEnd: run.ms <= SCROLL_CAP_MS };
+    });
     const entriesShown = await page.evaluate(() => {
       const last = document.querySelector('.rows');
       return last ? Number(getComputedStyle(last).height.replace('px', '')) : 0;
@@ -726,69 +723,54 @@ async function main() {
     await page.locator('.rows .entry button').nth(8).waitFor();
     const { result: bareScroll, work: bareWork } = await measure('bare', () =>
       page.evaluate(
-        ({ step, ms, rows, rowHeight }) =>
-          new Promise<{ frames: number[]; long: LongFrames }>((resolve) => {
-            const long = (window as unknown as { benchLongFrames: { start(): void; stop(): LongFrames } })
-              .benchLongFrames;
-            const app = document.querySelector('.scroller') as HTMLElement;
-            const samples = [...app.querySelectorAll<HTMLElement>('.rows > li.entry')];
-            const box = app.getBoundingClientRect();
-            const scroller = app.cloneNode(false) as HTMLElement;
-            const list = app.querySelector('.rows')!.cloneNode(false) as HTMLElement;
-            Object.assign(scroller.style, {
-              position: 'fixed',
-              left: `${box.left}px`,
-              top: `${box.top}px`,
-              width: `${box.width}px`,
-              height: `${box.height}px`,
-              background: getComputedStyle(document.body).backgroundColor,
+        ({ step, ms, rows, rowHeight }) => {
+          const w = window as unknown as BenchPage;
+          const app = document.querySelector('.scroller') as HTMLElement;
+          const samples = [...app.querySelectorAll<HTMLElement>('.rows > li.entry')];
+          const box = app.getBoundingClientRect();
+          const scroller = app.cloneNode(false) as HTMLElement;
+          const list = app.querySelector('.rows')!.cloneNode(false) as HTMLElement;
+          Object.assign(scroller.style, {
+            position: 'fixed',
+            left: `${box.left}px`,
+            top: `${box.top}px`,
+            width: `${box.width}px`,
+            height: `${box.height}px`,
+            background: getComputedStyle(document.body).backgroundColor,
+          });
+          list.style.height = `${rows * rowHeight}px`;
+          scroller.append(list);
+          document.body.append(scroller);
+          app.style.visibility = 'hidden';
+          const shown = new Map<number, HTMLElement>();
+          const place = () => {
+            const first = Math.max(0, Math.floor(scroller.scrollTop / rowHeight) - 6);
+            const last = Math.min(rows - 1, Math.ceil((scroller.scrollTop + box.height) / rowHeight) + 6);
+            for (const [i, row] of shown) {
+              if (i < first || i > last) {
+                row.remove();
+                shown.delete(i);
+              }
+            }
+            for (let i = first; i <= last; i++) {
+              if (shown.has(i)) continue;
+              const row = samples[i % samples.length]!.cloneNode(true) as HTMLElement;
+              // A title of its own, as each record has: text is laid out again, not reused.
+              const title = row.querySelector('.title');
+              if (title) title.textContent = `${title.textContent!.trim()} ${i}`;
+              row.style.transform = `translateY(${i * rowHeight}px)`;
+              list.append(row);
+              shown.set(i, row);
+            }
+          };
+          place();
+          return w
+            .benchScroll(scroller, 'bare', step, (elapsed) => elapsed > ms, place)
+            .finally(() => {
+              scroller.remove();
+              app.style.visibility = '';
             });
-            list.style.height = `${rows * rowHeight}px`;
-            scroller.append(list);
-            document.body.append(scroller);
-            app.style.visibility = 'hidden';
-            const shown = new Map<number, HTMLElement>();
-            const place = () => {
-              const first = Math.max(0, Math.floor(scroller.scrollTop / rowHeight) - 6);
-              const last = Math.min(rows - 1, Math.ceil((scroller.scrollTop + box.height) / rowHeight) + 6);
-              for (const [i, row] of shown) {
-                if (i < first || i > last) {
-                  row.remove();
-                  shown.delete(i);
-                }
-              }
-              for (let i = first; i <= last; i++) {
-                if (shown.has(i)) continue;
-                const row = samples[i % samples.length]!.cloneNode(true) as HTMLElement;
-                // A title of its own, as each record has: text is laid out again, not reused.
-                const title = row.querySelector('.title');
-                if (title) title.textContent = `${title.textContent!.trim()} ${i}`;
-                row.style.transform = `translateY(${i * rowHeight}px)`;
-                list.append(row);
-                shown.set(i, row);
-              }
-            };
-            place();
-            const frames: number[] = [];
-            long.start();
-            performance.mark('bench-bare-start');
-            const t0 = performance.now();
-            let last = t0;
-            const tick = (now: number) => {
-              frames.push(now - last);
-              last = now;
-              scroller.scrollTop += step;
-              place();
-              if (now - t0 > ms) {
-                performance.mark('bench-bare-end');
-                const result = { frames: frames.slice(1), long: long.stop() };
-                scroller.remove();
-                app.style.visibility = '';
-                resolve(result);
-              } else requestAnimationFrame(tick);
-            };
-            requestAnimationFrame(tick);
-          }),
+        },
         { step: 1200, ms: 20_000, rows: size, rowHeight: 68 },
       ),
     );
