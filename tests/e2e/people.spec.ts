@@ -70,4 +70,17 @@ test('imported records are counted for their person, by kind', async ({
   }
   await expect(page.getByText('No records yet. Connect a hospital or import files.')).toHaveCount(0);
   await checkScreen('home-person-records');
+
+  // The timeline lists fewer: claims and care-team records are kept, not listed, and it says so,
+  // so its count and the people list's add up.
+  const { billing = 0, administrative = 0 } = expected.byCategory as Record<string, number>;
+  expect(billing + administrative).toBeGreaterThan(0);
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const count = page.getByRole('status').filter({ hasText: /^\d[\d,]* records/ });
+  await expect(count).toHaveText(
+    `${(expected.total - billing - administrative).toLocaleString('en-US')} records · not listed here: ${(billing + administrative).toLocaleString('en-US')} claim and care-team records (counted on the Summary)`,
+  );
+  // Filtered, the count is of what the filters show, and nothing more is said.
+  await page.getByRole('button', { name: /^Visits \d/ }).click();
+  await expect(count).toHaveText(`${expected.byCategory.visits} records`);
 });
