@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { VaultError } from '../errors.js';
 import { bundleEntryTexts } from '../records/bundle-texts.js';
 import { isObject, type Json } from '../records/fhir-values.js';
@@ -14,6 +15,14 @@ import { isObject, type Json } from '../records/fhir-values.js';
 
 export type FileRecord = { resource: Json; raw: string };
 export type FileProblem = { where: string; problem: string };
+/**
+ * A file on disk (the command line), or one the person chose in the app, whose bytes the window
+ * read and sent: the core is never handed a path by the renderer, and the bytes are never written
+ * to disk unencrypted.
+ */
+export type FhirFile = string | { name: string; bytes: Buffer };
+
+const fileName = (file: FhirFile) => (typeof file === 'string' ? basename(file) : basename(file.name));
 
 const MAX_JSON_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -54,11 +63,15 @@ function* bundleRecords(
 }
 
 async function* ndjsonRecords(
-  path: string,
+  file: FhirFile,
   problems: FileProblem[],
   onBundle?: (bundle: Json) => void,
 ): AsyncGenerator<FileRecord> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const input =
+    typeof file === 'string'
+      ? createReadStream(file, { encoding: 'utf8' })
+      : Readable.from([file.bytes.toString('utf8')]);
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   let good = 0;
   for await (const line of lines) {
@@ -81,40 +94,42 @@ async function* ndjsonRecords(
       yield* bundleRecords(value, text, problems, `line ${lineNumber}`, onBundle);
     else yield { resource: value, raw: text };
   }
-  if (good === 0) throw new VaultError('bad-input', `${basename(path)} holds no FHIR resources.`);
+  if (good === 0) throw new VaultError('bad-input', `${fileName(file)} holds no FHIR resources.`);
 }
 
-function isNdjsonName(path: string): boolean {
-  return /\.(ndjson|jsonl)$/i.test(path);
+function isNdjsonName(name: string): boolean {
+  return /\.(ndjson|jsonl)$/i.test(name);
 }
 
 /** `onBundle` sees each Bundle read (its own meta can say which FHIR version the file is). */
 export async function* readFhirFile(
-  path: string,
+  file: FhirFile,
   problems: FileProblem[],
   onBundle?: (bundle: Json) => void,
 ): AsyncGenerator<FileRecord> {
-  const name = basename(path);
+  const name = fileName(file);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    size = typeof file === 'string' ? (await stat(file)).size : file.bytes.length;
   } catch {
     throw new VaultError('bad-input', `${name} could not be opened.`);
   }
-  if (isNdjsonName(path)) {
-    yield* ndjsonRecords(path, problems, onBundle);
+  if (isNdjsonName(name)) {
+    yield* ndjsonRecords(file, problems, onBundle);
     return;
   }
   if (size > MAX_JSON_FILE_BYTES)
     throw new VaultError('bad-input', `${name} is too large to read as one JSON document.`);
-  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  const text = (
+    typeof file === 'string' ? await readFile(file, 'utf8') : file.bytes.toString('utf8')
+  ).replace(/^\uFEFF/, '');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     // A file of resources one per line without the .ndjson name is still NDJSON.
     if (text.trimStart().startsWith('{') && text.trim().includes('\n')) {
-      yield* ndjsonRecords(path, problems, onBundle);
+      yield* ndjsonRecords(file, problems, onBundle);
       return;
     }
     throw new VaultError('bad-input', `${name} is not valid JSON.`);

@@ -5,7 +5,7 @@ import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
 import { importConnection } from '../vault/connections.js';
 import { GroupedCommits } from '../vault/grouped-commits.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
-import { readFhirFile, type FileProblem } from './fhir-files.js';
+import { readFhirFile, type FhirFile, type FileProblem } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
@@ -22,6 +22,8 @@ export const IMPORT_PIECE = 5000;
 
 export type FileImportReport = StoreTally & {
   file: string;
+  /** The source (an import connection) its records went to. */
+  connectionId: number;
   /** The version the file's records were stored as: the one asked for, or the one detected. */
   fhirVersion: FhirVersion;
   problems: FileProblem[];
@@ -48,10 +50,14 @@ export type ImportOptions = {
  */
 export async function importFhirFiles(
   db: VaultDatabase,
-  paths: readonly string[],
+  files: readonly FhirFile[],
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
-  const connectionId = importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE);
+  // The source is made once a file has been read through without refusal, so a file that is not
+  // FHIR at all leaves no empty source behind.
+  let connectionId: number | null = null;
+  const sourceId = () =>
+    (connectionId ??= importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE));
   const reports: FileImportReport[] = [];
   const endLongWrite = beginLongWrite(db);
   const alone = db.pragma('journal_mode', { simple: true }) === 'delete';
@@ -61,15 +67,20 @@ export async function importFhirFiles(
   let file = '';
   const told = () => options.onProgress?.({ file, committed: commits.committed });
   const write = (piece: IncomingRecord[], report: FileImportReport) => {
-    if (commits.write(piece.length, () => storeRecords(db, options.personId, connectionId, piece, report)))
+    if (
+      commits.write(piece.length, () =>
+        storeRecords(db, options.personId, report.connectionId, piece, report),
+      )
+    )
       told();
   };
   try {
-    for (const path of paths) {
-      const fhirVersion = options.fhirVersion ?? (await detectFileVersion(path));
-      file = basename(path);
+    for (const source of files) {
+      const fhirVersion = options.fhirVersion ?? (await detectFileVersion(source));
+      file = basename(typeof source === 'string' ? source : source.name);
       const report: FileImportReport = {
         file,
+        connectionId: sourceId(),
         fhirVersion,
         added: 0,
         updated: 0,
@@ -77,7 +88,7 @@ export async function importFhirFiles(
         problems: [],
       };
       let piece: IncomingRecord[] = [];
-      for await (const record of readFhirFile(path, report.problems)) {
+      for await (const record of readFhirFile(source, report.problems)) {
         piece.push({ ...record, fhirVersion });
         if (piece.length >= pieceSize) {
           write(piece, report);
@@ -112,9 +123,9 @@ export async function importFhirFiles(
  * version (a Patient alone says nothing, but its file's MedicationOrders do). Problems are reported
  * by the second read.
  */
-async function detectFileVersion(path: string): Promise<FhirVersion> {
+async function detectFileVersion(file: FhirFile): Promise<FhirVersion> {
   const tally = new FhirVersionTally();
-  for await (const record of readFhirFile(path, [], (bundle) => tally.declare(bundle))) {
+  for await (const record of readFhirFile(file, [], (bundle) => tally.declare(bundle))) {
     tally.add(record.resource);
   }
   return tally.version;

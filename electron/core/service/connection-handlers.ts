@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { VaultError } from '../errors.js';
+import { importFhirFiles } from '../exchange/import-fhir.js';
 import { loadClientRegistry, registrationFor, vendorOf } from '../smart/client-registration.js';
 import { searchInstitutions } from '../smart/directory/institution-directory.js';
 import { discoverServer } from '../smart/discovery.js';
@@ -19,6 +20,7 @@ import {
   listConnectionDetails,
   renameConnection,
 } from '../vault/connections.js';
+import { getPerson } from '../vault/persons.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** A sign-in waiting for the user to say whether it belongs to the chosen person. */
@@ -177,6 +179,25 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       const recordsDeleted = req.keepRecords ? 0 : deleteConnection(db(), req.connectionId);
       ctx.emit('connections.changed', { connectionId: req.connectionId });
       return { revoked, recordsDeleted };
+    },
+    'connections.importFile': async (req) => {
+      getPerson(db(), req.personId);
+      const bytes = Buffer.from(req.contentBase64, 'base64');
+      const [report] = await importFhirFiles(db(), [{ name: req.fileName, bytes }], {
+        personId: req.personId,
+      });
+      // The source it went to: the person's "Imported files", made by the first import.
+      const connectionId = report!.connectionId;
+      ctx.emit('connections.changed', { connectionId });
+      return {
+        connectionId,
+        fhirVersion: report!.fhirVersion,
+        added: report!.added,
+        updated: report!.updated,
+        unchanged: report!.unchanged,
+        problems: report!.problems.slice(0, 20),
+        problemCount: report!.problems.length,
+      };
     },
     'connections.publicKeys': async () => (await publicJwks(db())) as { keys: Record<string, unknown>[] },
   };

@@ -74,6 +74,14 @@ export const SignInStep = z.enum([
   'failed',
 ]);
 
+/**
+ * The largest file the window sends to import, as base64 (about 45 MB of file): it must fit one
+ * message of the test host's socket (64 MB). A larger export (a bulk NDJSON, say) goes through the
+ * command line, which reads from disk as it stores.
+ */
+export const IMPORT_FILE_MAX_BASE64 = 60 * 1024 * 1024;
+export const IMPORT_FILE_MAX_BYTES = (IMPORT_FILE_MAX_BASE64 / 4) * 3;
+
 export const connectionChannels = {
   'institutions.search': {
     request: z
@@ -118,6 +126,30 @@ export const connectionChannels = {
   'connections.disconnect': {
     request: z.object({ connectionId: ConnectionId, keepRecords: z.boolean() }).strict(),
     response: z.object({ revoked: z.boolean(), recordsDeleted: z.number().int() }),
+  },
+  /**
+   * One FHIR file the person chose in the window (a Bundle, a single resource, or NDJSON), its bytes
+   * read there: its records go to the person's "Imported files" source. One file a request, so the
+   * window can say how far a choice of several has got, and no request is larger than one file.
+   */
+  'connections.importFile': {
+    request: z
+      .object({
+        personId: PersonId,
+        fileName: z.string().min(1).max(255),
+        contentBase64: z.base64().max(IMPORT_FILE_MAX_BASE64),
+      })
+      .strict(),
+    response: z.object({
+      connectionId: ConnectionId,
+      fhirVersion: z.string(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      /** What could not be read (entries, lines), the first 20; `problemCount` is all of them. */
+      problems: z.array(z.object({ where: z.string(), problem: z.string() })).max(20),
+      problemCount: z.number().int(),
+    }),
   },
   /** The public half of this vault's key pair, for registering a confidential asymmetric client. */
   'connections.publicKeys': {

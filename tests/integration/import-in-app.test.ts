@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VaultService } from '../../electron/core/api.js';
+import type { Connection } from '../../shared/ipc/areas/connections.js';
+import { call as callOn, newVaultService } from '../support/connected-vault.js';
+import { GEOFFREY } from '../support/temp-dir.js';
+
+/**
+ * Files chosen in the window: their bytes come over the contract, one file a request, and their
+ * records go to the person's "Imported files" source, as the command line's import does from disk.
+ */
+describe('importing a file chosen in the window', () => {
+  let service: VaultService;
+  let owner: number;
+  const call = <T>(channel: string, request: unknown = {}) => callOn<T>(service, channel, request);
+  const importFile = (fileName: string, content: Buffer | string, personId = owner) =>
+    service.dispatch('connections.importFile', {
+      personId,
+      fileName,
+      contentBase64: Buffer.from(content).toString('base64'),
+    });
+  const recordCount = () =>
+    service.vault.db.prepare('SELECT count(*) FROM resources').pluck().get() as number;
+  const sources = () => call<Connection[]>('connections.list', { personId: owner });
+
+  beforeAll(async () => {
+    ({ service } = await newVaultService());
+    owner = (await call<{ id: number }[]>('persons.list'))[0]!.id;
+  });
+  afterAll(() => service.close());
+
+  it('refuses a file that is not FHIR in the person’s words, and stores nothing, not even a source', async () => {
+    const answer = await importFile('letter.json', 'Dear patient, ');
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'bad-input',
+        message:
+          'letter.json is not valid JSON. That file could not be read as health records. Nothing was stored from it.',
+      },
+    });
+    const notFhir = await importFile('list.json', JSON.stringify({ items: [1, 2] }));
+    expect(notFhir).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'bad-input',
+        message: expect.stringMatching(
+          /^list\.json is not FHIR JSON \(it has no resourceType\)\./,
+        ) as unknown,
+      },
+    });
+    expect(recordCount()).toBe(0);
+    expect(await sources()).toEqual([]);
+  });
+
+  it('stores a Bundle’s records under "Imported files", and the same file again changes nothing', async () => {
+    const bundle = readFileSync(GEOFFREY);
+    const entries = (JSON.parse(bundle.toString('utf8')) as { entry: unknown[] }).entry.length;
+    const first = await importFile('Geoffrey Abbott.json', bundle);
+    expect(first).toMatchObject({
+      ok: true,
+      value: { fhirVersion: 'R4', added: entries, updated: 0, unchanged: 0, problems: [], problemCount: 0 },
+    });
+    expect(recordCount()).toBe(entries);
+    const [source] = await sources();
+    expect(source).toMatchObject({ label: 'Imported files', kind: 'import', recordCount: entries });
+    expect(first.ok && first.value).toMatchObject({ connectionId: source!.id });
+
+    const again = await importFile('Geoffrey Abbott (copy).json', bundle);
+    expect(again).toMatchObject({ ok: true, value: { added: 0, unchanged: entries } });
+    expect(recordCount()).toBe(entries);
+    const page = await call<{ entries: unknown[] }>('timeline.page', { personId: owner, limit: 5 });
+    expect(page.entries.length).toBe(5);
+  });
+
+  it('reads NDJSON, stores the lines it can and says which it could not', async () => {
+    const before = recordCount();
+    const lines = [
+      JSON.stringify({ resourceType: 'Condition', id: 'nd-1', code: { text: 'Hay fever' } }),
+      '{ not json',
+      JSON.stringify({ resourceType: 'Immunization', id: 'nd-2', vaccineCode: { text: 'Flu shot' } }),
+    ].join('\n');
+    const answer = await importFile('export.ndjson', lines);
+    expect(answer).toMatchObject({
+      ok: true,
+      value: {
+        added: 2,
+        problems: [{ where: 'line 2', problem: 'is not valid JSON' }],
+        problemCount: 1,
+      },
+    });
+    expect(recordCount()).toBe(before + 2);
+    expect(await sources()).toHaveLength(1);
+  });
+
+  it('refuses a person who is not in the vault, and content that is not base64', async () => {
+    expect(await importFile('a.json', '{}', 9999)).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    const garbled = await service.dispatch('connections.importFile', {
+      personId: owner,
+      fileName: 'a.json',
+      contentBase64: 'not base64 at all!',
+    });
+    expect(garbled).toMatchObject({ ok: false });
+  });
+});
