@@ -1,0 +1,73 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, fhirBundle, test, unlock } from './fixtures.js';
+
+const passphrase = 'meadow kettle harbor nine';
+
+test('imports FHIR files chosen in the window into the person’s records, and says which file could not be read', async ({
+  page,
+  openVault,
+  statsFor,
+  checkScreen,
+}, testInfo) => {
+  const geoffrey = 'Geoffrey Abbott';
+  const { vaultPath } = await openVault({ passphrase, ownerName: geoffrey, ownerBirthDate: '1992-07-03' });
+  const bundle = await fhirBundle('Geoffrey_Abbott');
+  await mkdir(testInfo.outputDir, { recursive: true });
+  const notes = join(testInfo.outputDir, 'visit notes.json');
+  await writeFile(notes, 'Seen on Tuesday; next visit in May.');
+
+  await unlock(page, passphrase);
+  const person = page.getByRole('button', { name: new RegExp(geoffrey) });
+  await expect(person).toContainText('No records yet');
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await expect(page.getByText('No connections yet.')).toBeVisible();
+
+  // The button opens the system's file chooser; the person picks a portal download and a note.
+  const button = page.getByRole('button', { name: 'Import files…' });
+  await expect(button).toHaveAccessibleDescription(/FHIR JSON: a bundle, a single record, or NDJSON/);
+  await button.focus();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  expect(chooser.isMultiple()).toBe(true);
+  await chooser.setFiles([bundle, notes]);
+
+  const outcomes = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem');
+  await expect(outcomes).toHaveCount(2);
+  const stats = await statsFor(vaultPath, passphrase, geoffrey);
+  expect(stats.total).toBeGreaterThan(50);
+  await expect(outcomes.first()).toContainText(`${stats.total} new records (FHIR R4).`);
+  await expect(outcomes.nth(1)).toHaveText(
+    'visit notes.json Not imported: visit notes.json is not valid JSON. That file could not be read as health records. Nothing was stored from it.',
+  );
+  await expect(page.getByRole('status').filter({ hasText: 'files imported' })).toHaveText(
+    '1 of 2 files imported.',
+  );
+  // Focus stays where the person left it, for the next choice.
+  await expect(button).toBeFocused();
+
+  // The records have a source, counted, and the person's count follows at once.
+  const source = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
+  await expect(source).toHaveCount(1);
+  await expect(source).toContainText('Imported files');
+  await expect(source).toContainText('From files');
+  await expect(source.getByTestId('record-count')).toHaveText(`· ${stats.total} records`);
+  await expect(person).toContainText(`${stats.total} records`);
+  await checkScreen('import-files');
+
+  // The same file again: nothing new, nothing doubled.
+  const [again] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await again.setFiles([bundle]);
+  await expect(outcomes).toHaveCount(1);
+  await expect(outcomes.first()).toContainText(
+    `0 new records, ${stats.total} already in the vault (FHIR R4).`,
+  );
+  expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBe(stats.total);
+
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await expect(
+    page
+      .getByRole('list', { name: `Timeline of ${geoffrey}` })
+      .getByRole('button')
+      .first(),
+  ).toBeVisible();
+});
