@@ -26,6 +26,17 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   // The button opens the system's file chooser; the person picks a portal download and a note.
   const button = page.getByRole('button', { name: 'Import files…' });
   await expect(button).toHaveAccessibleDescription(/FHIR JSON: a bundle, a single record, or NDJSON/);
+  // What the progress line says as it goes (each file's request takes a moment): recorded in the page.
+  await page.evaluate(() => {
+    const said: string[] = [];
+    (window as unknown as { importSaid: string[] }).importSaid = said;
+    new MutationObserver(() => {
+      const bar = document.querySelector('progress[aria-label="Importing files"]');
+      const line = bar?.parentElement?.querySelector('[role="status"]')?.textContent?.trim();
+      const now = bar && line ? `${line} [${bar.getAttribute('aria-valuetext')}]` : null;
+      if (now && said.at(-1) !== now) said.push(now);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
+  });
   await button.focus();
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
   expect(chooser.isMultiple()).toBe(true);
@@ -42,6 +53,10 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   await expect(page.getByRole('status').filter({ hasText: 'files imported' })).toHaveText(
     '1 of 2 files imported.',
   );
+  expect(await page.evaluate(() => (window as unknown as { importSaid: string[] }).importSaid)).toEqual([
+    'Importing Geoffrey_Abbott_73a7d6b7-0310-4fff-9b0b-7891a5e390f5.json (1 of 2)… [0 of 2 files]',
+    'Importing visit notes.json (2 of 2)… [1 of 2 files]',
+  ]);
   // Focus stays where the person left it, for the next choice.
   await expect(button).toBeFocused();
 
