@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { hba1cResult } from '../support/fhir-builders.js';
 import { IRMGARD_DSTU2 } from '../support/fixture-paths.js';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
@@ -59,6 +59,19 @@ async function pickOption(page: Page, label: string, start: string) {
   await select.selectOption({ label: text! });
 }
 
+/**
+ * Every row on screen matches, once the list is the one asked for: rows and counts arrive apart,
+ * so the check waits for the new rows rather than reading the old ones.
+ */
+async function everyRow(rows: Locator, pattern: RegExp) {
+  await expect
+    .poll(async () => {
+      const texts = await rows.allTextContents();
+      return texts.length === 0 ? ['(no rows yet)'] : texts.filter((text) => !pattern.test(text));
+    })
+    .toEqual([]);
+}
+
 async function chipCount(page: Page, words: string): Promise<number> {
   const text = (await chip(page, words).textContent()) ?? '';
   return Number(text.replace(/[^\d]/g, ''));
@@ -92,12 +105,12 @@ test('the timeline shows every institution newest first, and its filters combine
   await expect(page.getByRole('status').filter({ hasText: /records?$/ })).toHaveText(
     `${stats.byCategory.labs!.toLocaleString('en-US')} records`,
   );
-  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Lab results/);
+  await everyRow(rows.locator('.meta'), /^Lab results/);
 
   // An institution: the counts follow.
   await pickOption(page, 'From', 'Example Hospital');
   await expect(rows.first()).toContainText('Example Hospital');
-  for (const line of await rows.allTextContents()) expect(line).toContain('Example Hospital');
+  await everyRow(rows, /Example Hospital/);
   // The counts arrive just after the records.
   await expect.poll(() => chipCount(page, 'Lab results')).toBeLessThan(stats.byCategory.labs!);
   const hospitalLabs = await chipCount(page, 'Lab results');
@@ -134,7 +147,7 @@ test('search answers as the person types, with the matches marked', async ({
 
   // Search combines with a chip; a chip with no matches disappears and the counts follow.
   await chip(page, 'Lab results').click();
-  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Lab results/);
+  await everyRow(rows.locator('.meta'), /^Lab results/);
 
   await search.fill('zzzzqqq');
   await expect(page.getByText('No records match these filters.')).toBeVisible();
@@ -345,7 +358,7 @@ test('records from a DSTU2 portal read like any others: prescriptions among the 
   await chip(page, 'Medications').click();
   const rows = timelineOf(page, irmgard).getByRole('button');
   await expect(rows.first()).toContainText('Old Portal');
-  for (const meta of await rows.locator('.meta').allTextContents()) expect(meta).toMatch(/^Medications/);
+  await everyRow(rows.locator('.meta'), /^Medications/);
 });
 
 test('narrow windows show every view without anything cut off at the side', async ({ page, openVault }) => {
