@@ -78,6 +78,14 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   );
   expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBe(stats.total);
 
+  // A file about someone else is filed where the person chose, and says whose it is.
+  await expect(outcomes.first()).not.toContainText('It is about');
+  const [other] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await other.setFiles([await fhirBundle('Catalina_')]);
+  await expect(outcomes.first()).toContainText(
+    'It is about Catalina Cantú, born May 8, 1940: check that it belongs to this person.',
+  );
+
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(
     page

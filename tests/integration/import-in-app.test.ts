@@ -59,7 +59,16 @@ describe('importing a file chosen in the window', () => {
     const first = await importFile('Geoffrey Abbott.json', bundle);
     expect(first).toMatchObject({
       ok: true,
-      value: { fhirVersion: 'R4', added: entries, updated: 0, unchanged: 0, problems: [], problemCount: 0 },
+      value: {
+        fhirVersion: 'R4',
+        added: entries,
+        updated: 0,
+        unchanged: 0,
+        problems: [],
+        problemCount: 0,
+        // Geoffrey's file, filed under the vault's owner (Test Patient): said, not refused.
+        otherPatients: [{ name: 'Geoffrey Abbott', birthDate: expect.any(String) as unknown }],
+      },
     });
     expect(recordCount()).toBe(entries);
     const [source] = await sources();

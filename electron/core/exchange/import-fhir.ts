@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Json } from '../records/fhir-values.js';
 import type { FhirVersion } from '../records/record-columns.js';
 import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
 import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
@@ -24,6 +25,8 @@ export type FileImportReport = StoreTally & {
   file: string;
   /** The source (an import connection) its records went to. */
   connectionId: number;
+  /** The Patient resources in the file, to tell whose records they are. */
+  patients: Json[];
   /** The version the file's records were stored as: the one asked for, or the one detected. */
   fhirVersion: FhirVersion;
   problems: FileProblem[];
@@ -81,6 +84,7 @@ export async function importFhirFiles(
       const report: FileImportReport = {
         file,
         connectionId: sourceId(),
+        patients: [],
         fhirVersion,
         added: 0,
         updated: 0,
@@ -89,6 +93,7 @@ export async function importFhirFiles(
       };
       let piece: IncomingRecord[] = [];
       for await (const record of readFhirFile(source, report.problems)) {
+        if (record.resource.resourceType === 'Patient') report.patients.push(record.resource);
         piece.push({ ...record, fhirVersion });
         if (piece.length >= pieceSize) {
           write(piece, report);

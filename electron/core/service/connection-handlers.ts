@@ -13,6 +13,7 @@ import {
   type SignedInInstitution,
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
+import { compareIdentity, patientIdentity } from '../smart/patient-match.js';
 import { openInSystemBrowser } from '../smart/system-browser.js';
 import {
   deleteConnection,
@@ -181,7 +182,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       return { revoked, recordsDeleted };
     },
     'connections.importFile': async (req) => {
-      getPerson(db(), req.personId);
+      const person = getPerson(db(), req.personId);
       const bytes = Buffer.from(req.contentBase64, 'base64');
       const [report] = await importFhirFiles(db(), [{ name: req.fileName, bytes }], {
         personId: req.personId,
@@ -197,6 +198,11 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
         unchanged: report!.unchanged,
         problems: report!.problems.slice(0, 20),
         problemCount: report!.problems.length,
+        // Filed under the person the window showed; a file about someone else is said, not refused
+        // (a parent's file may name the child by another spelling), so the person can look.
+        otherPatients: report!.patients
+          .map(patientIdentity)
+          .filter((identity) => !compareIdentity(person, identity).matches),
       };
     },
     'connections.publicKeys': async () => (await publicJwks(db())) as { keys: Record<string, unknown>[] },

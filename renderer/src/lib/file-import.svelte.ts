@@ -1,10 +1,11 @@
 import { IMPORT_FILE_MAX_BYTES } from '../../../shared/ipc/areas/connections.js';
 import { api, messageOf } from './api.js';
-import { formatCount } from './words.js';
+import { birthDateWords, formatCount } from './words.js';
 
 /** What became of one chosen file: its records stored (with what could not be read), or why not. */
 export type FileOutcome =
-  { file: string; ok: true; words: string; skipped: string[] } | { file: string; ok: false; words: string };
+  | { file: string; ok: true; words: string; skipped: string[]; about: string | null }
+  | { file: string; ok: false; words: string };
 
 /**
  * Importing FHIR files the person chose, one after the other: each file's bytes are read here and
@@ -72,10 +73,17 @@ export class FileImport {
       const skipped = report.problems.map((p) => `${p.where} ${p.problem}`);
       if (report.problemCount > report.problems.length)
         skipped.push(`and ${formatCount(report.problemCount - report.problems.length)} more`);
+      const others = report.otherPatients.map(
+        (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
+      );
       return {
         outcome: {
           file: file.name,
           ok: true,
+          about:
+            others.length > 0
+              ? `It is about ${others.join(' and ')}: check that it belongs to this person.`
+              : null,
           words: `${parts.join(', ')} (FHIR ${report.fhirVersion})${report.problemCount > 0 ? `; ${formatCount(report.problemCount)} could not be read` : ''}.`,
           skipped,
         },

@@ -149,6 +149,8 @@ export const connectionChannels = {
       /** What could not be read (entries, lines), the first 20; `problemCount` is all of them. */
       problems: z.array(z.object({ where: z.string(), problem: z.string() })).max(20),
       problemCount: z.number().int(),
+      /** Patients the file is about who do not look like the person (by name, and birth date where both have one). */
+      otherPatients: z.array(z.object({ name: z.string(), birthDate: z.string().nullable() })),
     }),
   },
   /** The public half of this vault's key pair, for registering a confidential asymmetric client. */
