@@ -50,7 +50,7 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   await expect(outcomes.nth(1)).toHaveText(
     'visit notes.json Not imported: visit notes.json is not valid JSON. That file could not be read as health records. Nothing was stored from it.',
   );
-  await expect(page.getByRole('status').filter({ hasText: 'files imported' })).toHaveText(
+  await expect(page.getByRole('status').filter({ hasText: /files? imported/ })).toHaveText(
     '1 of 2 files imported.',
   );
   expect(await page.evaluate(() => (window as unknown as { importSaid: string[] }).importSaid)).toEqual([
@@ -78,13 +78,31 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   );
   expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBe(stats.total);
 
-  // A file about someone else is filed where the person chose, and says whose it is.
-  await expect(outcomes.first()).not.toContainText('It is about');
+  // A file about someone else: asked about first, nothing stored until the person answers.
   const [other] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
   await other.setFiles([await fhirBundle('Catalina_')]);
-  await expect(outcomes.first()).toContainText(
-    'It is about Catalina Cantú, born May 8, 1940: check that it belongs to this person.',
+  const asked = outcomes.first();
+  await expect(asked).toContainText(
+    'It is about Catalina Cantú, born May 8, 1940. Nothing was stored yet: is it this person’s?',
   );
+  await expect(page.getByRole('status').filter({ hasText: /files? imported/ })).toHaveText(
+    '0 of 1 file imported; one waits for your answer.',
+  );
+  const leaveOut = asked.getByRole('button', { name: 'Leave it out' });
+  await expect(leaveOut).toHaveAccessibleDescription(/It is about Catalina Cantú/);
+  await checkScreen('import-files-ask');
+  await leaveOut.click();
+  await expect(asked).toContainText('Not imported: Left out, as you chose.');
+  await expect(button).toBeFocused();
+  expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBe(stats.total);
+
+  // Chosen again, and this time it is theirs.
+  const [otherAgain] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await otherAgain.setFiles([await fhirBundle('Catalina_')]);
+  await asked.getByRole('button', { name: 'Import it for this person' }).click();
+  await expect(asked).toContainText(/^Catalina_\S+\.json\s*[\d,]+ new records \(FHIR R4\)\./);
+  await expect(button).toBeFocused();
+  expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBeGreaterThan(stats.total);
 
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(

@@ -13,11 +13,12 @@ describe('importing a file chosen in the window', () => {
   let service: VaultService;
   let owner: number;
   const call = <T>(channel: string, request: unknown = {}) => callOn<T>(service, channel, request);
-  const importFile = (fileName: string, content: Buffer | string, personId = owner) =>
+  const importFile = (fileName: string, content: Buffer | string, personId = owner, anyPatient = false) =>
     service.dispatch('connections.importFile', {
       personId,
       fileName,
       contentBase64: Buffer.from(content).toString('base64'),
+      anyPatient,
     });
   const recordCount = () =>
     service.vault.db.prepare('SELECT count(*) FROM resources').pluck().get() as number;
@@ -53,21 +54,32 @@ describe('importing a file chosen in the window', () => {
     expect(await sources()).toEqual([]);
   });
 
-  it('stores a Bundle’s records under "Imported files", and the same file again changes nothing', async () => {
+  it('asks before filing a file about another patient, then stores its records under "Imported files"; the same file again changes nothing', async () => {
     const bundle = readFileSync(GEOFFREY);
     const entries = (JSON.parse(bundle.toString('utf8')) as { entry: unknown[] }).entry.length;
-    const first = await importFile('Geoffrey Abbott.json', bundle);
+    // Geoffrey's file, for the vault's owner (Test Patient): whose it is, and nothing stored yet.
+    expect(await importFile('Geoffrey Abbott.json', bundle)).toEqual({
+      ok: true,
+      value: {
+        outcome: 'other-patient',
+        otherPatients: [{ name: 'Geoffrey Abbott', birthDate: '1992-07-03' }],
+      },
+    });
+    expect(recordCount()).toBe(0);
+    expect(await sources()).toEqual([]);
+
+    // The person says it is theirs.
+    const first = await importFile('Geoffrey Abbott.json', bundle, owner, true);
     expect(first).toMatchObject({
       ok: true,
       value: {
+        outcome: 'imported',
         fhirVersion: 'R4',
         added: entries,
         updated: 0,
         unchanged: 0,
         problems: [],
         problemCount: 0,
-        // Geoffrey's file, filed under the vault's owner (Test Patient): said, not refused.
-        otherPatients: [{ name: 'Geoffrey Abbott', birthDate: expect.any(String) as unknown }],
       },
     });
     expect(recordCount()).toBe(entries);
@@ -75,11 +87,21 @@ describe('importing a file chosen in the window', () => {
     expect(source).toMatchObject({ label: 'Imported files', kind: 'import', recordCount: entries });
     expect(first.ok && first.value).toMatchObject({ connectionId: source!.id });
 
-    const again = await importFile('Geoffrey Abbott (copy).json', bundle);
-    expect(again).toMatchObject({ ok: true, value: { added: 0, unchanged: entries } });
+    const again = await importFile('Geoffrey Abbott (copy).json', bundle, owner, true);
+    expect(again).toMatchObject({ ok: true, value: { outcome: 'imported', added: 0, unchanged: entries } });
     expect(recordCount()).toBe(entries);
     const page = await call<{ entries: unknown[] }>('timeline.page', { personId: owner, limit: 5 });
     expect(page.entries.length).toBe(5);
+  });
+
+  it('files a file about the person without asking', async () => {
+    const geoffrey = await call<{ id: number }>('persons.add', {
+      name: 'Geoffrey Abbott',
+      birthDate: '1992-07-03',
+      relationship: 'child',
+    });
+    const answer = await importFile('mine.json', readFileSync(GEOFFREY), geoffrey.id);
+    expect(answer).toMatchObject({ ok: true, value: { outcome: 'imported' } });
   });
 
   it('reads NDJSON, stores the lines it can and says which it could not', async () => {
@@ -89,10 +111,12 @@ describe('importing a file chosen in the window', () => {
       '{ not json',
       JSON.stringify({ resourceType: 'Immunization', id: 'nd-2', vaccineCode: { text: 'Flu shot' } }),
     ].join('\n');
+    // No Patient in it: nothing to ask.
     const answer = await importFile('export.ndjson', lines);
     expect(answer).toMatchObject({
       ok: true,
       value: {
+        outcome: 'imported',
         added: 2,
         problems: [{ where: 'line 2', problem: 'is not valid JSON' }],
         problemCount: 1,

@@ -25,8 +25,6 @@ export type FileImportReport = StoreTally & {
   file: string;
   /** The source (an import connection) its records went to. */
   connectionId: number;
-  /** The Patient resources in the file, to tell whose records they are. */
-  patients: Json[];
   /** The version the file's records were stored as: the one asked for, or the one detected. */
   fhirVersion: FhirVersion;
   problems: FileProblem[];
@@ -84,7 +82,6 @@ export async function importFhirFiles(
       const report: FileImportReport = {
         file,
         connectionId: sourceId(),
-        patients: [],
         fhirVersion,
         added: 0,
         updated: 0,
@@ -93,7 +90,6 @@ export async function importFhirFiles(
       };
       let piece: IncomingRecord[] = [];
       for await (const record of readFhirFile(source, report.problems)) {
-        if (record.resource.resourceType === 'Patient') report.patients.push(record.resource);
         piece.push({ ...record, fhirVersion });
         if (piece.length >= pieceSize) {
           write(piece, report);
@@ -134,4 +130,13 @@ async function detectFileVersion(file: FhirFile): Promise<FhirVersion> {
     tally.add(record.resource);
   }
   return tally.version;
+}
+
+/** The Patient resources a file holds, read before anything is stored, to tell whose records they are. */
+export async function patientsIn(file: FhirFile): Promise<Json[]> {
+  const patients: Json[] = [];
+  for await (const record of readFhirFile(file, [])) {
+    if (record.resource.resourceType === 'Patient') patients.push(record.resource);
+  }
+  return patients;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { VaultError } from '../errors.js';
-import { importFhirFiles } from '../exchange/import-fhir.js';
+import { importFhirFiles, patientsIn } from '../exchange/import-fhir.js';
 import { loadClientRegistry, registrationFor, vendorOf } from '../smart/client-registration.js';
 import { searchInstitutions } from '../smart/directory/institution-directory.js';
 import { discoverServer } from '../smart/discovery.js';
@@ -183,26 +183,27 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
     },
     'connections.importFile': async (req) => {
       const person = getPerson(db(), req.personId);
-      const bytes = Buffer.from(req.contentBase64, 'base64');
-      const [report] = await importFhirFiles(db(), [{ name: req.fileName, bytes }], {
-        personId: req.personId,
-      });
+      const file = { name: req.fileName, bytes: Buffer.from(req.contentBase64, 'base64') };
+      // A caregiver's vault holds several people: a file about someone else is not filed under
+      // this person unless they say so, as a sign-in to another patient's portal is asked about.
+      if (!req.anyPatient) {
+        const otherPatients = (await patientsIn(file))
+          .map(patientIdentity)
+          .filter((identity) => !compareIdentity(person, identity).matches);
+        if (otherPatients.length > 0) return { outcome: 'other-patient' as const, otherPatients };
+      }
+      const [report] = await importFhirFiles(db(), [file], { personId: req.personId });
       // The source it went to: the person's "Imported files", made by the first import.
-      const connectionId = report!.connectionId;
-      ctx.emit('connections.changed', { connectionId });
+      ctx.emit('connections.changed', { connectionId: report!.connectionId });
       return {
-        connectionId,
+        outcome: 'imported' as const,
+        connectionId: report!.connectionId,
         fhirVersion: report!.fhirVersion,
         added: report!.added,
         updated: report!.updated,
         unchanged: report!.unchanged,
         problems: report!.problems.slice(0, 20),
         problemCount: report!.problems.length,
-        // Filed under the person the window showed; a file about someone else is said, not refused
-        // (a parent's file may name the child by another spelling), so the person can look.
-        otherPatients: report!.patients
-          .map(patientIdentity)
-          .filter((identity) => !compareIdentity(person, identity).matches),
       };
     },
     'connections.publicKeys': async () => (await publicJwks(db())) as { keys: Record<string, unknown>[] },

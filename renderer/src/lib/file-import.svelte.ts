@@ -2,10 +2,14 @@ import { IMPORT_FILE_MAX_BYTES } from '../../../shared/ipc/areas/connections.js'
 import { api, messageOf } from './api.js';
 import { birthDateWords, formatCount } from './words.js';
 
-/** What became of one chosen file: its records stored (with what could not be read), or why not. */
+/**
+ * What became of one chosen file: its records stored (with what could not be read), refused (why),
+ * or waiting for the person to say whether a file about another patient belongs here.
+ */
 export type FileOutcome =
-  | { file: string; ok: true; words: string; skipped: string[]; about: string | null }
-  | { file: string; ok: false; words: string };
+  | { file: string; state: 'imported'; words: string; skipped: string[] }
+  | { file: string; state: 'refused'; words: string }
+  | { file: string; state: 'ask'; words: string; chosen: File };
 
 /**
  * Importing FHIR files the person chose, one after the other: each file's bytes are read here and
@@ -44,27 +48,52 @@ export class FileImport {
     let changed = 0;
     for (const file of files) {
       this.#current = file.name;
-      const outcome = await this.#importOne(file);
-      changed += outcome.changed;
-      this.#outcomes = [...this.#outcomes, outcome.outcome];
+      const { outcome, changed: n } = await this.#importOne(file, false);
+      changed += n;
+      this.#outcomes = [...this.#outcomes, outcome];
       this.#done++;
     }
     this.#current = null;
     return changed;
   }
 
-  async #importOne(file: File): Promise<{ outcome: FileOutcome; changed: number }> {
+  /**
+   * The person's answer about a file that names another patient: imported for this person after
+   * all, or left out. Resolves with the records added or updated.
+   */
+  async answer(index: number, importAnyway: boolean): Promise<number> {
+    const asked = this.#outcomes[index];
+    if (!asked || asked.state !== 'ask' || this.running) return 0;
+    let next: FileOutcome = { file: asked.file, state: 'refused', words: 'Left out, as you chose.' };
+    let changed = 0;
+    if (importAnyway) {
+      this.#current = asked.file;
+      ({ outcome: next, changed } = await this.#importOne(asked.chosen, true));
+      this.#current = null;
+    }
+    this.#outcomes = this.#outcomes.map((o, i) => (i === index ? next : o));
+    return changed;
+  }
+
+  async #importOne(file: File, anyPatient: boolean): Promise<{ outcome: FileOutcome; changed: number }> {
     if (file.size > IMPORT_FILE_MAX_BYTES) {
       const words = `It is larger than ${Math.floor(IMPORT_FILE_MAX_BYTES / 1024 / 1024)} MB, the most the window can import at once. The command line imports files of any size (see the README).`;
-      return { outcome: { file: file.name, ok: false, words }, changed: 0 };
+      return { outcome: { file: file.name, state: 'refused', words }, changed: 0 };
     }
     try {
-      const contentBase64 = await base64Of(file);
       const report = await api.call('connections.importFile', {
         personId: this.personId,
         fileName: file.name,
-        contentBase64,
+        contentBase64: await base64Of(file),
+        anyPatient,
       });
+      if (report.outcome === 'other-patient') {
+        const others = report.otherPatients.map(
+          (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
+        );
+        const words = `It is about ${others.join(' and ')}. Nothing was stored yet: is it this person’s?`;
+        return { outcome: { file: file.name, state: 'ask', words, chosen: file }, changed: 0 };
+      }
       const parts = [
         `${formatCount(report.added)} new ${report.added === 1 ? 'record' : 'records'}`,
         ...(report.updated > 0 ? [`${formatCount(report.updated)} updated`] : []),
@@ -73,24 +102,18 @@ export class FileImport {
       const skipped = report.problems.map((p) => `${p.where} ${p.problem}`);
       if (report.problemCount > report.problems.length)
         skipped.push(`and ${formatCount(report.problemCount - report.problems.length)} more`);
-      const others = report.otherPatients.map(
-        (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
-      );
+      const unread = report.problemCount > 0 ? `; ${formatCount(report.problemCount)} could not be read` : '';
       return {
         outcome: {
           file: file.name,
-          ok: true,
-          about:
-            others.length > 0
-              ? `It is about ${others.join(' and ')}: check that it belongs to this person.`
-              : null,
-          words: `${parts.join(', ')} (FHIR ${report.fhirVersion})${report.problemCount > 0 ? `; ${formatCount(report.problemCount)} could not be read` : ''}.`,
+          state: 'imported',
+          words: `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`,
           skipped,
         },
         changed: report.added + report.updated,
       };
     } catch (error) {
-      return { outcome: { file: file.name, ok: false, words: messageOf(error) }, changed: 0 };
+      return { outcome: { file: file.name, state: 'refused', words: messageOf(error) }, changed: 0 };
     }
   }
 }

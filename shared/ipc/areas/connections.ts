@@ -138,20 +138,31 @@ export const connectionChannels = {
         personId: PersonId,
         fileName: z.string().min(1).max(255),
         contentBase64: z.base64().max(IMPORT_FILE_MAX_BASE64),
+        /**
+         * False (the default): a file about another patient is not stored, and the answer says
+         * whose it is, for the person to decide; true: stored for this person all the same.
+         */
+        anyPatient: z.boolean().default(false),
       })
       .strict(),
-    response: z.object({
-      connectionId: ConnectionId,
-      fhirVersion: z.string(),
-      added: z.number().int(),
-      updated: z.number().int(),
-      unchanged: z.number().int(),
-      /** What could not be read (entries, lines), the first 20; `problemCount` is all of them. */
-      problems: z.array(z.object({ where: z.string(), problem: z.string() })).max(20),
-      problemCount: z.number().int(),
-      /** Patients the file is about who do not look like the person (by name, and birth date where both have one). */
-      otherPatients: z.array(z.object({ name: z.string(), birthDate: z.string().nullable() })),
-    }),
+    response: z.discriminatedUnion('outcome', [
+      z.object({
+        outcome: z.literal('imported'),
+        connectionId: ConnectionId,
+        fhirVersion: z.string(),
+        added: z.number().int(),
+        updated: z.number().int(),
+        unchanged: z.number().int(),
+        /** What could not be read (entries, lines), the first 20; `problemCount` is all of them. */
+        problems: z.array(z.object({ where: z.string(), problem: z.string() })).max(20),
+        problemCount: z.number().int(),
+      }),
+      z.object({
+        outcome: z.literal('other-patient'),
+        /** The file's patients who do not look like the person (by name, and birth date where both have one). */
+        otherPatients: z.array(z.object({ name: z.string(), birthDate: z.string().nullable() })).min(1),
+      }),
+    ]),
   },
   /** The public half of this vault's key pair, for registering a confidential asymmetric client. */
   'connections.publicKeys': {
