@@ -104,6 +104,17 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   await expect(button).toBeFocused();
   expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBeGreaterThan(stats.total);
 
+  // Too large for the window (it would not fit one message to the vault): refused at once, with where to go.
+  const [large] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await large.setFiles({
+    name: 'bulk-export.ndjson',
+    mimeType: 'application/fhir+ndjson',
+    buffer: Buffer.alloc(46 * 1024 * 1024, 0x20),
+  });
+  await expect(outcomes.first()).toContainText(
+    'Not imported: It is larger than 45 MB, the most the window can import at once. The command line imports files of any size (see the README).',
+  );
+
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(
     page
