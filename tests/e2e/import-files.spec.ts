@@ -83,7 +83,7 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   await other.setFiles([await fhirBundle('Catalina_')]);
   const asked = outcomes.first();
   await expect(asked).toContainText(
-    'It is about Catalina Cantú, born May 8, 1940. Nothing was stored yet: is it this person’s?',
+    'It is about Catalina Cantú, born May 8, 1940, not Geoffrey Abbott. Nothing was stored yet: is it Geoffrey Abbott’s all the same?',
   );
   await expect(page.getByRole('status').filter({ hasText: /files? imported/ })).toHaveText(
     '0 of 1 file imported; one waits for your answer.',
@@ -99,7 +99,7 @@ test('imports FHIR files chosen in the window into the person’s records, and s
   // Chosen again, and this time it is theirs.
   const [otherAgain] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
   await otherAgain.setFiles([await fhirBundle('Catalina_')]);
-  await asked.getByRole('button', { name: 'Import it for this person' }).click();
+  await asked.getByRole('button', { name: 'Import it for Geoffrey Abbott' }).click();
   await expect(asked).toContainText(/^Catalina_\S+\.json\s*[\d,]+ new records \(FHIR R4\)\./);
   await expect(button).toBeFocused();
   expect((await statsFor(vaultPath, passphrase, geoffrey)).total).toBeGreaterThan(stats.total);

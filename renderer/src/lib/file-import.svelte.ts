@@ -21,7 +21,11 @@ export class FileImport {
   #current = $state<string | null>(null);
   #outcomes = $state.raw<FileOutcome[]>([]);
 
-  constructor(private readonly personId: number) {}
+  constructor(
+    private readonly personId: number,
+    /** Read when a question is written, so a person renamed meanwhile is asked about by their new name. */
+    private readonly personName: () => string,
+  ) {}
 
   get running(): boolean {
     return this.#current !== null;
@@ -91,7 +95,7 @@ export class FileImport {
         const others = report.otherPatients.map(
           (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
         );
-        const words = `It is about ${others.join(' and ')}. Nothing was stored yet: is it this person’s?`;
+        const words = `It is about ${others.join(' and ')}, not ${this.personName()}. Nothing was stored yet: is it ${this.personName()}’s all the same?`;
         return { outcome: { file: file.name, state: 'ask', words, chosen: file }, changed: 0 };
       }
       const parts = [
