@@ -22,7 +22,8 @@ export type FileProblem = { where: string; problem: string };
  */
 export type FhirFile = string | { name: string; bytes: Buffer };
 
-const fileName = (file: FhirFile) => (typeof file === 'string' ? basename(file) : basename(file.name));
+/** The name a file is spoken of by: its last path segment. */
+export const fileName = (file: FhirFile) => basename(typeof file === 'string' ? file : file.name);
 
 const MAX_JSON_FILE_BYTES = 512 * 1024 * 1024;
 

@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import type { Json } from '../records/fhir-values.js';
 import type { FhirVersion } from '../records/record-columns.js';
 import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
@@ -6,7 +5,7 @@ import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
 import { importConnection } from '../vault/connections.js';
 import { GroupedCommits } from '../vault/grouped-commits.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
-import { readFhirFile, type FhirFile, type FileProblem } from './fhir-files.js';
+import { fileName, readFhirFile, type FhirFile, type FileProblem } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
@@ -41,6 +40,11 @@ export type ImportOptions = {
   /** Records per transaction (default DEFAULT_IMPORT_BATCH, or SHARED_IMPORT_BATCH). */
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Sees each file's Patient resources once the file has been read and before anything of it is
+   * stored; false leaves the file out (no report for it). For asking whose records a file holds.
+   */
+  acceptPatients?: (patients: Json[]) => boolean;
 };
 
 /**
@@ -77,8 +81,11 @@ export async function importFhirFiles(
   };
   try {
     for (const source of files) {
-      const fhirVersion = options.fhirVersion ?? (await detectFileVersion(source));
-      file = basename(typeof source === 'string' ? source : source.name);
+      const survey =
+        options.fhirVersion === undefined || options.acceptPatients ? await surveyFile(source) : null;
+      if (options.acceptPatients && !options.acceptPatients(survey!.patients)) continue;
+      const fhirVersion = options.fhirVersion ?? survey!.version;
+      file = fileName(source);
       const report: FileImportReport = {
         file,
         connectionId: sourceId(),
@@ -114,29 +121,23 @@ export async function importFhirFiles(
   } finally {
     endLongWrite();
   }
-  // The same results often arrive from a portal and from a file: linked, never merged.
-  linkLikelyDuplicates(db, options.personId);
+  // The same results often arrive from a portal and from a file: linked, never merged. (Nothing to
+  // link when every file was left out.)
+  if (reports.length > 0) linkLikelyDuplicates(db, options.personId);
   return reports;
 }
 
 /**
  * A first read of the file, before anything is stored, so every record in it is stored as the same
- * version (a Patient alone says nothing, but its file's MedicationOrders do). Problems are reported
- * by the second read.
+ * version (a Patient alone says nothing, but its file's MedicationOrders do), and so whose records
+ * they are can be asked first. Problems are reported by the second read.
  */
-async function detectFileVersion(file: FhirFile): Promise<FhirVersion> {
+async function surveyFile(file: FhirFile): Promise<{ version: FhirVersion; patients: Json[] }> {
   const tally = new FhirVersionTally();
+  const patients: Json[] = [];
   for await (const record of readFhirFile(file, [], (bundle) => tally.declare(bundle))) {
     tally.add(record.resource);
-  }
-  return tally.version;
-}
-
-/** The Patient resources a file holds, read before anything is stored, to tell whose records they are. */
-export async function patientsIn(file: FhirFile): Promise<Json[]> {
-  const patients: Json[] = [];
-  for await (const record of readFhirFile(file, [])) {
     if (record.resource.resourceType === 'Patient') patients.push(record.resource);
   }
-  return patients;
+  return { version: tally.version, patients };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { VaultError } from '../errors.js';
-import { importFhirFiles, patientsIn } from '../exchange/import-fhir.js';
+import { importFhirFiles } from '../exchange/import-fhir.js';
 import { loadClientRegistry, registrationFor, vendorOf } from '../smart/client-registration.js';
 import { searchInstitutions } from '../smart/directory/institution-directory.js';
 import { discoverServer } from '../smart/discovery.js';
@@ -13,7 +13,7 @@ import {
   type SignedInInstitution,
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
-import { compareIdentity, patientIdentity } from '../smart/patient-match.js';
+import { compareIdentity, patientIdentity, type PatientIdentity } from '../smart/patient-match.js';
 import { openInSystemBrowser } from '../smart/system-browser.js';
 import {
   deleteConnection,
@@ -186,24 +186,30 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       const file = { name: req.fileName, bytes: Buffer.from(req.contentBase64, 'base64') };
       // A caregiver's vault holds several people: a file about someone else is not filed under
       // this person unless they say so, as a sign-in to another patient's portal is asked about.
-      if (!req.anyPatient) {
-        const otherPatients = (await patientsIn(file))
-          .map(patientIdentity)
-          .filter((identity) => !compareIdentity(person, identity).matches);
-        if (otherPatients.length > 0) return { outcome: 'other-patient' as const, otherPatients };
-      }
-      const [report] = await importFhirFiles(db(), [file], { personId: req.personId });
+      let otherPatients: PatientIdentity[] = [];
+      const [report] = await importFhirFiles(db(), [file], {
+        personId: req.personId,
+        acceptPatients: req.anyPatient
+          ? undefined
+          : (patients) => {
+              otherPatients = patients
+                .map(patientIdentity)
+                .filter((identity) => !compareIdentity(person, identity).matches);
+              return otherPatients.length === 0;
+            },
+      });
+      if (!report) return { outcome: 'other-patient' as const, otherPatients };
       // The source it went to: the person's "Imported files", made by the first import.
-      ctx.emit('connections.changed', { connectionId: report!.connectionId });
+      ctx.emit('connections.changed', { connectionId: report.connectionId });
       return {
         outcome: 'imported' as const,
-        connectionId: report!.connectionId,
-        fhirVersion: report!.fhirVersion,
-        added: report!.added,
-        updated: report!.updated,
-        unchanged: report!.unchanged,
-        problems: report!.problems.slice(0, 20),
-        problemCount: report!.problems.length,
+        connectionId: report.connectionId,
+        fhirVersion: report.fhirVersion,
+        added: report.added,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        problems: report.problems.slice(0, 20),
+        problemCount: report.problems.length,
       };
     },
     'connections.publicKeys': async () => (await publicJwks(db())) as { keys: Record<string, unknown>[] },
