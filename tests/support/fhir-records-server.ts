@@ -519,11 +519,13 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       authorized: false,
     };
     state.requests.push(record);
-    const delay = async (ms: number) => {
+    /** Waits without counting the wait as the server's time: an injected delay, or a held answer. */
+    const pause = async (until: Promise<unknown>) => {
       stopClock();
-      await wait(ms);
+      await until.catch(() => undefined);
       running = performance.now();
     };
+    const delay = (ms: number) => pause(wait(ms));
     // Set by a 'no-length' fault: the answer goes out in pieces, its length unsaid.
     let inPieces = false;
     const answer = (status: number, headers: Record<string, string | number>, body: string | Buffer) => {
@@ -594,11 +596,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
         });
       }
       if (fault?.kind === 'slow') await delay(fault.delayMs);
-      if (fault?.kind === 'held') {
-        stopClock();
-        await fault.until.catch(() => undefined);
-        running = performance.now();
-      }
+      if (fault?.kind === 'held') await pause(fault.until);
       if (page && options.pageDelayMs) await delay(options.pageDelayMs);
 
       // The real answer, then what the fault does to it.
