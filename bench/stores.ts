@@ -30,7 +30,7 @@ function applyVaultKey(db: VaultDatabase): void {
 
 export function openStore(variant: Variant, path: string, mode: 'create' | 'open'): VaultDatabase {
   if (variant === 'encrypted') return openVaultDatabase(path, BENCH_KEY, mode);
-  const db = new Database(path, { fileMustExist: mode === 'open' });
+  const db = new Database(path, { fileMustExist: mode === 'open' }) as VaultDatabase;
   if (variant === 'bare-encrypted') applyVaultKey(db);
   applyVaultPragmas(db);
   if (variant === 'unencrypted') {

@@ -1,23 +1,14 @@
-import { ZodError } from 'zod';
 import type { VaultStatus } from '../../shared/domain.js';
-import { userMessage } from '../../shared/errors.js';
-import { isFilesChannel } from '../../shared/ipc/areas/files.js';
-import {
-  contract,
-  isChannel,
-  type CoreChannel,
-  type EventName,
-  type EventOf,
-  type Result,
-} from '../../shared/ipc/contract.js';
-import { isVaultError, VaultError } from './errors.js';
+import type { CoreChannel, EventName, EventOf, Result } from '../../shared/ipc/contract.js';
+import { dispatchTo } from './service/dispatch.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
-import { insightHandlers } from './service/insight-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
+import { readHandlers } from './service/read-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
+import { whatsNew } from './vault/whats-new.js';
 import { linkLikelyDuplicates } from './records/likely-duplicates.js';
 import { syncHandlers } from './service/sync-handlers.js';
 import { ConnectionAccess } from './smart/connection-access.js';
@@ -72,7 +63,10 @@ export class VaultService implements ServiceContext {
       ...connectionHandlers(this),
       ...recordHandlers(this),
       ...exportHandlers(this),
-      ...insightHandlers(this),
+      ...readHandlers(
+        () => this.vault.db,
+        (personId) => whatsNew(this.vault.db, personId),
+      ),
       ...syncHandlers(this),
     };
   }
@@ -108,21 +102,9 @@ export class VaultService implements ServiceContext {
     return next;
   }
 
-  /**
-   * The single entry point of every transport: validates the request against the contract, runs
-   * the handler and turns any failure into a typed envelope. Nothing raw crosses: no stack, no
-   * SQL, no key; an unexpected error is logged by its class name only.
-   */
-  async dispatch(channel: unknown, request: unknown): Promise<Result<unknown>> {
-    try {
-      // files.* belong to the transport; one reaching the core came from somewhere it should not.
-      if (!isChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
-      const parsed: unknown = contract[channel].request.parse(request ?? {});
-      const handler = this.handlers[channel] as (req: unknown) => unknown;
-      return { ok: true, value: await handler(parsed) };
-    } catch (error) {
-      return { ok: false, error: toFailure(error) };
-    }
+  /** The single entry point of every transport (service/dispatch.ts). */
+  dispatch(channel: unknown, request: unknown): Promise<Result<unknown>> {
+    return dispatchTo(this.handlers, channel, request);
   }
 
   close(): void {
@@ -132,13 +114,4 @@ export class VaultService implements ServiceContext {
   }
 }
 
-export function toFailure(error: unknown): { kind: VaultError['kind']; message: string } {
-  if (isVaultError(error)) return { kind: error.kind, message: error.message };
-  if (error instanceof ZodError) return { kind: 'invalid-request', message: userMessage('invalid-request') };
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_BUSY') return { kind: 'vault-busy', message: userMessage('vault-busy') };
-  console.error(
-    `phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`,
-  );
-  return { kind: 'internal', message: userMessage('internal') };
-}
+export { toFailure } from './service/dispatch.js';

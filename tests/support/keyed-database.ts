@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { applyKey } from '../../electron/core/vault/database.js';
+import { applyKey, type VaultDatabase } from '../../electron/core/vault/database.js';
 import { readEnvelope, wrapLabel } from '../../electron/core/vault/key-envelope.js';
 import { derivePassphraseKey, unwrapKey } from '../../electron/core/vault/key-wrapping.js';
 
@@ -7,8 +7,8 @@ import { derivePassphraseKey, unwrapKey } from '../../electron/core/vault/key-wr
  * A database file keyed the way the vault keys its own (SQLCipher 4, raw key), but without the
  * vault's settings or migrations: for tests that bring a file up to a chosen schema version.
  */
-export function keyedDatabase(path: string, key: Buffer): Database.Database {
-  const db = new Database(path);
+export function keyedDatabase(path: string, key: Buffer): VaultDatabase {
+  const db = new Database(path) as VaultDatabase;
   db.pragma(`cipher='sqlcipher'`);
   db.pragma('legacy=4');
   db.pragma(`key="x'${key.toString('hex')}'"`);

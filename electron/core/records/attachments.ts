@@ -1,6 +1,6 @@
 import { ATTACHMENT_LIMIT_BYTES, type AttachmentContent } from '../../../shared/attachments.js';
 import { VaultError } from '../errors.js';
-import type { VaultDatabase } from '../vault/database.js';
+import type { ReadableDB } from '../vault/database.js';
 import { readHtmlDocument } from './html-document.js';
 import { isClinicalDocument, parseXml, readClinicalDocument, UnreadableXml } from './clinical-document.js';
 
@@ -105,7 +105,7 @@ type StoredRow = {
   failures: number;
 };
 
-function readRaw(db: VaultDatabase, recordId: number): Json {
+function readRaw(db: ReadableDB, recordId: number): Json {
   const row = db.prepare('SELECT raw FROM resources WHERE id = ?').get(recordId) as
     { raw: string } | undefined;
   if (!row) throw new VaultError('not-found');
@@ -118,7 +118,7 @@ function readRaw(db: VaultDatabase, recordId: number): Json {
  * contained Binary), or fetched by sync into the `attachments` table (matched on the url exactly
  * as the record writes it; the newest fetch wins), or nowhere yet.
  */
-export function listAttachments(db: VaultDatabase, recordId: number): ListedAttachment[] {
+export function listAttachments(db: ReadableDB, recordId: number): ListedAttachment[] {
   const resource = readRaw(db, recordId);
   const stored = db.prepare(
     `SELECT id, content_type, title, size, length(data) AS stored, skipped, failures
@@ -193,7 +193,7 @@ function looksLikeXml(text: string): boolean {
  * tree (never markup), PDF and images as base64 for PDF.js and an <img>. Nothing over the size
  * limit crosses IPC.
  */
-export function readAttachment(db: VaultDatabase, recordId: number, index: number): AttachmentContent {
+export function readAttachment(db: ReadableDB, recordId: number, index: number): AttachmentContent {
   const listed = listAttachments(db, recordId)[index];
   if (!listed) throw new VaultError('not-found');
   const head = { title: listed.title, contentType: listed.contentType ?? 'unknown', size: listed.size };

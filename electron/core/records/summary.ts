@@ -1,5 +1,5 @@
 import type { Category, TimelineEntry } from '../../../shared/domain.js';
-import type { VaultDatabase } from '../vault/database.js';
+import type { ReadableDB } from '../vault/database.js';
 import { ENTRY_COLUMNS, toEntry } from '../vault/timeline.js';
 
 /** What a patient summary (like the International Patient Summary) puts on its first page. */
@@ -30,7 +30,7 @@ const MOST_RECORDS_READ = 5000;
  * index newest first and stops as soon as it has enough names, so it costs what is shown.
  */
 function latestOfEach(
-  db: VaultDatabase,
+  db: ReadableDB,
   personId: number,
   category: Category,
   keep: (entry: TimelineEntry) => boolean,
@@ -57,7 +57,7 @@ function latestOfEach(
 
 const status = (entry: TimelineEntry) => (entry.status ?? '').toLowerCase();
 
-export function patientSummary(db: VaultDatabase, personId: number): PatientSummary {
+export function patientSummary(db: ReadableDB, personId: number): PatientSummary {
   return {
     problems: latestOfEach(db, personId, 'conditions', (e) => ACTIVE_PROBLEM.has(status(e)), 50),
     medications: latestOfEach(db, personId, 'medications', (e) => CURRENT_MEDICATION.has(status(e)), 50),

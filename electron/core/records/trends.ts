@@ -1,5 +1,5 @@
 import { VaultError } from '../errors.js';
-import type { VaultDatabase } from '../vault/database.js';
+import type { ReadableDB } from '../vault/database.js';
 import {
   codings,
   hasCode,
@@ -55,7 +55,7 @@ function point(id: number, date: string, holder: Json, rangeHolder: Json): Trend
  * "4548-4" is the phrase "4548 4" there. Reading every Observation instead costs seconds for a
  * 100k-record person. The JSON check in trendSeries makes the match exact.
  */
-function observationsWithCode(db: VaultDatabase, personId: number, code: string): ObservationRow[] {
+function observationsWithCode(db: ReadableDB, personId: number, code: string): ObservationRow[] {
   const phrase = code
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
@@ -74,7 +74,7 @@ function observationsWithCode(db: VaultDatabase, personId: number, code: string)
  * A person's readings of one measurement over time, oldest first. Blood pressure (and any panel
  * whose numbers live in components) comes back as one series per component, systolic first.
  */
-export function trendSeries(db: VaultDatabase, personId: number, code: string): TrendSeries[] {
+export function trendSeries(db: ReadableDB, personId: number, code: string): TrendSeries[] {
   if (!/^[A-Za-z0-9.-]{1,64}$/.test(code)) {
     throw new VaultError('invalid-request', 'That measurement code was not understood.');
   }
@@ -118,7 +118,7 @@ export function trendSeries(db: VaultDatabase, personId: number, code: string): 
  * The measurements a person has numbers for, most often measured first: the menu of the trends
  * view. One sample row per name gives the code, so the JSON of only those rows is read.
  */
-export function trendChoices(db: VaultDatabase, personId: number): TrendChoice[] {
+export function trendChoices(db: ReadableDB, personId: number): TrendChoice[] {
   const rows = db
     .prepare(
       `SELECT display, min(id) AS sample, count(*) AS n, max(value_unit) AS unit FROM resources

@@ -1,10 +1,13 @@
 import type { peopleChannels } from '../../../shared/ipc/areas/people.js';
-import { addPerson, listPersons } from '../vault/persons.js';
+import { addPerson } from '../vault/persons.js';
 import type { HandlersFor, ServiceContext } from './context.js';
+import type { ReadChannel } from './read-handlers.js';
 
-export function peopleHandlers(ctx: ServiceContext): HandlersFor<keyof typeof peopleChannels> {
+/** Adding a person; listing them is a read channel (read-handlers.ts). */
+export function peopleHandlers(
+  ctx: ServiceContext,
+): HandlersFor<Exclude<keyof typeof peopleChannels, ReadChannel>> {
   return {
-    'persons.list': () => listPersons(ctx.vault.db),
     'persons.add': (req) => addPerson(ctx.vault.db, req),
   };
 }

@@ -1,23 +1,16 @@
 import type { recordChannels } from '../../../shared/ipc/areas/records.js';
-import { readAttachment } from '../records/attachments.js';
-import { markLooked, newAbove, whatsNew } from '../records/whats-new.js';
-import { searchRecords } from '../vault/search.js';
-import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
+import { markLooked } from '../vault/whats-new.js';
 import type { HandlersFor, ServiceContext } from './context.js';
+import type { ReadChannel } from './read-handlers.js';
 
-export function recordHandlers(ctx: ServiceContext): HandlersFor<keyof typeof recordChannels> {
+/** The record channels that write; the rest are read channels (read-handlers.ts). */
+export function recordHandlers(
+  ctx: ServiceContext,
+): HandlersFor<Exclude<keyof typeof recordChannels, ReadChannel>> {
   return {
-    'records.stats': (req) => recordStats(ctx.vault.db, req.personId),
-    'records.get': (req) => getRecord(ctx.vault.db, req.id),
-    'records.attachment': (req) => readAttachment(ctx.vault.db, req.recordId, req.index),
-    'records.whatsNew': (req) => whatsNew(ctx.vault.db, req.personId),
     'records.markLooked': (req) => {
       markLooked(ctx.vault.db, req.personId, req.through);
       return {};
     },
-    'timeline.page': (req) => timelinePage(ctx.vault.db, req, newAbove(ctx.vault.db, req.personId)),
-    'timeline.search': (req) => ({
-      entries: searchRecords(ctx.vault.db, req, newAbove(ctx.vault.db, req.personId)),
-    }),
   };
 }

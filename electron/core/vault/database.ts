@@ -3,7 +3,18 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { VaultError } from '../errors.js';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations/index.js';
 
-export type VaultDatabase = Database.Database;
+declare const readable: unique symbol;
+declare const writable: unique symbol;
+
+/**
+ * A connection that may only read (the app's read worker opens one with `query_only`). Branded as
+ * Signal Desktop's `ReadableDB` is: a function that writes takes a `WritableDB`, so handing it a
+ * read handle does not compile, and the pragma refuses at run time what slips through.
+ */
+export type ReadableDB = Database.Database & { readonly [readable]: true };
+/** The one connection that writes: it can do everything a read handle can. */
+export type WritableDB = ReadableDB & { readonly [writable]: true };
+export type VaultDatabase = WritableDB;
 
 const PLAIN_SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -28,14 +39,14 @@ export function isPlaintextSqlite(path: string): boolean {
  * same raw key: the library's default cipher (chacha20) would not. The raw key form `x'…'` skips
  * SQLCipher's per-open PBKDF2: the key is already random, and unlock stays fast.
  */
-export function applyKey(db: VaultDatabase, dataKey: Buffer): void {
+export function applyKey(db: Database.Database, dataKey: Buffer): void {
   db.pragma(`cipher='sqlcipher'`);
   db.pragma('legacy=4');
   // Interpolating is safe here: the value is always 64 hex digits made from our own Buffer.
   db.pragma(`key="x'${dataKey.toString('hex')}'"`);
 }
 
-function expectPragma(db: VaultDatabase, name: string, expected: string | number): void {
+function expectPragma(db: Database.Database, name: string, expected: string | number): void {
   const actual = db.pragma(name, { simple: true });
   if (String(actual).toLowerCase() !== String(expected)) {
     throw new Error(`vault pragma ${name} is ${String(actual)}, expected ${expected}`);
@@ -129,7 +140,7 @@ export function openVaultDatabase(
 
   let db: VaultDatabase;
   try {
-    db = new Database(path, { fileMustExist: mode === 'open' });
+    db = new Database(path, { fileMustExist: mode === 'open' }) as VaultDatabase;
   } catch (error) {
     throw new VaultError('vault-damaged', undefined, { cause: error });
   }
@@ -159,5 +170,32 @@ export function openVaultDatabase(
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * A second connection to an unlocked vault that only reads: the timeline, the Summary and trends
+ * read through it while the writer imports or syncs. In the WAL a reader sees the last commit and
+ * never waits for the writer, nor the writer for it. The writer has already brought the schema up
+ * to date; a reader of another version refuses rather than read columns it does not know.
+ */
+export function openReadConnection(path: string, dataKey: Buffer): ReadableDB {
+  const db = new Database(path, { fileMustExist: true }) as ReadableDB;
+  try {
+    applyKey(db, dataKey);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    if (schemaVersion(db) !== LATEST_SCHEMA_VERSION) throw new VaultError('vault-busy');
+    db.pragma('query_only = ON');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = -${USUAL_CACHE_KIB}`);
+    expectPragma(db, 'query_only', 1);
+    expectPragma(db, 'journal_mode', 'wal');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  } finally {
+    dataKey.fill(0);
   }
 }

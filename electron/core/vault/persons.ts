@@ -1,6 +1,6 @@
 import type { Person, Relationship } from '../../../shared/domain.js';
 import { VaultError } from '../errors.js';
-import type { VaultDatabase } from './database.js';
+import type { ReadableDB, VaultDatabase } from './database.js';
 
 type PersonRow = {
   id: number;
@@ -25,17 +25,17 @@ const SELECT_PERSONS = `
          (SELECT count(*) FROM resources r WHERE r.person_id = p.id) AS record_count
   FROM persons p`;
 
-export function listPersons(db: VaultDatabase): Person[] {
+export function listPersons(db: ReadableDB): Person[] {
   return (db.prepare(`${SELECT_PERSONS} ORDER BY p.id`).all() as PersonRow[]).map(toPerson);
 }
 
-export function getPerson(db: VaultDatabase, id: number): Person {
+export function getPerson(db: ReadableDB, id: number): Person {
   const row = db.prepare(`${SELECT_PERSONS} WHERE p.id = ?`).get(id) as PersonRow | undefined;
   if (!row) throw new VaultError('not-found');
   return toPerson(row);
 }
 
-export function findPersonByName(db: VaultDatabase, name: string): Person | undefined {
+export function findPersonByName(db: ReadableDB, name: string): Person | undefined {
   const row = db
     .prepare(`${SELECT_PERSONS} WHERE p.name = ? COLLATE NOCASE ORDER BY p.id LIMIT 1`)
     .get(name.trim()) as PersonRow | undefined;
@@ -53,7 +53,7 @@ export function addPerson(
 }
 
 /** The vault's first person: whose records land where nobody else was named. */
-export function firstPerson(db: VaultDatabase): Person | undefined {
+export function firstPerson(db: ReadableDB): Person | undefined {
   const row = db.prepare(`${SELECT_PERSONS} ORDER BY p.id LIMIT 1`).get() as PersonRow | undefined;
   return row ? toPerson(row) : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Category, TimelineEntry } from '../../../shared/domain.js';
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../shared/ipc/contract.js';
-import type { VaultDatabase } from './database.js';
+import type { ReadableDB } from './database.js';
 import { ENTRY_COLUMNS, entryFilters, toEntry } from './timeline.js';
 
 /**
@@ -26,7 +26,7 @@ export function ftsQuery(typed: string): string | null {
 const WALK_ABOVE_MATCHES = 1000;
 
 export function searchRecords(
-  db: VaultDatabase,
+  db: ReadableDB,
   q: {
     personId: number;
     query: string;

@@ -1,5 +1,5 @@
 import { timelineCategories, type Category } from '../../../shared/domain.js';
-import type { VaultDatabase } from './database.js';
+import type { ReadableDB } from './database.js';
 import { ftsQuery } from './search.js';
 import { entryFilters, type TimelineQuery } from './timeline.js';
 
@@ -11,7 +11,7 @@ export type TimelineCounts = { total: number; byCategory: Partial<Record<Categor
  * categories are deliberately not applied: a chip's count answers "what if I picked this".
  */
 export function timelineCounts(
-  db: VaultDatabase,
+  db: ReadableDB,
   q: Omit<TimelineQuery, 'limit' | 'cursor' | 'categories'> & { query?: string | undefined },
 ): TimelineCounts {
   const match = q.query ? ftsQuery(q.query) : null;

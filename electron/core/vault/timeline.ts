@@ -1,7 +1,7 @@
 import { timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
 import { VaultError } from '../errors.js';
 import { toInstant } from '../records/fhir-values.js';
-import type { VaultDatabase } from './database.js';
+import type { ReadableDB } from './database.js';
 
 type EntryRow = {
   id: number;
@@ -159,7 +159,7 @@ function onceEachGroup(
  * (date, id), so page 1,000 costs what page 1 does.
  */
 export function timelinePage(
-  db: VaultDatabase,
+  db: ReadableDB,
   q: TimelineQuery,
   newAbove: number | null = null,
 ): { entries: TimelineEntry[]; nextCursor: string | null } {
@@ -190,7 +190,7 @@ export type RecordStats = {
   byCategory: Record<string, number>;
 };
 
-export function recordStats(db: VaultDatabase, personId?: number): RecordStats {
+export function recordStats(db: ReadableDB, personId?: number): RecordStats {
   const where = personId === undefined ? '' : 'WHERE person_id = ?';
   const args = personId === undefined ? [] : [personId];
   const byType: Record<string, number> = {};
@@ -225,7 +225,7 @@ type SourceRow = {
 };
 
 /** Every record of a likely-duplicate group, leader first; a record no other source sent is alone. */
-function groupSources(db: VaultDatabase, id: number) {
+function groupSources(db: ReadableDB, id: number) {
   const rows = db
     .prepare(
       `SELECT r.id, r.connection_id, c.label, r.sort_date, r.display, r.value_text, r.value_unit,
@@ -253,7 +253,7 @@ function groupSources(db: VaultDatabase, id: number) {
   }));
 }
 
-export function getRecord(db: VaultDatabase, id: number) {
+export function getRecord(db: ReadableDB, id: number) {
   const row = db
     .prepare(
       `SELECT ${ENTRY_COLUMNS}, r.fhir_version, r.raw, r.version, r.first_seen_at, r.updated_at

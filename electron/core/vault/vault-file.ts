@@ -32,7 +32,22 @@ export type VaultFileOptions = {
   scrypt?: Omit<ScryptParams, 'salt'>;
   /** Told, during an unlock, before the file is brought up to this version of the app. */
   onUpgrade?: (from: number, to: number) => void;
+  /** Read connections opened beside this one while unlocked (the app's read worker). */
+  readers?: VaultReaders;
 };
+
+/**
+ * Connections that only read, beside the vault's one writer: the app answers the timeline, the
+ * Summary and trends through them so they never wait behind an import or a sync.
+ */
+export interface VaultReaders {
+  /**
+   * Opens them on the vault just unlocked, with a copy of the data key that they own (and this
+   * side wipes); true once they can answer, false when they could not open (the writer answers).
+   */
+  open(path: string, dataKey: Buffer): Promise<boolean>;
+  close(): void;
+}
 
 function checkStrength(passphrase: string): void {
   if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH)
@@ -47,6 +62,8 @@ export class VaultFile {
   #db: VaultDatabase | null = null;
   readonly #scrypt: Omit<ScryptParams, 'salt'>;
   readonly #onUpgrade: VaultFileOptions['onUpgrade'];
+  readonly #readers: VaultReaders | undefined;
+  #readersOpening: Promise<boolean> = Promise.resolve(false);
 
   constructor(
     readonly path: string,
@@ -54,6 +71,7 @@ export class VaultFile {
   ) {
     this.#scrypt = options.scrypt ?? DEFAULT_SCRYPT;
     this.#onUpgrade = options.onUpgrade;
+    this.#readers = options.readers;
   }
 
   get state(): VaultFileState {
@@ -100,6 +118,8 @@ export class VaultFile {
         throw error;
       }
       this.#db = db;
+      this.#openReaders(dataKey);
+      await this.#readersOpening;
       return recovery.code;
     } finally {
       dataKey.fill(0);
@@ -114,6 +134,7 @@ export class VaultFile {
     key.fill(0);
     if (!dataKey) throw new VaultError('wrong-passphrase');
     this.#open(dataKey);
+    await this.#readersOpening;
   }
 
   /** Unlocks with the recovery code and sets a new passphrase; the recovery code stays valid. */
@@ -130,6 +151,7 @@ export class VaultFile {
     try {
       // Prove the key opens the database before the old passphrase stops working.
       if (!this.#db) this.#open(Buffer.from(dataKey));
+      await this.#readersOpening;
       await this.#rewrapPassphrase(envelope, dataKey, newPassphrase);
     } finally {
       dataKey.fill(0);
@@ -153,6 +175,7 @@ export class VaultFile {
 
   lock(): void {
     if (!this.#db) return;
+    this.#readers?.close();
     try {
       this.#db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
@@ -185,9 +208,16 @@ export class VaultFile {
   #open(dataKey: Buffer): void {
     try {
       this.#db = openVaultDatabase(this.path, dataKey, 'open', this.#onUpgrade);
+      this.#openReaders(dataKey);
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /** After the writer has brought the file up to date: readers never see an older schema. */
+  #openReaders(dataKey: Buffer): void {
+    if (!this.#readers) return;
+    this.#readersOpening = this.#readers.open(this.path, Buffer.from(dataKey)).catch(() => false);
   }
 
   #removeFiles(): void {

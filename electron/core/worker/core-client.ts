@@ -2,6 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { EventName, Result } from '../../../shared/ipc/contract.js';
 import type { WireMessage } from '../../../shared/ipc/wire.js';
 import type { ServiceOptions } from '../api.js';
+import { isReadChannel } from '../service/read-handlers.js';
+import type { CoreWorkerData } from './core-worker.js';
+import { startReadWorker } from './read-worker-client.js';
 
 export type CoreEventListener = (event: EventName, payload: unknown) => void;
 
@@ -16,11 +19,20 @@ export interface CoreConnection {
 export type CorePorts = {
   /** Opens a SMART sign-in page in the system browser; the host leaves it out (the page shows the link). */
   openBrowser?: (url: string) => void;
+  /**
+   * Whether reads get a worker and a connection of their own (the default). Only a benchmark
+   * turns it off, to show what reads waited for before.
+   */
+  readWorker?: boolean;
 };
 
 /** Starts the core in a worker thread and talks to it by message; used by Electron's main and the host. */
 export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}): CoreConnection {
-  const worker = new Worker(new URL('./core-worker.js', import.meta.url), { workerData: options });
+  const reader = ports.readWorker === false ? null : startReadWorker();
+  const worker = new Worker(new URL('./core-worker.js', import.meta.url), {
+    workerData: { options, readers: reader?.writerPort ?? null } satisfies CoreWorkerData,
+    transferList: reader ? [reader.writerPort] : [],
+  });
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new Set<CoreEventListener>();
   let nextId = 1;
@@ -51,7 +63,11 @@ export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}):
   worker.on('error', (error) => console.error(`phr-vault: core worker failed (${error.name})`));
 
   return {
-    dispatch(channel, request) {
+    async dispatch(channel, request) {
+      if (reader && !exited && isReadChannel(channel)) {
+        const answered = await reader.ask(channel, request);
+        if (answered) return answered;
+      }
       if (exited) {
         return Promise.resolve({
           ok: false,
@@ -59,7 +75,7 @@ export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}):
         });
       }
       const id = nextId++;
-      return new Promise((resolve) => {
+      return new Promise<Result<unknown>>((resolve) => {
         pending.set(id, resolve);
         worker.postMessage({ id, channel, request });
       });
@@ -69,6 +85,7 @@ export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}):
       return () => listeners.delete(listener);
     },
     async close() {
+      await reader?.close();
       if (exited) return;
       const done = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ close: true });

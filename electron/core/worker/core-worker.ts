@@ -1,7 +1,11 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { WireMessage, WireRequest } from '../../../shared/ipc/wire.js';
 import { VaultService, type ServiceOptions } from '../api.js';
 import { setSystemBrowser } from '../smart/system-browser.js';
+import { readersOver } from './read-worker-client.js';
+
+/** What the client hands the writer: the service's options and, in the app, the read worker's port. */
+export type CoreWorkerData = { options: ServiceOptions; readers: MessagePort | null };
 
 /**
  * The core in its own thread: SQLite queries, scrypt and JSON parsing never block the thread that
@@ -9,7 +13,11 @@ import { setSystemBrowser } from '../smart/system-browser.js';
  */
 if (!parentPort) throw new Error('core-worker must run as a worker thread');
 const port = parentPort;
-const service = new VaultService(workerData as ServiceOptions);
+const data = workerData as CoreWorkerData;
+const service = new VaultService({
+  ...data.options,
+  ...(data.readers ? { readers: readersOver(data.readers) } : {}),
+});
 
 service.on((event, payload) => port.postMessage({ event, payload } satisfies WireMessage));
 // Only the parent (Electron's main) can open the system browser for a SMART sign-in.
@@ -18,6 +26,7 @@ setSystemBrowser((url) => port.postMessage({ openBrowser: url }));
 port.on('message', (message: WireRequest | { close: true }) => {
   if ('close' in message) {
     service.close();
+    data.readers?.close();
     port.close();
     return;
   }

@@ -1,7 +1,7 @@
 import { timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
 import { VaultError } from '../errors.js';
-import type { VaultDatabase } from '../vault/database.js';
-import { ENTRY_COLUMNS, toEntry } from '../vault/timeline.js';
+import type { ReadableDB, VaultDatabase } from './database.js';
+import { ENTRY_COLUMNS, toEntry } from './timeline.js';
 
 /**
  * "What is new since you last looked": the records that arrived in the vault (a sync, an import)
@@ -38,7 +38,7 @@ const SHOWN = 20;
 const key = (personId: number) => `last-look:${personId}`;
 const categoryList = timelineCategories.map((c) => `'${c}'`).join(', ');
 
-function storedLook(db: VaultDatabase, personId: number): Look | null {
+function storedLook(db: ReadableDB, personId: number): Look | null {
   const value = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key(personId)) as
     string | undefined;
   if (!value) return null;
@@ -51,12 +51,12 @@ function storedLook(db: VaultDatabase, personId: number): Look | null {
   return null;
 }
 
-function topId(db: VaultDatabase): number {
+function topId(db: ReadableDB): number {
   return (db.prepare('SELECT max(id) FROM resources').pluck().get() as number | null) ?? 0;
 }
 
 /** Records with an id above this arrived after the look. */
-function boundOf(db: VaultDatabase, look: Look): number {
+function boundOf(db: ReadableDB, look: Look): number {
   const id = db
     .prepare('SELECT id FROM resources WHERE id <= ? AND first_seen_at <= ? ORDER BY id DESC LIMIT 1')
     .pluck()
@@ -68,7 +68,7 @@ function boundOf(db: VaultDatabase, look: Look): number {
  * The id above which a person's records are new to them, or null when they never looked. Two
  * lookups by key: cheap enough for every timeline page.
  */
-export function newAbove(db: VaultDatabase, personId: number): number | null {
+export function newAbove(db: ReadableDB, personId: number): number | null {
   const look = storedLook(db, personId);
   return look ? boundOf(db, look) : null;
 }
@@ -95,19 +95,30 @@ export function markLooked(db: VaultDatabase, personId: number, through?: number
  * import is not "new since last time" either).
  */
 export function whatsNew(db: VaultDatabase, personId: number): WhatsNew {
+  const found = readWhatsNew(db, personId);
+  if (found !== 'first-look') return found;
+  markLooked(db, personId);
+  return { since: null, ...nothing(topId(db)) };
+}
+
+const nothing = (top: number) => ({ total: 0, byCategory: {}, sources: [], entries: [], through: top });
+
+/**
+ * `whatsNew` for a connection that only reads: 'first-look' when the person's first look has yet
+ * to be stored, which only the writer can do.
+ */
+export function readWhatsNew(db: ReadableDB, personId: number): WhatsNew | 'first-look' {
   const top = topId(db);
   const look = storedLook(db, personId);
-  const nothing = { total: 0, byCategory: {}, sources: [], entries: [], through: top };
   if (!look) {
     const any = db.prepare('SELECT 1 FROM resources WHERE person_id = ? LIMIT 1').get(personId);
-    if (any) markLooked(db, personId);
-    return { since: null, ...nothing };
+    return any ? 'first-look' : { since: null, ...nothing(top) };
   }
   const bound = boundOf(db, look);
-  if (top <= bound) return { since: look.at, ...nothing };
+  if (top <= bound) return { since: look.at, ...nothing(top) };
   const many = top - bound > MANY_NEW;
   const counts = many ? countsFromIndex(db, personId, bound) : countsFromRows(db, personId, bound);
-  if (counts.total === 0) return { since: look.at, ...nothing };
+  if (counts.total === 0) return { since: look.at, ...nothing(top) };
   // Few arrivals: read them by rowid and sort. Many: walk the person's timeline newest first,
   // where new records are most of what it passes.
   const rows = db
@@ -144,7 +155,7 @@ function tally(rows: { category: Category; label: string; n: number }[]): Counts
   return { total, byCategory, sources };
 }
 
-function countsFromRows(db: VaultDatabase, personId: number, bound: number): Counts {
+function countsFromRows(db: ReadableDB, personId: number, bound: number): Counts {
   const rows = db
     .prepare(
       `SELECT r.category, c.label, count(*) AS n FROM resources r JOIN connections c ON c.id = r.connection_id
@@ -161,7 +172,7 @@ function countsFromRows(db: VaultDatabase, personId: number, bound: number): Cou
  * timeline's chip counts do. The sources are asked one connection at a time. (Many new ids may
  * also be another person's big import: then this person's rows are not read either.)
  */
-function countsFromIndex(db: VaultDatabase, personId: number, bound: number): Counts {
+function countsFromIndex(db: ReadableDB, personId: number, bound: number): Counts {
   const all = db
     .prepare(
       `SELECT r.category, count(*) AS n FROM resources r INDEXED BY resources_timeline

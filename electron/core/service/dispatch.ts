@@ -1,0 +1,43 @@
+import { ZodError } from 'zod';
+import { userMessage } from '../../../shared/errors.js';
+import { isFilesChannel } from '../../../shared/ipc/areas/files.js';
+import { contract, isChannel, type CoreChannel, type Result } from '../../../shared/ipc/contract.js';
+import { isVaultError, VaultError } from '../errors.js';
+import { WriterNeeded } from './read-handlers.js';
+
+export type AnyHandlers = Partial<Record<CoreChannel, (request: never) => unknown>>;
+
+/**
+ * The single entry point of every transport and of the read worker: validates the request against
+ * the contract, runs the handler and turns any failure into a typed envelope. Nothing raw crosses:
+ * no stack, no SQL, no key; an unexpected error is logged by its class name only. A read handler
+ * that needs the writer after all throws `WriterNeeded`, which its caller hands on.
+ */
+export async function dispatchTo(
+  handlers: AnyHandlers,
+  channel: unknown,
+  request: unknown,
+): Promise<Result<unknown>> {
+  try {
+    // files.* belong to the transport; one reaching the core came from somewhere it should not.
+    if (!isChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
+    const handler = handlers[channel] as ((req: unknown) => unknown) | undefined;
+    if (!handler) throw new VaultError('invalid-request');
+    const parsed: unknown = contract[channel].request.parse(request ?? {});
+    return { ok: true, value: await handler(parsed) };
+  } catch (error) {
+    if (error instanceof WriterNeeded) throw error;
+    return { ok: false, error: toFailure(error) };
+  }
+}
+
+export function toFailure(error: unknown): { kind: VaultError['kind']; message: string } {
+  if (isVaultError(error)) return { kind: error.kind, message: error.message };
+  if (error instanceof ZodError) return { kind: 'invalid-request', message: userMessage('invalid-request') };
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_BUSY') return { kind: 'vault-busy', message: userMessage('vault-busy') };
+  console.error(
+    `phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`,
+  );
+  return { kind: 'internal', message: userMessage('internal') };
+}
