@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
+import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import type { Connection } from '../../shared/ipc/areas/connections.js';
-import type { TimelineEntry } from '../../shared/domain.js';
 import {
   call as callOn,
   closedAfterAll,
@@ -24,13 +23,14 @@ describe('naming connections', () => {
   let owner: number;
   let child: number;
 
-  const call = <T>(channel: string, request: unknown = {}) => callOn<T>(service, channel, request);
-  const connectionsOf = (personId: number) => call<Connection[]>('connections.list', { personId });
+  const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
+    callOn(service, channel, request);
+  const connectionsOf = (personId: number) => call('connections.list', { personId });
 
   beforeAll(async () => {
     ({ service, events } = await newVaultService());
-    owner = (await call<{ id: number }[]>('persons.list'))[0]!.id;
-    child = (await call<{ id: number }>('persons.add', { name: 'Daisey', relationship: 'child' })).id;
+    owner = (await call('persons.list'))[0]!.id;
+    child = (await call('persons.add', { name: 'Daisey', relationship: 'child' })).id;
     const db = service.vault.db;
     await importFhirFiles(db, [GEOFFREY], { personId: owner, sourceLabel: 'cd-from-clinic' });
     await importFhirFiles(db, [GEOFFREY], { personId: owner, sourceLabel: 'Riverside Hospital' });
@@ -43,7 +43,7 @@ describe('naming connections', () => {
     expect(cd!.label).toBe('cd-from-clinic');
     events.length = 0;
 
-    const renamed = await call<Connection>('connections.rename', {
+    const renamed = await call('connections.rename', {
       connectionId: cd!.id,
       label: '  Dr.  Lee’s   clinic ',
     });
@@ -55,7 +55,7 @@ describe('naming connections', () => {
       'Riverside Hospital',
     ]);
 
-    const page = await call<{ entries: TimelineEntry[] }>('timeline.page', {
+    const page = await call('timeline.page', {
       personId: owner,
       connectionIds: [cd!.id],
       limit: 500,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
-import type { Connection } from '../../shared/ipc/areas/connections.js';
+import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
 import { GEOFFREY } from '../support/temp-dir.js';
 
@@ -12,7 +12,8 @@ import { GEOFFREY } from '../support/temp-dir.js';
 describe('importing a file chosen in the window', () => {
   let service: VaultService;
   let owner: number;
-  const call = <T>(channel: string, request: unknown = {}) => callOn<T>(service, channel, request);
+  const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
+    callOn(service, channel, request);
   const importFile = (fileName: string, content: Buffer | string, personId = owner, anyPatient = false) =>
     service.dispatch('connections.importFile', {
       personId,
@@ -22,11 +23,11 @@ describe('importing a file chosen in the window', () => {
     });
   const recordCount = () =>
     service.vault.db.prepare('SELECT count(*) FROM resources').pluck().get() as number;
-  const sources = () => call<Connection[]>('connections.list', { personId: owner });
+  const sources = () => call('connections.list', { personId: owner });
 
   beforeAll(async () => {
     ({ service } = await newVaultService());
-    owner = (await call<{ id: number }[]>('persons.list'))[0]!.id;
+    owner = (await call('persons.list'))[0]!.id;
   });
   afterAll(() => service.close());
 
@@ -90,12 +91,12 @@ describe('importing a file chosen in the window', () => {
     const again = await importFile('Geoffrey Abbott (copy).json', bundle, owner, true);
     expect(again).toMatchObject({ ok: true, value: { outcome: 'imported', added: 0, unchanged: entries } });
     expect(recordCount()).toBe(entries);
-    const page = await call<{ entries: unknown[] }>('timeline.page', { personId: owner, limit: 5 });
+    const page = await call('timeline.page', { personId: owner, limit: 5 });
     expect(page.entries.length).toBe(5);
   });
 
   it('files a file about the person without asking', async () => {
-    const geoffrey = await call<{ id: number }>('persons.add', {
+    const geoffrey = await call('persons.add', {
       name: 'Geoffrey Abbott',
       birthDate: '1992-07-03',
       relationship: 'child',

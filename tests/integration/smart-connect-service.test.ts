@@ -4,18 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { ConnectionAccess } from '../../electron/core/smart/connection-access.js';
 import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
-import type { Connection, ConnectResult } from '../../shared/ipc/areas/connections.js';
+import { call } from '../support/connected-vault.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
-
-async function call<T>(service: VaultService, channel: string, request: unknown = {}): Promise<T> {
-  const result = await service.dispatch(channel, request);
-  if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
-  return result.value as T;
-}
 
 describe('connections through the service (the IPC channels)', () => {
   let service: VaultService;
@@ -52,7 +46,7 @@ describe('connections through the service (the IPC channels)', () => {
   it('discovers, connects with the client id from the user’s file, lists, and reports progress', async () => {
     const ehr = await startEhr();
     ehrs.push(ehr);
-    const before = await call<{ hasClientId: boolean }>(service, 'connections.discover', {
+    const before = await call(service, 'connections.discover', {
       fhirBase: ehr.fhir.base,
     });
     expect(before).toMatchObject({
@@ -64,7 +58,7 @@ describe('connections through the service (the IPC channels)', () => {
     expect(refused).toMatchObject({ ok: false, error: { kind: 'no-client-id' } });
 
     clientsFile({ [ehr.fhir.base]: { clientId: 'phr-vault-test' } });
-    const result = await call<ConnectResult>(service, 'connections.connect', {
+    const result = await call(service, 'connections.connect', {
       fhirBase: ehr.fhir.base,
       personId: 1,
       label: 'Test Hospital',
@@ -85,7 +79,7 @@ describe('connections through the service (the IPC channels)', () => {
         'connected',
       ]),
     );
-    const list = await call<Connection[]>(service, 'connections.list', {});
+    const list = await call(service, 'connections.list', {});
     expect(list.find((c) => c.label === 'Test Hospital')).toMatchObject({
       kind: 'smart',
       state: 'connected',
@@ -96,12 +90,12 @@ describe('connections through the service (the IPC channels)', () => {
 
   it('asks before linking someone else’s records, and links or discards as the user says', async () => {
     const ehr = ehrs[0]!;
-    const person = await call<{ id: number }>(service, 'persons.add', {
+    const person = await call(service, 'persons.add', {
       name: 'Sam',
       birthDate: '2015-02-01',
       relationship: 'child',
     });
-    const asked = await call<ConnectResult>(service, 'connections.connect', {
+    const asked = await call(service, 'connections.connect', {
       fhirBase: ehr.fhir.base,
       personId: person.id,
     });
@@ -113,16 +107,16 @@ describe('connections through the service (the IPC channels)', () => {
     expect(await call(service, 'connections.confirm', { pendingId: asked.pendingId, link: false })).toEqual({
       outcome: 'discarded',
     });
-    expect((await call<Connection[]>(service, 'connections.list', { personId: person.id })).length).toBe(0);
+    expect((await call(service, 'connections.list', { personId: person.id })).length).toBe(0);
   });
 
   it('forgets a sign-in waiting for an answer when the vault locks', async () => {
     const ehr = ehrs[0]!;
-    const person = await call<{ id: number }>(service, 'persons.add', {
+    const person = await call(service, 'persons.add', {
       name: 'Robin',
       relationship: 'parent',
     });
-    const asked = await call<ConnectResult>(service, 'connections.connect', {
+    const asked = await call(service, 'connections.connect', {
       fhirBase: ehr.fhir.base,
       personId: person.id,
     });
@@ -132,7 +126,7 @@ describe('connections through the service (the IPC channels)', () => {
     await call(service, 'vault.unlock', { passphrase: PASS });
     const late = await service.dispatch('connections.confirm', { pendingId: asked.pendingId, link: true });
     expect(late).toMatchObject({ ok: false });
-    expect((await call<Connection[]>(service, 'connections.list', { personId: person.id })).length).toBe(0);
+    expect((await call(service, 'connections.list', { personId: person.id })).length).toBe(0);
   });
 
   it('disconnects, revoking, keeping or deleting the records as asked', async () => {
@@ -140,31 +134,31 @@ describe('connections through the service (the IPC channels)', () => {
     for (let i = 0; i < 300 && service.sync.status().some((s) => s.running); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    const [connection] = await call<Connection[]>(service, 'connections.list', { personId: 1 });
+    const [connection] = await call(service, 'connections.list', { personId: 1 });
     expect(connection!.recordCount).toBeGreaterThan(0);
-    const kept = await call<{ revoked: boolean; recordsDeleted: number }>(service, 'connections.disconnect', {
+    const kept = await call(service, 'connections.disconnect', {
       connectionId: connection!.id,
       keepRecords: true,
     });
     expect(kept).toEqual({ revoked: true, recordsDeleted: 0 });
-    const after = (await call<Connection[]>(service, 'connections.list', { personId: 1 }))[0]!;
+    const after = (await call(service, 'connections.list', { personId: 1 }))[0]!;
     expect(after.state).toBe('disconnected');
-    const gone = await call<{ recordsDeleted: number }>(service, 'connections.disconnect', {
+    const gone = await call(service, 'connections.disconnect', {
       connectionId: connection!.id,
       keepRecords: false,
     });
     expect(gone.recordsDeleted).toBe(connection!.recordCount);
-    expect((await call<Connection[]>(service, 'connections.list', { personId: 1 })).length).toBe(0);
+    expect((await call(service, 'connections.list', { personId: 1 })).length).toBe(0);
   });
 
   it('connects as a confidential asymmetric client with this vault’s own key pair, and refreshes with it', async () => {
-    const jwks = await call<{ keys: Record<string, unknown>[] }>(service, 'connections.publicKeys');
+    const jwks = await call(service, 'connections.publicKeys');
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-384', alg: 'ES384' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
     const ehr = await startEhr({ clientId: 'phr-vault-jwt', jwks });
     ehrs.push(ehr);
     clientsFile({ [ehr.fhir.base]: { clientId: 'phr-vault-jwt', auth: 'private_key_jwt' } });
-    const result = await call<ConnectResult>(service, 'connections.connect', {
+    const result = await call(service, 'connections.connect', {
       fhirBase: ehr.fhir.base,
       personId: 1,
     });
@@ -188,10 +182,10 @@ describe('connections through the service (the IPC channels)', () => {
 
   it('revokes a confidential client’s grant by proving itself with its key', async () => {
     const ehr = ehrs.at(-1)!;
-    const [connection] = (await call<Connection[]>(service, 'connections.list', { personId: 1 })).filter(
+    const [connection] = (await call(service, 'connections.list', { personId: 1 })).filter(
       (c) => c.fhirBase === ehr.fhir.base && c.state === 'connected',
     );
-    const ended = await call<{ revoked: boolean }>(service, 'connections.disconnect', {
+    const ended = await call(service, 'connections.disconnect', {
       connectionId: connection!.id,
       keepRecords: true,
     });
@@ -200,13 +194,13 @@ describe('connections through the service (the IPC channels)', () => {
 
   it('signs in again after the server ended the grant', async () => {
     const ehr = ehrs[1]!;
-    const [connection] = (await call<Connection[]>(service, 'connections.list', { personId: 1 })).filter(
+    const [connection] = (await call(service, 'connections.list', { personId: 1 })).filter(
       (c) => c.fhirBase === ehr.fhir.base,
     );
     service.vault.db
       .prepare(`UPDATE connections SET state = 'needs-sign-in', auth_state = NULL WHERE id = ?`)
       .run(connection!.id);
-    const again = await call<Connection>(service, 'connections.signInAgain', {
+    const again = await call(service, 'connections.signInAgain', {
       connectionId: connection!.id,
     });
     expect(again.state).toBe('connected');

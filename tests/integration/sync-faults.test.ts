@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import type { SyncLogEntry } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService, pagesStored } from '../support/connected-vault.js';
 import type { FaultRule } from '../support/fhir-records-server.js';
 import { DAISEY } from '../support/fixture-paths.js';
@@ -115,7 +114,7 @@ describe('sync against a server that misbehaves', () => {
     const summary = await service.sync.runAndWait(connectionId);
     expect(summary.outcome).toBe('ok');
     expect(count()).toBe(cleanCount - 1);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log.find((l) => l.resourceType === 'Immunization')?.message).toMatch(
       /1 record was not valid FHIR/,
     );
@@ -136,7 +135,7 @@ describe('sync against a server that misbehaves', () => {
     const { service, connectionId, count } = await connected({ extra: [stranger] });
     expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
     expect(count()).toBe(cleanCount);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log.find((l) => l.resourceType === 'Observation')?.message).toMatch(
       /1 record was about another patient/,
     );
@@ -167,7 +166,7 @@ describe('sync against a server that misbehaves', () => {
       { resourceType: 'Observation', message: expect.stringMatching(/another site/) as string },
     ]);
     expect(ehr.fhir.requests.every((r) => !r.path.includes('127.0.0.2'))).toBe(true);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log[0]).toMatchObject({ resourceType: null, outcome: 'partial' });
     expect(log.find((l) => l.resourceType === 'Observation')).toMatchObject({ outcome: 'failed' });
     // The next run starts that type afresh and completes.
@@ -278,7 +277,7 @@ describe('sync against a server that misbehaves', () => {
     });
     // The records all came in; the sync log says the file did not, and that it will be tried again.
     expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log.find((e) => e.resourceType === 'Binary')).toMatchObject({
       outcome: 'failed',
       message: '1 document’s file could not be downloaded; the next sync tries again.',
@@ -290,7 +289,9 @@ describe('sync against a server that misbehaves', () => {
       .prepare("SELECT id FROM resources WHERE server_id = 'letter-doc'")
       .pluck()
       .get();
-    expect(await call(service, 'records.attachment', { recordId, index: 0 })).toMatchObject({
+    expect(
+      await call(service, 'records.attachment', { recordId: recordId as number, index: 0 }),
+    ).toMatchObject({
       kind: 'unavailable',
       reason: expect.stringMatching(/not been downloaded yet: it will be the next time/) as unknown,
     });
@@ -319,13 +320,14 @@ describe('sync against a server that misbehaves', () => {
     const binaryAsks = () => ehr.fhir.requests.filter((r) => r.path.startsWith('Binary')).length;
     const row = () => db.prepare('SELECT length(data) AS stored, skipped, failures FROM attachments').get();
     const logLine = async () =>
-      (await call<SyncLogEntry[]>(service, 'sync.log', { connectionId })).find(
-        (e) => e.resourceType === 'Binary',
-      )?.message;
+      (await call(service, 'sync.log', { connectionId })).find((e) => e.resourceType === 'Binary')?.message;
     const reason = async () => {
       const recordId = db.prepare("SELECT id FROM resources WHERE server_id = 'letter-doc'").pluck().get();
-      return ((await call(service, 'records.attachment', { recordId, index: 0 })) as { reason?: string })
-        .reason;
+      return (
+        (await call(service, 'records.attachment', { recordId: recordId as number, index: 0 })) as {
+          reason?: string;
+        }
+      ).reason;
     };
 
     for (const failures of [1, 2]) {
@@ -344,10 +346,10 @@ describe('sync against a server that misbehaves', () => {
 
     // The next sync leaves it be: no request for it, nothing new in the log about it.
     const asked = binaryAsks();
-    const runs = (await call<SyncLogEntry[]>(service, 'sync.log', { connectionId })).length;
+    const runs = (await call(service, 'sync.log', { connectionId })).length;
     expect((await service.sync.runAndWait(connectionId)).outcome).toBe('ok');
     expect(binaryAsks()).toBe(asked);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log.slice(0, log.length - runs).map((e) => e.resourceType)).not.toContain('Binary');
 
     // A week on (its last try dated back eight days), a sync asks once more; the server has mended.
@@ -409,15 +411,15 @@ describe('sync against a server that misbehaves', () => {
       db.prepare('SELECT url, size, length(data) AS stored, skipped FROM attachments ORDER BY url, id').all();
     const reason = async (serverId: string) => {
       const recordId = db.prepare('SELECT id FROM resources WHERE server_id = ?').pluck().get(serverId);
-      const content = await call<{ kind: string; reason?: string }>(service, 'records.attachment', {
-        recordId,
+      const content = await call(service, 'records.attachment', {
+        recordId: recordId as number,
         index: 0,
       });
       return content.kind === 'unavailable' ? content.reason : content.kind;
     };
 
     // "List them, download none": nothing is asked for, and each file says why it is not here.
-    const listOnly = await call<{ documentMaxBytes: number }>(service, 'sync.setDocumentLimit', {
+    const listOnly = await call(service, 'sync.setDocumentLimit', {
       connectionId,
       maxBytes: 0,
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import type { ConnectionSyncStatus, SyncSummary } from '../../shared/ipc/areas/sync.js';
+import type { SyncSummary } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
 import { US_CORE_85 } from '../support/fixture-paths.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
@@ -44,7 +44,7 @@ describe('the sync schedule', () => {
     });
     expect(events.some((e) => e.event === 'sync.progress')).toBe(true);
     expect(events.some((e) => e.event === 'connections.changed')).toBe(true);
-    const [status] = await call<ConnectionSyncStatus[]>(service, 'sync.status');
+    const [status] = await call(service, 'sync.status');
     expect(status).toMatchObject({
       connectionId,
       running: null,
@@ -100,12 +100,12 @@ describe('the sync schedule', () => {
       .all(connectionId) as { outcome: string }[];
     expect(cancelled.map((r) => r.outcome)).toContain('cancelled');
 
-    const manual = await call<ConnectionSyncStatus>(service, 'sync.setSchedule', {
+    const manual = await call(service, 'sync.setSchedule', {
       connectionId,
       intervalMinutes: 0,
     });
     expect(manual).toMatchObject({ intervalMinutes: 0, nextRunAt: null });
-    const hourly = await call<ConnectionSyncStatus>(service, 'sync.setSchedule', {
+    const hourly = await call(service, 'sync.setSchedule', {
       connectionId,
       intervalMinutes: 60,
     });

@@ -6,13 +6,11 @@ import type { Json } from '../../electron/core/records/fhir-values.js';
 import { deleteConnection, importConnection } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import type { TimelineEntry } from '../../shared/domain.js';
-import type { ResponseOf } from '../../shared/ipc/contract.js';
 import { call, newVaultService } from '../support/connected-vault.js';
 import { labResult } from '../support/fhir-builders.js';
 import { storeResources } from '../support/stored-records.js';
 import { GEOFFREY } from '../support/temp-dir.js';
 
-type WhatsNew = ResponseOf<'records.whatsNew'>;
 type Db = VaultService['vault']['db'];
 
 const glucose = (id: string, date: string, value: number): Json =>
@@ -39,7 +37,7 @@ function store(db: Db, personId: number, connectionId: number, resources: Json[]
 }
 
 async function timeline(service: VaultService, personId: number): Promise<TimelineEntry[]> {
-  const page = await call<{ entries: TimelineEntry[] }>(service, 'timeline.page', { personId, limit: 500 });
+  const page = await call(service, 'timeline.page', { personId, limit: 500 });
   return page.entries;
 }
 
@@ -60,15 +58,15 @@ describe('what is new since the person last looked', () => {
   afterEach(() => service.vault.lock());
 
   it('the first look reports nothing and is remembered; a person with no records is not looked at yet', async () => {
-    const empty = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const empty = await call(service, 'records.whatsNew', { personId: ada });
     expect(empty).toMatchObject({ since: null, total: 0, sources: [], entries: [] });
     store(db, ada, hospital, [glucose('g1', '2024-01-02', 90), visit('v1', '2024-01-02')]);
     // Still the first look: her first records are not "new since last time".
-    const first = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const first = await call(service, 'records.whatsNew', { personId: ada });
     expect(first).toMatchObject({ since: null, total: 0 });
     expect((await timeline(service, ada)).every((e) => e.isNew === false)).toBe(true);
 
-    const second = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const second = await call(service, 'records.whatsNew', { personId: ada });
     expect(second.since).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(second.total).toBe(0);
   });
@@ -88,7 +86,7 @@ describe('what is new since the person last looked', () => {
     // A changed version of an old record is not an arrival.
     store(db, ada, hospital, [glucose('g1', '2024-01-02', 91)]);
 
-    const news = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const news = await call(service, 'records.whatsNew', { personId: ada });
     expect(news.since).not.toBeNull();
     expect(news.total).toBe(4);
     expect(news.byCategory).toEqual({ labs: 2, visits: 2 });
@@ -108,7 +106,7 @@ describe('what is new since the person last looked', () => {
     expect(new Set(fresh.map((e) => e.id))).toEqual(new Set(news.entries.map((e) => e.id)));
     expect(entries.find((e) => e.date?.startsWith('2024-01-02') && e.category === 'labs')?.isNew).toBe(false);
     // Search results are marked the same way.
-    const found = await call<{ entries: TimelineEntry[] }>(service, 'timeline.search', {
+    const found = await call(service, 'timeline.search', {
       personId: ada,
       query: 'glucose',
       limit: 50,
@@ -120,24 +118,24 @@ describe('what is new since the person last looked', () => {
     // Another person's arrivals are theirs alone.
     const other = addPerson(db, { name: 'Ben', relationship: 'parent' }).id;
     await importFhirFiles(db, [GEOFFREY], { personId: other, sourceLabel: 'Example Clinic' });
-    expect((await call<WhatsNew>(service, 'records.whatsNew', { personId: ada })).total).toBe(4);
+    expect((await call(service, 'records.whatsNew', { personId: ada })).total).toBe(4);
   });
 
   it('"Got it" marks them seen; what arrives after the answer it was given stays new', async () => {
     store(db, ada, hospital, [glucose('g1', '2024-01-02', 90)]);
     await call(service, 'records.markLooked', { personId: ada });
     store(db, ada, hospital, [glucose('g2', '2024-02-02', 95)]);
-    const shown = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const shown = await call(service, 'records.whatsNew', { personId: ada });
     expect(shown.total).toBe(1);
     // A sync lands between the banner and the click.
     store(db, ada, files, [visit('v1', '2024-02-03')]);
     await call(service, 'records.markLooked', { personId: ada, through: shown.through });
-    const after = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const after = await call(service, 'records.whatsNew', { personId: ada });
     expect(after).toMatchObject({ total: 1, byCategory: { visits: 1 }, sources: ['Imported files'] });
     expect((await timeline(service, ada)).filter((e) => e.isNew).map((e) => e.category)).toEqual(['visits']);
 
     await call(service, 'records.markLooked', { personId: ada });
-    expect(await call<WhatsNew>(service, 'records.whatsNew', { personId: ada })).toMatchObject({
+    expect(await call(service, 'records.whatsNew', { personId: ada })).toMatchObject({
       total: 0,
       byCategory: {},
       sources: [],
@@ -156,7 +154,7 @@ describe('what is new since the person last looked', () => {
     const again = importConnection(db, ada, 'Riverside Clinic');
     await new Promise((resolve) => setTimeout(resolve, 5));
     store(db, ada, again, [glucose('r1', '2024-07-01', 100)]);
-    const news = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const news = await call(service, 'records.whatsNew', { personId: ada });
     expect(news).toMatchObject({ total: 1, byCategory: { labs: 1 }, sources: ['Riverside Clinic'] });
   });
 
@@ -171,7 +169,7 @@ describe('what is new since the person last looked', () => {
       glucose('dup', many[7]!.effectiveDateTime as string, 87),
       visit('v1', '2024-01-01'),
     ]);
-    const news = await call<WhatsNew>(service, 'records.whatsNew', { personId: ada });
+    const news = await call(service, 'records.whatsNew', { personId: ada });
     expect(news.total).toBe(5201);
     expect(news.byCategory).toEqual({ labs: 5200, visits: 1 });
     expect(news.sources).toEqual(['Example Hospital', 'Imported files']);

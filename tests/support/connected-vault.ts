@@ -3,18 +3,25 @@ import { afterAll } from 'vitest';
 import { dirname, join } from 'node:path';
 import { VaultService, type ServiceOptions } from '../../electron/core/api.js';
 import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
-import type { ConnectResult } from '../../shared/ipc/areas/connections.js';
+import type { CoreChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.js';
 import { approveInBrowser } from './smart-server.js';
 import type { SyncEhr } from './sync-ehr.js';
 import { FAST_SCRYPT, tempDir } from './temp-dir.js';
 
 export const PASSPHRASE = 'correct horse battery';
 
-/** Calls a channel as the renderer would, throwing the user's message on failure. */
-export async function call<T>(service: VaultService, channel: string, request: unknown = {}): Promise<T> {
-  const result = await service.dispatch(channel, request);
+/**
+ * Calls a channel as the renderer would, throwing the user's message on failure. Typed from the
+ * contract, so a changed request or response shape fails to compile here as in the renderer.
+ */
+export async function call<C extends CoreChannel>(
+  service: VaultService,
+  channel: C,
+  request?: RequestOf<C>,
+): Promise<ResponseOf<C>> {
+  const result = await service.dispatch(channel, request ?? {});
   if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
-  return result.value as T;
+  return result.value as ResponseOf<C>;
 }
 
 /** A new vault (fast scrypt) as a service, with events recorded. */
@@ -49,7 +56,7 @@ export async function connectTo(
     JSON.stringify({ endpoints: { [ehr.fhir.base]: { clientId: 'phr-vault-test' } } }),
   );
   setSystemBrowser((url) => void approveInBrowser(url));
-  const result = await call<ConnectResult>(service, 'connections.connect', {
+  const result = await call(service, 'connections.connect', {
     fhirBase: ehr.fhir.base,
     personId: 1,
     label,
