@@ -13,6 +13,7 @@ export const errorKinds = [
   'not-a-vault',
   'vault-damaged',
   'vault-from-future',
+  'not-a-backup',
   'invalid-request',
   'not-found',
   'bad-input',
@@ -55,6 +56,8 @@ const messages: Record<ErrorKind, string> = {
     'This vault file is damaged and cannot be read. It was left exactly as it was; restore it from a backup if you have one.',
   'vault-from-future':
     'This vault was made by a newer version of PHR Vault. Update the app to open it; the file was not changed.',
+  'not-a-backup':
+    'This file is not a PHR Vault backup that can be restored. Nothing was changed; choose another backup.',
   'invalid-request': 'The app sent a request it should not have. Nothing was changed.',
   'not-found': 'That record or person no longer exists.',
   'bad-input': 'That file could not be read as health records. Nothing was stored from it.',

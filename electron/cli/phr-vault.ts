@@ -3,6 +3,7 @@ import { userMessage } from '../../shared/errors.js';
 import { toFailure } from '../core/api.js';
 import { appVersion } from '../core/app-version.js';
 import { UsageError } from './cli-support.js';
+import { registerBackup } from './commands/backup.js';
 import { registerConnect } from './commands/connect.js';
 import { registerConnections } from './commands/connections.js';
 import { registerCreate } from './commands/create.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerStats(program);
+  registerBackup(program);
   registerSync(program);
   registerTimeline(program);
   return program;

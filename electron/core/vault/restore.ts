@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { VaultError } from '../errors.js';
+import { removeVaultFiles, placeRestored, unpackBackup, type BackupCounts } from './backup.js';
+import { envelopePath } from './key-envelope.js';
+import { VaultFile, type VaultFileOptions } from './vault-file.js';
+
+export type RestoredPerson = { name: string; records: number };
+
+export type RestoreReport = {
+  /** When the backup was made. */
+  backupCreatedAt: string;
+  counts: BackupCounts;
+  persons: RestoredPerson[];
+  /** The earliest and latest dated record: "from when" the records run. */
+  firstRecord: string | null;
+  lastRecord: string | null;
+  /** Where the vault that was there before went (kept, never deleted), or null. */
+  previousVaultKeptAt: string | null;
+};
+
+/**
+ * Restores a backup as the vault at `vaultPath`. `open` unlocks the unpacked copy (with the
+ * passphrase, or the recovery code and a new passphrase), which proves the secret before anything
+ * is replaced; the copy is then checked again and only then moved into place. A vault already at
+ * `vaultPath` is refused unless `replace`, and then kept aside rather than deleted.
+ */
+export async function restoreBackup(
+  backupPath: string,
+  vaultPath: string,
+  open: (vault: VaultFile) => Promise<void>,
+  options: { replace: boolean } & Pick<VaultFileOptions, 'scrypt' | 'onUpgrade'>,
+): Promise<RestoreReport> {
+  if (!options.replace && (existsSync(vaultPath) || existsSync(envelopePath(vaultPath))))
+    throw new VaultError('vault-exists');
+  // A restore may be the first thing in its folder (a new computer's data folder).
+  mkdirSync(dirname(vaultPath), { recursive: true });
+  const unpacked = unpackBackup(backupPath, vaultPath);
+  let placed = false;
+  try {
+    const vault = new VaultFile(unpacked.path, {
+      ...(options.scrypt ? { scrypt: options.scrypt } : {}),
+      ...(options.onUpgrade ? { onUpgrade: options.onUpgrade } : {}),
+    });
+    await open(vault);
+    let report: Omit<RestoreReport, 'previousVaultKeptAt'>;
+    try {
+      const db = vault.db;
+      if (db.pragma('quick_check', { simple: true }) !== 'ok')
+        throw new VaultError('not-a-backup', 'The backup’s records did not pass the integrity check.');
+      const persons = db
+        .prepare(
+          `SELECT p.name, (SELECT count(*) FROM resources r WHERE r.person_id = p.id) AS records
+           FROM persons p ORDER BY p.id`,
+        )
+        .all() as RestoredPerson[];
+      const range = db
+        .prepare(
+          `SELECT min(sort_date) AS first, max(sort_date) AS last FROM resources WHERE sort_date <> ''`,
+        )
+        .get() as { first: string | null; last: string | null };
+      const records = persons.reduce((n, p) => n + p.records, 0);
+      if (persons.length !== unpacked.backup.counts.persons || records !== unpacked.backup.counts.records)
+        throw new VaultError('not-a-backup', 'The backup does not hold what it was made with.');
+      report = {
+        backupCreatedAt: unpacked.backup.createdAt,
+        counts: unpacked.backup.counts,
+        persons,
+        firstRecord: range.first,
+        lastRecord: range.last,
+      };
+    } finally {
+      vault.lock();
+    }
+    const previousVaultKeptAt = placeRestored(unpacked.path, vaultPath);
+    placed = true;
+    return { ...report, previousVaultKeptAt };
+  } finally {
+    if (!placed) removeVaultFiles(unpacked.path);
+  }
+}
