@@ -231,6 +231,61 @@ describe('types the sign-in did not grant', () => {
     expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual(namedTypes);
   });
 
+  it('a kind refused by the server is asked for again a week later, and brought in once it is shared', async () => {
+    const resources = resourcesFromBundle(US_CORE_85) as Json[];
+    const ehr = await startEpicEhr({ fhirVersion: 'R4', resources });
+    const refusal = {
+      resourceType: 'Immunization',
+      times: Infinity,
+      fault: { kind: 'status' as const, status: 403 },
+    };
+    ehr.fhir.faults.push(refusal);
+    const { service } = await newVaultService();
+    opened.push({ service, ehr });
+    const connectionId = await connectTo(service, ehr);
+    await service.sync.runAndWait(connectionId);
+    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual([
+      'Immunization',
+    ]);
+
+    // The site licenses it; a week after the refusal the next sync asks again and brings it in.
+    refusal.times = 0;
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600_000).toISOString();
+    service.vault.db.prepare(`UPDATE sync_types SET refused_at = ? WHERE refused IS NOT NULL`).run(weekAgo);
+    const later = await service.sync.runAndWait(connectionId);
+    expect(later.outcome).toBe('ok');
+    expect(later.newByCategory.immunizations).toBe(20);
+    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual([]);
+  });
+
+  it('SMART v2 scopes granted for some categories only: only those are asked for', async () => {
+    const resources = resourcesFromBundle(US_CORE_85) as Json[];
+    const ehr = await startEpicEhr({
+      fhirVersion: 'R4',
+      resources,
+      grantedScope:
+        'launch/patient openid fhirUser offline_access patient/Patient.rs patient/Condition.rs patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|social-history',
+    });
+    const { service } = await newVaultService();
+    opened.push({ service, ehr });
+    const connectionId = await connectTo(service, ehr);
+    expect(await service.sync.runAndWait(connectionId)).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    const asked = ehr.fhir.requests.filter((r) => r.path === 'Observation');
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((r) => r.query.category === 'social-history' || r.query._getpages)).toBe(true);
+    const stored = service.vault.db
+      .prepare(`SELECT raw FROM resources WHERE resource_type = 'Observation'`)
+      .pluck()
+      .all() as string[];
+    expect(stored.length).toBe(
+      resources.filter((r) => r.resourceType === 'Observation' && categoryCodes(r).includes('social-history'))
+        .length,
+    );
+    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).not.toContain(
+      'Observation',
+    );
+  });
+
   it('without offline_access: no refresh token, and the connection says when a new sign-in will be needed', async () => {
     const resources = resourcesFromBundle(US_CORE_85) as Json[];
     const ehr = await startEpicEhr({
