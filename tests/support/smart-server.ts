@@ -181,7 +181,9 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
         const approved = (missing.missingOIDCScope ?? []).filter((scope) => !refused.includes(scope));
         if (approved.length > 0) grant!.addOIDCScope(approved.join(' '));
         // Refused rather than left out, or the provider would ask for consent again and again.
-        if (refused.length > 0) grant!.rejectOIDCScope(refused.join(' '));
+        // (rejectOIDCScope is in oidc-provider's Grant, not in its published types.)
+        if (refused.length > 0)
+          (grant as unknown as { rejectOIDCScope(scope: string): void }).rejectOIDCScope(refused.join(' '));
         if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
         for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
           grant!.addResourceScope(indicator, scopes.join(' '));
