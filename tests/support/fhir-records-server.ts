@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import Negotiator from 'negotiator';
 import { oauthUris, smartConfigurationOf } from './fhir-server.js';
 
 /**
@@ -57,6 +58,40 @@ export type FaultRule = {
   fault: Fault;
 };
 
+/** A request as a vendor's rules see it (after the bearer token was checked). */
+export type VendorRequest = {
+  /** The resource type searched or read ('Observation', 'Binary'). */
+  type: string;
+  /** Set for a read. */
+  id: string | undefined;
+  query: URLSearchParams;
+  accept: string;
+  /** Set for a search's later page (the query is then the page token's). */
+  laterPage: boolean;
+};
+
+/**
+ * What makes the records server behave as one vendor's API does (tests/support/vendor-ehrs.ts).
+ * Applied after the bearer token is checked and before injected faults.
+ */
+export type VendorRules = {
+  /** An answer that replaces the real one (a refusal), or null to answer normally. */
+  refuse?: (
+    request: VendorRequest,
+  ) => { status: number; body: Json; headers?: Record<string, string> } | null;
+  /** The most records one page holds for a type, whatever `_count` asks (and when it asks nothing). */
+  maxCount?: (type: string) => number;
+  /** `category` filters searches (by Observation's and Condition's category codes) instead of being ignored. */
+  filterByCategory?: boolean;
+  /** OperationOutcome resources a search's first page carries as `search.mode = outcome` entries. */
+  searchOutcomes?: (type: string, matches: number) => Json[];
+  /**
+   * Binary by content negotiation: the raw bytes when Accept names the document's own type, a
+   * FHIR Binary when it prefers FHIR JSON, 406 when it names neither.
+   */
+  binaryByAccept?: boolean;
+};
+
 export type RecordsServerOptions = {
   fhirVersion: FhirVersionName;
   /** Every resource of one patient, the Patient among them (take them from a fixture bundle's entries). */
@@ -74,6 +109,7 @@ export type RecordsServerOptions = {
   pageDelayMs?: number;
   /** Answers indented, as some servers write them (default: compact). */
   indented?: boolean;
+  vendor?: VendorRules;
 };
 
 export type RecordedRequest = {
@@ -112,11 +148,11 @@ export type RecordsServer = {
   close(): Promise<void>;
 };
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 type Resource = Json & { resourceType: string; id: string; meta: Json };
 
 /** A stored resource with what searches sort and filter on, worked out once. */
-type Stored = { resource: Resource; lastUpdated: number; patients: string[] };
+type Stored = { resource: Resource; lastUpdated: number; patients: string[]; categories: string[] };
 
 /** What a next link carries, so any server holding the same data can continue a search. */
 type PageState = {
@@ -134,6 +170,8 @@ type PageState = {
   n: number;
   /** Keyset cursor: the page starts after this (lastUpdated, id); null on the first page. */
   a: [number, string] | null;
+  /** Category codes the search is restricted to, where the vendor's rules filter by category. */
+  k?: string[] | null;
 };
 
 const VERSIONS: Record<FhirVersionName, string> = { R4: '4.0.1', STU3: '3.0.2', DSTU2: '1.0.2' };
@@ -300,7 +338,14 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       const element = resource[name];
       return isObject(element) ? patientOf(element.reference) : null;
     }).filter((id): id is string => id !== null);
-    const stored = { resource, lastUpdated: Date.parse(meta.lastUpdated as string), patients };
+    // DSTU2's Observation.category is one CodeableConcept; later versions' a list of them.
+    const categoryList = [resource.category].flat().filter(isObject);
+    const categories = categoryList.flatMap((c) =>
+      (Array.isArray(c.coding) ? (c.coding as unknown[]) : [])
+        .filter(isObject)
+        .map((coding) => String(coding.code)),
+    );
+    const stored = { resource, lastUpdated: Date.parse(meta.lastUpdated as string), patients, categories };
     let ofType = byType.get(resource.resourceType);
     if (!ofType) byType.set(resource.resourceType, (ofType = new Map()));
     ofType.set(resource.id, stored);
@@ -402,7 +447,9 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
     const bounds: [number, number] = [-Infinity, Infinity];
     let patients: string[] | null = null;
     let ids: string[] | null = null;
-    let count = pageSize;
+    let categories: string[] | null = null;
+    const cap = options.vendor?.maxCount?.(type) ?? MAX_COUNT;
+    let count = Math.min(pageSize, cap);
     for (const [name, value] of url.searchParams) {
       if (PATIENT_PARAMETERS.has(name)) {
         const wanted = patientParameter(value);
@@ -413,7 +460,10 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       } else if (name === '_count') {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0) return `_count: '${value}' is not a whole number`;
-        count = Math.min(n, MAX_COUNT);
+        count = Math.min(n, cap);
+      } else if (name === 'category' && options.vendor?.filterByCategory) {
+        // A token may carry its system ('system|code'); the code is what records are filed under.
+        categories = value.split(',').map((v) => v.slice(v.lastIndexOf('|') + 1));
       } else if (name === '_lastUpdated' && advertiseLastUpdated) {
         const problem = narrow(bounds, value);
         if (problem) return problem;
@@ -428,6 +478,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       c: count,
       n: 1,
       a: null,
+      k: categories,
     };
   };
 
@@ -435,7 +486,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
   const matchCache = new Map<string, { list: Stored[]; matches: Stored[] }>();
   const matching = (page: PageState): Stored[] => {
     const ordered = inOrder(page.t);
-    const key = JSON.stringify([page.t, page.p, page.i, page.l]);
+    const key = JSON.stringify([page.t, page.p, page.i, page.l, page.k ?? null]);
     const cached = matchCache.get(key);
     if (cached?.list === ordered) return cached.matches;
     const [from, to] = page.l;
@@ -444,7 +495,8 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
         (from === null || s.lastUpdated >= from) &&
         (to === null || s.lastUpdated < to) &&
         (page.p === null || s.patients.some((p) => page.p!.includes(p))) &&
-        (page.i === null || page.i.includes(s.resource.id)),
+        (page.i === null || page.i.includes(s.resource.id)) &&
+        (!page.k || s.categories.some((c) => page.k!.includes(c))),
     );
     if (matchCache.size > 100) matchCache.clear();
     matchCache.set(key, { list: ordered, matches });
@@ -465,6 +517,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       }
     }
     const entries = matches.slice(start, start + page.c);
+    const notes = page.n === 1 ? (options.vendor?.searchOutcomes?.(page.t, matches.length) ?? []) : [];
     const links: Json[] = [{ relation: 'self', url: self }];
     const last = entries.at(-1);
     if (last && start + entries.length < matches.length) {
@@ -481,11 +534,14 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
       type: 'searchset',
       total: matches.length,
       link: links,
-      entry: entries.map((s) => ({
-        fullUrl: `${base}${s.resource.resourceType}/${s.resource.id}`,
-        resource: s.resource,
-        search: { mode: 'match' },
-      })),
+      entry: [
+        ...entries.map((s) => ({
+          fullUrl: `${base}${s.resource.resourceType}/${s.resource.id}`,
+          resource: s.resource,
+          search: { mode: 'match' },
+        })),
+        ...notes.map((resource) => ({ resource, search: { mode: 'outcome' } })),
+      ],
     };
   };
 
@@ -576,6 +632,16 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
           return fhir(400, outcome(400, `The page token is for ${parsed.t}, not ${type}`));
         page = parsed;
       }
+      const vendorAnswer = open
+        ? null
+        : (options.vendor?.refuse?.({
+            type,
+            id,
+            query: url.searchParams,
+            accept: req.headers.accept ?? '',
+            laterPage: url.searchParams.has('_getpages'),
+          }) ?? null);
+      if (vendorAnswer) return fhir(vendorAnswer.status, vendorAnswer.body, vendorAnswer.headers);
       const fault = takeFault(open ? path : type, page?.n);
       inPieces = fault?.kind === 'no-length';
 
@@ -624,7 +690,30 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
             'last-modified': new Date(stored.lastUpdated).toUTCString(),
           };
           const wrongJson = fault?.kind === 'malformed-json' || fault?.kind === 'bad-resource';
-          if (type === 'Binary' && !/json/.test(req.headers.accept ?? '') && !wrongJson) {
+          const own = typeof stored.resource.contentType === 'string' ? stored.resource.contentType : null;
+          const fhirJson =
+            options.fhirVersion === 'DSTU2' ? 'application/json+fhir' : 'application/fhir+json';
+          // Negotiated with the package express uses, q-values and wildcards included.
+          const chosen =
+            type === 'Binary' && options.vendor?.binaryByAccept
+              ? new Negotiator({ headers: { accept: req.headers.accept ?? '*/*' } }).mediaType([
+                  own ?? 'application/octet-stream',
+                  fhirJson,
+                  'application/fhir+json',
+                  'application/json',
+                ])
+              : undefined;
+          if (chosen === undefined && type === 'Binary' && options.vendor?.binaryByAccept) {
+            return fhir(
+              406,
+              outcome(406, `Binary/${id!} is ${own ?? 'bytes'}; Accept named neither it nor FHIR JSON`),
+            );
+          }
+          const raw =
+            chosen !== undefined
+              ? !/json/.test(chosen) || chosen === own
+              : !/json/.test(req.headers.accept ?? '');
+          if (type === 'Binary' && raw && !wrongJson) {
             // Raw bytes, the way a browser or a PDF viewer fetches a document. (The two faults
             // above answer the Binary resource as broken JSON instead, whatever was asked.)
             const data = stored.resource[options.fhirVersion === 'R4' ? 'data' : 'content'];

@@ -16,6 +16,12 @@ export type SmartServerOptions = {
   accessTokenTtlSeconds?: number;
   /** The user presses "Deny" on the consent page. */
   deny?: boolean;
+  /**
+   * The scopes the portal grants, whatever was asked, as the token response's `scope` says them:
+   * Epic grants what the app's registration lists, and a patient may untick kinds of record or
+   * lasting access. Without `offline_access` among them, no refresh token is issued at all.
+   */
+  grantedScope?: string;
 };
 
 export type TokenFault = {
@@ -122,7 +128,12 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
         (ctx as { oidc?: { params?: { grant_type?: unknown } } }).oidc?.params?.grant_type ?? '',
       );
       state.tokenRequests.push({ grantType });
-      if (ctx.status === 200 && body?.access_token) ctx.body = { ...body, patient: options.patientId };
+      if (ctx.status === 200 && body?.access_token)
+        ctx.body = {
+          ...body,
+          patient: options.patientId,
+          ...(options.grantedScope === undefined ? {} : { scope: options.grantedScope }),
+        };
       return;
     }
     await next();
@@ -163,7 +174,16 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
           missingOIDCClaims?: string[];
           missingResourceScopes?: Record<string, string[]>;
         };
-        if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+        const refused =
+          options.grantedScope !== undefined && !options.grantedScope.split(' ').includes('offline_access')
+            ? ['offline_access']
+            : [];
+        const approved = (missing.missingOIDCScope ?? []).filter((scope) => !refused.includes(scope));
+        if (approved.length > 0) grant!.addOIDCScope(approved.join(' '));
+        // Refused rather than left out, or the provider would ask for consent again and again.
+        // (rejectOIDCScope is in oidc-provider's Grant, not in its published types.)
+        if (refused.length > 0)
+          (grant as unknown as { rejectOIDCScope(scope: string): void }).rejectOIDCScope(refused.join(' '));
         if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
         for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
           grant!.addResourceScope(indicator, scopes.join(' '));

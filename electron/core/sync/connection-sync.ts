@@ -8,11 +8,13 @@ import type { FhirVersion } from '../records/record-columns.js';
 import { sameOrigin } from '../smart/addresses.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
 import { getConnectionDetail, readSmartAuth } from '../vault/connections.js';
+import { clearRefusal, markRefused, readRefusal, type Refusal } from '../vault/kinds-not-shared.js';
 import { bundleEntryTexts } from '../records/bundle-texts.js';
 import type { VaultDatabase } from '../vault/database.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
 import { attachmentsByAddress, fetchAttachments, filesFailedWords } from './attachment-download.js';
 import { patientSearches, searchAddress, type PatientSearch } from './pull-plan.js';
+import { grantedAccess } from './granted-access.js';
 import { collectReferences, fetchReferencedRecords } from './referenced-records.js';
 import { ServerReader, SyncCancelled, type ReaderOptions } from './server-reader.js';
 import {
@@ -62,8 +64,49 @@ const FULL_PULL_EVERY_MS = 7 * 24 * 3600_000;
 /** `_lastUpdated` asks from a little before the last pull began, so a record changed during it is not missed. */
 const SINCE_MARGIN_MS = 5 * 60_000;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/**
+ * A kind of record the server refused (403, 404) is asked for again this long after, not on every
+ * sync: an Oracle Health site may license it later. A new sign-in granting other scopes asks at once.
+ */
+const REFUSED_REST_MS = 7 * 24 * 3600_000;
+/** At most this many of a search's warnings go into the sync log, each cut to a sentence's length. */
+const WARNINGS_KEPT = 3;
 
-type TypeCounts = { added: number; updated: number; problems: number; otherPatient: number };
+type TypeCounts = {
+  added: number;
+  updated: number;
+  problems: number;
+  otherPatient: number;
+  warnings: Set<string>;
+};
+
+/** What a refusing status means for a kind of record; null for one that is not a refusal to share. */
+function refusalOf(status: number): Refusal | null {
+  return status === 403 ? 'forbidden' : status === 404 ? 'not-found' : null;
+}
+
+/**
+ * The warnings a searchset carries as OperationOutcome entries (`search.mode = outcome`), in the
+ * server's words. "No results" notes are left out: Epic adds one to every empty search (its code
+ * 4101, "Resource request returns no results"), which says nothing the count does not.
+ */
+function searchWarnings(outcome: Json, into: Set<string>): void {
+  const issues = Array.isArray(outcome.issue) ? (outcome.issue as unknown[]) : [];
+  for (const issue of issues) {
+    if (!isObject(issue) || into.size >= WARNINGS_KEPT) continue;
+    if (issue.severity === 'information' || issue.code === 'not-found' || issue.code === 'informational')
+      continue;
+    const details = isObject(issue.details) ? issue.details : {};
+    const codings = Array.isArray(details.coding) ? (details.coding as unknown[]) : [];
+    if (codings.some((c) => isObject(c) && c.code === '4101')) continue;
+    const text = [
+      details.text,
+      issue.diagnostics,
+      ...codings.map((c) => (isObject(c) ? c.display : null)),
+    ].find((t): t is string => typeof t === 'string' && t.trim() !== '');
+    if (text) into.add(text.trim().replace(/\s+/g, ' ').slice(0, 200));
+  }
+}
 
 type Capabilities = { version: FhirVersion; types: Map<string, { lastUpdated: boolean }> | null };
 
@@ -141,6 +184,9 @@ export async function syncConnection(
     throw new VaultError('needs-sign-in');
   }
   const label = detail.label;
+  const tokenResponse = auth.authState.tokenResponse as { scope?: unknown } | undefined;
+  const granted = grantedAccess(tokenResponse);
+  const grantedScope = typeof tokenResponse?.scope === 'string' ? tokenResponse.scope : null;
   const startedAt = new Date().toISOString();
   closeInterruptedRuns(db(), connectionId, startedAt);
   const runId = startRunLog(db(), connectionId, startedAt);
@@ -148,6 +194,8 @@ export async function syncConnection(
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
   let gone = 0;
   const failedTypes: { resourceType: string; message: string }[] = [];
+  /** Kinds of record first found not shared by this run: named in its log once, then only on the card. */
+  const notShared: string[] = [];
   const progress = startingProgress(connectionId, label);
   const report = (change: Partial<SyncProgress> = {}) => {
     Object.assign(progress, change);
@@ -206,10 +254,75 @@ export async function syncConnection(
     );
     report({ typesTotal: searches.length + 3 });
 
+    /**
+     * Whether to skip a search the institution did not share: not granted at sign-in (never asked
+     * for), or refused by its server lately under the same scopes. A refusal is named in the sync
+     * log the first time only; the connection's card lists it from then on.
+     */
+    const withheld = (key: string): boolean => {
+      const type = key.split('?')[0]!;
+      const now = new Date().toISOString();
+      if (!granted.allows(type)) {
+        if (readRefusal(db(), connectionId, key)?.refused !== 'not-granted' && key === type) {
+          notShared.push(type);
+          logRefusal(type, 'The sign-in did not give PHR Vault access to these records.');
+        }
+        markRefused(db(), connectionId, key, 'not-granted', now, grantedScope);
+        return true;
+      }
+      const known = readRefusal(db(), connectionId, key);
+      return (
+        known !== null &&
+        known.refused !== 'not-granted' &&
+        known.scope === grantedScope &&
+        Date.now() - Date.parse(known.at) < REFUSED_REST_MS
+      );
+    };
+    const logRefusal = (type: string, why: string) => {
+      const at = new Date().toISOString();
+      logTypeOutcome(db(), connectionId, runId, {
+        resourceType: type,
+        outcome: 'ok',
+        message: `${label} did not share these records. ${why}`,
+        added: 0,
+        updated: 0,
+        startedAt: at,
+        finishedAt: at,
+      });
+    };
+    /** The server refused a whole kind of record (403, or 404 where it is not licensed). */
+    const refusedByServer = (key: string, status: number): boolean => {
+      const refusal = refusalOf(status);
+      if (!refusal) return false;
+      const type = key.split('?')[0]!;
+      if (key === type && readRefusal(db(), connectionId, key) === null) {
+        notShared.push(type);
+        logRefusal(
+          type,
+          status === 403
+            ? 'Its server refused them to PHR Vault (403); they are asked for again in a week or after a new sign-in.'
+            : 'Its server does not offer them (404); they are asked for again in a week or after a new sign-in.',
+        );
+      }
+      markRefused(db(), connectionId, key, refusal, new Date().toISOString(), grantedScope);
+      return true;
+    };
+
     // The patient first: the other records are about them.
-    const patient = await reader.getJson(`Patient/${encodeURIComponent(auth.patientId)}`);
-    if (isObject(patient.body) && patient.body.resourceType === 'Patient') {
-      store([{ resource: patient.body, raw: patient.text.trim(), fhirVersion: capabilities.version }], tally);
+    if (!withheld('Patient')) {
+      try {
+        const patient = await reader.getJson(`Patient/${encodeURIComponent(auth.patientId)}`);
+        if (isObject(patient.body) && patient.body.resourceType === 'Patient') {
+          store(
+            [{ resource: patient.body, raw: patient.text.trim(), fhirVersion: capabilities.version }],
+            tally,
+          );
+        }
+        clearRefusal(db(), connectionId, 'Patient');
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status !== 'number' || !refusedByServer('Patient', status)) throw error;
+      }
     }
     report({ typesDone: progress.typesDone + 1, resourceType: 'Patient' });
 
@@ -219,7 +332,7 @@ export async function syncConnection(
       extra: Record<string, string>,
       allowGone: boolean,
       counts: TypeCounts,
-    ): Promise<'done' | 'refused'> => {
+    ): Promise<'done' | { refused: number }> => {
       const type = search.resourceType;
       const cursor = readCursor(db(), connectionId, key);
       let mode: PullMode;
@@ -267,7 +380,7 @@ export async function syncConnection(
             (status === 400 || status === 404 || status === 422 || status === 403)
           ) {
             abandonPull(db(), connectionId, key);
-            return 'refused';
+            return { refused: status };
           }
           throw error;
         }
@@ -292,7 +405,14 @@ export async function syncConnection(
         const texts = bundleEntryTexts(answer.text, entries.length);
         for (const [index, entry] of entries.entries()) {
           const resource = entry?.resource;
-          if (isObject(resource) && resource.resourceType === 'OperationOutcome') continue;
+          // The server's notes about the search (Epic's warnings among them): never a record, never a failure.
+          if (
+            isObject(resource) &&
+            (resource.resourceType === 'OperationOutcome' || entry.search?.mode === 'outcome')
+          ) {
+            if (resource.resourceType === 'OperationOutcome') searchWarnings(resource, counts.warnings);
+            continue;
+          }
           if (!isObject(resource) || typeof resource.id !== 'string' || !FHIR_ID.test(resource.id)) {
             invalid++;
             continue;
@@ -359,25 +479,49 @@ export async function syncConnection(
     // Types run a few at a time; better-sqlite3 commits synchronously, so pages of different types
     // never interleave inside a transaction.
     const pullType = async (search: PatientSearch) => {
+      const type = search.resourceType;
       const typeStarted = new Date().toISOString();
-      const counts: TypeCounts = { added: 0, updated: 0, problems: 0, otherPatient: 0 };
+      const counts: TypeCounts = { added: 0, updated: 0, problems: 0, otherPatient: 0, warnings: new Set() };
       try {
-        let refused = (await pullSearch(search.resourceType, search, {}, true, counts)) === 'refused';
-        if (refused && search.categories) {
-          for (const category of search.categories) {
-            const key = `${search.resourceType}?category=${category}`;
-            if ((await pullSearch(key, search, { category }, false, counts)) === 'done') refused = false;
+        if (withheld(type)) return;
+        // A type granted for some categories only (SMART v2 `?category=`) is asked for just those.
+        const grantedCategories = granted.categoriesOf(type);
+        let outcome: 'done' | { refused: number } = grantedCategories
+          ? { refused: 403 }
+          : await pullSearch(type, search, {}, true, counts);
+        const categories = grantedCategories ?? search.categories;
+        // A search refused for wanting a category (Epic's Observation: 400) is asked per category;
+        // one refused outright (403, 404) is not asked nine more times.
+        if (outcome !== 'done' && categories && (grantedCategories || !refusalOf(outcome.refused))) {
+          const refusals: number[] = [];
+          for (const category of categories) {
+            const key = `${type}?category=${category}`;
+            if (withheld(key)) continue;
+            const one = await pullSearch(key, search, { category }, false, counts);
+            if (one === 'done') {
+              outcome = 'done';
+              clearRefusal(db(), connectionId, key);
+            } else if (refusalOf(one.refused)) {
+              markRefused(db(), connectionId, key, refusalOf(one.refused)!, typeStarted, grantedScope);
+              refusals.push(one.refused);
+            }
           }
+          // Refused in every category it was asked for: the type as a whole was not shared.
+          if (outcome !== 'done' && refusals.length > 0 && refusals.length === categories.length)
+            outcome = { refused: refusals[0]! };
         }
+        if (outcome !== 'done' && refusedByServer(type, outcome.refused)) return;
+        if (outcome === 'done') clearRefusal(db(), connectionId, type);
         const { problems, otherPatient } = counts;
         const notes = [
           problems > 0 ? recordsThat(problems, 'not valid FHIR', 'skipped') : '',
           otherPatient > 0 ? recordsThat(otherPatient, 'about another patient', 'not stored') : '',
+          counts.warnings.size > 0 ? `The server noted: ${[...counts.warnings].join(' / ')}` : '',
         ].filter(Boolean);
         logTypeOutcome(db(), connectionId, runId, {
-          resourceType: search.resourceType,
+          resourceType: type,
           outcome: 'ok',
-          message: refused ? 'This server does not offer these records.' : notes.join(' ') || null,
+          message: outcome !== 'done' ? 'This server does not offer these records.' : notes.join(' ') || null,
           added: counts.added,
           updated: counts.updated,
           startedAt: typeStarted,
@@ -416,6 +560,7 @@ export async function syncConnection(
           records.map(({ resource, raw }) => ({ resource, raw, fhirVersion: capabilities.version })),
           tally,
         ),
+      (type) => granted.reads(type),
     );
     if (referenced.failed > 0) {
       logTypeOutcome(db(), connectionId, runId, {
@@ -429,14 +574,19 @@ export async function syncConnection(
       });
     }
     report({ typesDone: progress.typesDone + 1, resourceType: 'Binary' });
-    const attachments = await fetchAttachments(
-      db,
-      reader,
-      connectionId,
-      auth.fhirBase,
-      options.attachmentMaxBytes ?? readDocumentLimit(db(), connectionId) ?? DEFAULT_ATTACHMENT_MAX_BYTES,
-      resumed ? null : documents,
-    );
+    // Documents' files need Binary read access of their own (Epic, Oracle Health): without it they
+    // are listed, and the connection says the files were not shared.
+    const filesWithheld = !granted.reads('Binary') && (resumed || documents.size > 0) && withheld('Binary');
+    const attachments = filesWithheld
+      ? { failed: 0, resting: 0 }
+      : await fetchAttachments(
+          db,
+          reader,
+          connectionId,
+          auth.fhirBase,
+          options.attachmentMaxBytes ?? readDocumentLimit(db(), connectionId) ?? DEFAULT_ATTACHMENT_MAX_BYTES,
+          resumed ? null : documents,
+        );
     if (attachments.failed > 0) {
       logTypeOutcome(db(), connectionId, runId, {
         resourceType: 'Binary',
@@ -453,6 +603,8 @@ export async function syncConnection(
     if (failedTypes.length > 0) {
       outcome = failedTypes.length >= searches.length ? 'failed' : 'partial';
       message = `${failedTypes.length} of ${searches.length} kinds of record could not be brought in this time.`;
+    } else if (notShared.length > 0) {
+      message = `${label} did not share ${notShared.length} ${notShared.length === 1 ? 'kind' : 'kinds'} of record with PHR Vault; the connection lists them.`;
     }
   } catch (error) {
     if (error instanceof SyncCancelled || options.signal?.aborted) {

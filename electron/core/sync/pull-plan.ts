@@ -22,6 +22,12 @@ export type PatientSearch = {
   onlyWhenListed?: boolean;
 };
 
+/**
+ * Every category an Observation may be filed under, for servers that answer Observations only by
+ * category (Epic): FHIR's own, US Core's (clinical-test, sdoh, the status and preference ones)
+ * and Epic's (core-characteristics, functional-mental-status, LDA, smartdata, obstetrics-gynecology).
+ * An Observation filed under none of these cannot be asked for there.
+ */
 const OBSERVATION_CATEGORIES = [
   'laboratory',
   'vital-signs',
@@ -32,6 +38,19 @@ const OBSERVATION_CATEGORIES = [
   'procedure',
   'therapy',
   'activity',
+  'clinical-test',
+  'sdoh',
+  'functional-status',
+  'disability-status',
+  'cognitive-status',
+  'treatment-intervention-preference',
+  'care-experience-preference',
+  'observation-adi-documentation',
+  'core-characteristics',
+  'functional-mental-status',
+  'LDA',
+  'smartdata',
+  'obstetrics-gynecology',
 ] as const;
 
 const common: readonly PatientSearch[] = [

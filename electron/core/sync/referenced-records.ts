@@ -65,6 +65,8 @@ export async function fetchReferencedRecords(
   fhirBase: string,
   candidates: ReadonlySet<string> | null,
   store: (records: { resource: Json; raw: string }[]) => void,
+  /** Types the sign-in lets the app read; the others would only be refused (403) every sync. */
+  readable: (resourceType: string) => boolean = () => true,
 ): Promise<{ fetched: number; failed: number }> {
   const tried = new Set<string>();
   let fetched = 0;
@@ -72,7 +74,7 @@ export async function fetchReferencedRecords(
   let pointedTo = candidates;
   for (let round = 0; round < 2; round++) {
     const missing = [...wantedReferences(db(), connectionId, fhirBase, pointedTo)].filter(
-      (ref) => !tried.has(ref),
+      (ref) => !tried.has(ref) && readable(ref.slice(0, ref.indexOf('/'))),
     );
     if (missing.length === 0) break;
     const found: { resource: Json; raw: string }[] = [];

@@ -114,7 +114,11 @@ export class ServerReader {
         throw new VaultError('server-error', 'The server sent PHR Vault elsewhere; it did not follow.');
       }
       if (response.status === 401 || response.status === 403) {
-        throw new VaultError('server-error', `The server refused access (${response.status}).`);
+        // The status goes with it: a 403 on a search is an institution not sharing a kind of record.
+        throw Object.assign(
+          new VaultError('server-error', `The server refused access (${response.status}).`),
+          { status: response.status },
+        );
       }
       if (!isTransientStatus(response.status)) {
         throw Object.assign(new VaultError('server-error', `The server answered ${response.status}.`), {

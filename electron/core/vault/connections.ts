@@ -64,6 +64,14 @@ export type ConnectionDetail = ConnectionSummary & {
   fhirVersion: string | null;
   createdAt: string;
   lastSyncAt: string | null;
+  /** FHIR types the institution did not share (not granted at sign-in, or refused by its server). */
+  notShared: string[];
+  /**
+   * False when the sign-in gave no refresh token: the access ends with the access token, at
+   * `accessEndsAt`, and a new sign-in is needed then.
+   */
+  lastingAccess: boolean;
+  accessEndsAt: string | null;
 };
 
 type DetailRow = ConnectionRow & {
@@ -73,12 +81,19 @@ type DetailRow = ConnectionRow & {
   fhir_version: string | null;
   created_at: string;
   last_sync_at: string | null;
+  not_shared: string | null;
+  no_refresh_token: number;
+  token_expires_at: number | null;
 };
 
 const SELECT_DETAILS = `
   SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state, c.state_reason, c.signed_in_as,
-         c.patient_id, c.fhir_version, c.created_at, c.last_sync_at,
-         (SELECT count(*) FROM resources r WHERE r.connection_id = c.id) AS record_count
+         c.patient_id, c.fhir_version, c.created_at, c.last_sync_at, c.token_expires_at,
+         (SELECT count(*) FROM resources r WHERE r.connection_id = c.id) AS record_count,
+         (SELECT json_group_array(t.resource_type) FROM sync_types t
+           WHERE t.connection_id = c.id AND t.refused IS NOT NULL AND instr(t.resource_type, '?') = 0) AS not_shared,
+         -- Whether a refresh token was given, asked of the stored sign-in here so no token leaves the database.
+         (c.auth_state IS NOT NULL AND json_extract(c.auth_state, '$.tokenResponse.refresh_token') IS NULL) AS no_refresh_token
   FROM connections c`;
 
 function toDetail(row: DetailRow): ConnectionDetail {
@@ -90,6 +105,12 @@ function toDetail(row: DetailRow): ConnectionDetail {
     fhirVersion: row.fhir_version,
     createdAt: row.created_at,
     lastSyncAt: row.last_sync_at,
+    notShared: row.not_shared ? (JSON.parse(row.not_shared) as string[]).sort() : [],
+    lastingAccess: row.no_refresh_token !== 1,
+    accessEndsAt:
+      row.no_refresh_token === 1 && row.token_expires_at !== null
+        ? new Date(row.token_expires_at * 1000).toISOString()
+        : null,
   };
 }
 

@@ -16,6 +16,11 @@ export const Connection = ConnectionSummary.extend({
   fhirVersion: z.string().nullable(),
   createdAt: z.string(),
   lastSyncAt: z.string().nullable(),
+  /** FHIR types the institution did not share: left out of the sign-in's grant, or refused by its server. */
+  notShared: z.array(z.string()),
+  /** False when the sign-in gave no refresh token: the access ends at `accessEndsAt`, then a new sign-in is needed. */
+  lastingAccess: z.boolean(),
+  accessEndsAt: z.string().nullable(),
 });
 export type Connection = z.infer<typeof Connection>;
 
