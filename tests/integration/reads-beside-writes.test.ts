@@ -25,7 +25,7 @@ afterEach(async () => {
   core = undefined;
 });
 
-async function call<T>(channel: string, request: unknown = {}): Promise<T> {
+async function ask<T>(channel: string, request: unknown = {}): Promise<T> {
   const result = (await core!.dispatch(channel, request)) as Result<T>;
   if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
   return result.value;
@@ -47,13 +47,13 @@ async function unlockedCore(): Promise<{ personId: number }> {
     scrypt: FAST_SCRYPT,
     sync: { automatic: false },
   });
-  await call('vault.create', { passphrase: PASSPHRASE, ownerName: 'Test Patient' });
-  const [owner] = await call<{ id: number }[]>('persons.list');
+  await ask('vault.create', { passphrase: PASSPHRASE, ownerName: 'Test Patient' });
+  const [owner] = await ask<{ id: number }[]>('persons.list');
   return { personId: owner!.id };
 }
 
 const importFile = (personId: number, fileName: string, text: string) =>
-  call<{ added: number }>('connections.importFile', {
+  ask<{ added: number }>('connections.importFile', {
     personId,
     fileName,
     contentBase64: Buffer.from(text).toString('base64'),
@@ -64,7 +64,7 @@ describe('reads beside writes', () => {
   it('answers timeline pages and the Summary while an import is writing, and sees what it committed', async () => {
     const { personId } = await unlockedCore();
     await importFile(personId, 'earlier.ndjson', ndjson(2_000, 1));
-    const before = await call<{ total: number }>('records.stats', { personId });
+    const before = await ask<{ total: number }>('records.stats', { personId });
 
     // A large import: in one worker, every read below would wait until it ended.
     let importing = true;
@@ -74,9 +74,9 @@ describe('reads beside writes', () => {
     let pagesDuring = 0;
     let summariesDuring = 0;
     while (importing) {
-      const page = await call<{ entries: unknown[] }>('timeline.page', { personId, limit: 100 });
+      const page = await ask<{ entries: unknown[] }>('timeline.page', { personId, limit: 100 });
       expect(page.entries).toHaveLength(100);
-      const summary = await call<Record<string, unknown>>('summary.get', { personId });
+      const summary = await ask<Record<string, unknown>>('summary.get', { personId });
       expect(summary).toBeTypeOf('object');
       if (importing) {
         pagesDuring++;
@@ -88,7 +88,7 @@ describe('reads beside writes', () => {
     expect(summariesDuring).toBeGreaterThanOrEqual(3);
 
     // Once the import has committed, the read connection sees all of it.
-    const after = await call<{ total: number }>('records.stats', { personId });
+    const after = await ask<{ total: number }>('records.stats', { personId });
     expect(after.total).toBeGreaterThan(before.total + 15_000);
   });
 
@@ -96,14 +96,14 @@ describe('reads beside writes', () => {
     const { personId } = await unlockedCore();
     await importFile(personId, 'earlier.ndjson', ndjson(200, 3));
     // The first look is stored by the writer; the next one is answered from it.
-    expect(await call<{ since: string | null }>('records.whatsNew', { personId })).toMatchObject({
+    expect(await ask<{ since: string | null }>('records.whatsNew', { personId })).toMatchObject({
       since: null,
     });
-    expect((await call<{ since: string | null }>('records.whatsNew', { personId })).since).toEqual(
+    expect((await ask<{ since: string | null }>('records.whatsNew', { personId })).since).toEqual(
       expect.any(String),
     );
 
-    await call('vault.lock');
+    await ask('vault.lock');
     const reads: [string, unknown][] = [
       ['timeline.page', { personId, limit: 10 }],
       ['summary.get', { personId }],
@@ -113,8 +113,8 @@ describe('reads beside writes', () => {
       const answer = await core!.dispatch(channel, request);
       expect(answer).toMatchObject({ ok: false, error: { kind: 'vault-locked' } });
     }
-    await call('vault.unlock', { passphrase: PASSPHRASE });
-    expect(await call<unknown[]>('persons.list')).toHaveLength(1);
+    await ask('vault.unlock', { passphrase: PASSPHRASE });
+    expect(await ask<unknown[]>('persons.list')).toHaveLength(1);
   });
 });
 

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { FhirVersion } from '../../electron/core/records/record-columns.js';
 import { patientSearches } from '../../electron/core/sync/pull-plan.js';
-import type { Connection } from '../../shared/ipc/areas/connections.js';
-import type { SyncLogEntry } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
 import { DAISEY, IRMGARD_DSTU2, MATHILDA_DSTU2, US_CORE_85 } from '../support/fixture-paths.js';
 import { documentWithAttachment, resourcesFromBundle } from '../support/sync-ehr.js';
@@ -91,7 +89,7 @@ describe.each([
         .pluck()
         .get(),
     ).toBe(0);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     expect(log.find((l) => l.resourceType === 'Condition')?.message).toContain(warning);
     // Empty searches' "no results" notes (Epic's 4101) say nothing worth a line.
     expect(log.some((l) => l.message?.includes('returns no results'))).toBe(false);
@@ -196,7 +194,7 @@ describe('types the sign-in did not grant', () => {
     expect(first.outcome).toBe('ok');
     expect(first.failedTypes).toEqual([]);
     expect(first.message).toMatch(/did not share \d+ kinds of record/);
-    const log = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const log = await call(service, 'sync.log', { connectionId });
     const named = log.filter((l) => l.message?.includes('did not share these records'));
     const namedTypes = named.map((l) => l.resourceType).sort();
     expect(namedTypes).toContain('Immunization');
@@ -206,7 +204,7 @@ describe('types the sign-in did not grant', () => {
     expect(ehr.fhir.requests.some((r) => r.path === 'DocumentReference')).toBe(false);
     expect(ehr.fhir.requests.filter((r) => r.path === 'Immunization').length).toBe(1);
 
-    const [connection] = await call<Connection[]>(service, 'connections.list', {});
+    const [connection] = await call(service, 'connections.list', {});
     expect(connection!.notShared).toEqual(namedTypes);
     // What was granted came in.
     expect(
@@ -224,11 +222,11 @@ describe('types the sign-in did not grant', () => {
     expect(later.some((r) => ['Immunization', 'Procedure', 'DocumentReference'].includes(r.path))).toBe(
       false,
     );
-    const logAfter = await call<SyncLogEntry[]>(service, 'sync.log', { connectionId });
+    const logAfter = await call(service, 'sync.log', { connectionId });
     expect(logAfter.filter((l) => l.message?.includes('did not share these records')).length).toBe(
       named.length,
     );
-    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual(namedTypes);
+    expect((await call(service, 'connections.list', {}))[0]!.notShared).toEqual(namedTypes);
   });
 
   it('a kind refused by the server is asked for again a week later, and brought in once it is shared', async () => {
@@ -244,9 +242,7 @@ describe('types the sign-in did not grant', () => {
     opened.push({ service, ehr });
     const connectionId = await connectTo(service, ehr);
     await service.sync.runAndWait(connectionId);
-    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual([
-      'Immunization',
-    ]);
+    expect((await call(service, 'connections.list', {}))[0]!.notShared).toEqual(['Immunization']);
 
     // The site licenses it; a week after the refusal the next sync asks again and brings it in.
     refusal.times = 0;
@@ -255,7 +251,7 @@ describe('types the sign-in did not grant', () => {
     const later = await service.sync.runAndWait(connectionId);
     expect(later.outcome).toBe('ok');
     expect(later.newByCategory.immunizations).toBe(20);
-    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).toEqual([]);
+    expect((await call(service, 'connections.list', {}))[0]!.notShared).toEqual([]);
   });
 
   it('SMART v2 scopes granted for some categories only: only those are asked for', async () => {
@@ -281,9 +277,7 @@ describe('types the sign-in did not grant', () => {
       resources.filter((r) => r.resourceType === 'Observation' && categoryCodes(r).includes('social-history'))
         .length,
     );
-    expect((await call<Connection[]>(service, 'connections.list', {}))[0]!.notShared).not.toContain(
-      'Observation',
-    );
+    expect((await call(service, 'connections.list', {}))[0]!.notShared).not.toContain('Observation');
   });
 
   it('without offline_access: no refresh token, and the connection says when a new sign-in will be needed', async () => {
@@ -296,7 +290,7 @@ describe('types the sign-in did not grant', () => {
     const { service } = await newVaultService();
     opened.push({ service, ehr });
     await connectTo(service, ehr);
-    const [connection] = await call<Connection[]>(service, 'connections.list', {});
+    const [connection] = await call(service, 'connections.list', {});
     expect(connection!.lastingAccess).toBe(false);
     expect(Date.parse(connection!.accessEndsAt!)).toBeGreaterThan(Date.now());
     expect(Date.parse(connection!.accessEndsAt!)).toBeLessThan(Date.now() + 3700_000);
@@ -309,7 +303,7 @@ describe('types the sign-in did not grant', () => {
     const { service } = await newVaultService();
     opened.push({ service, ehr });
     await connectTo(service, ehr);
-    const [connection] = await call<Connection[]>(service, 'connections.list', {});
+    const [connection] = await call(service, 'connections.list', {});
     expect(connection).toMatchObject({ lastingAccess: true, accessEndsAt: null, notShared: [] });
   });
 });
@@ -353,7 +347,7 @@ describe.each([
       .get() as Buffer;
     expect(file.toString('utf8')).toBe(html);
 
-    const [connection] = await call<Connection[]>(service, 'connections.list', {});
+    const [connection] = await call(service, 'connections.list', {});
     expect(connection!.notShared).toEqual(['Immunization', 'Procedure']);
     const before = ehr.fhir.requests.length;
     expect(await service.sync.runAndWait(connectionId)).toMatchObject({
