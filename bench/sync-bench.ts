@@ -373,7 +373,6 @@ async function syncChild(
   const { addSmartConnection } = await import('../electron/core/vault/connections.js');
   const { ConnectionAccess } = await import('../electron/core/smart/connection-access.js');
   const { syncConnection } = await import('../electron/core/sync/connection-sync.js');
-  const { linkLikelyDuplicates } = await import('../electron/core/records/likely-duplicates.js');
   const vault = new VaultFile(join(dir, `${basename(outPath, '.json')}.phrvault`), { scrypt });
   await vault.create(PASS);
   const db = vault.db;
@@ -456,7 +455,6 @@ async function syncChild(
       if (p.resourceType === 'Practitioner') marks.referenced ??= performance.now();
       if (p.resourceType === 'Binary') marks.attachments ??= performance.now();
     },
-    afterStore: (database, personId) => linkLikelyDuplicates(database, personId),
   });
   const end = performance.now();
   const used = process.cpuUsage(cpu);
@@ -813,7 +811,7 @@ function render(rep: Report): string {
     '',
     '- **Wall s**, **Records/s**: `syncConnection` from call to return in the client process (capabilities, the Patient,',
     '  every type searched page by page, 3 types at a time, referenced reads, attachments, then `linkLikelyDuplicates` as',
-    '  `afterStore`, as the app and the CLI pass it); records stored for the connection / wall. Creating the vault and',
+    '  linked at the end of every sync, as in the app and the CLI); records stored for the connection / wall. Creating the vault and',
     '  starting the server are outside it. **Client CPU**: `process.cpuUsage()` of the client over the same span (all its',
     "  threads). **Server handling**: the server's own `handlingMs`: each request from arrival until its answer is handed",
     "  to the socket (token check, search, `JSON.stringify`); **Server CPU**: the server process's CPU time while serving.",

@@ -9,7 +9,6 @@ import { readHandlers } from './service/read-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
 import { whatsNew } from './vault/whats-new.js';
-import { linkLikelyDuplicates } from './records/likely-duplicates.js';
 import { syncHandlers } from './service/sync-handlers.js';
 import { ConnectionAccess } from './smart/connection-access.js';
 import { SyncScheduler, type SchedulerOptions } from './sync/sync-scheduler.js';
@@ -46,8 +45,7 @@ export class VaultService implements ServiceContext {
     this.access = new ConnectionAccess(() => this.vault.db);
     this.sync = new SyncScheduler({
       ...options.sync,
-      // Records from two institutions about the same test are linked as each sync ends.
-      run: { afterStore: (db, personId) => void linkLikelyDuplicates(db, personId), ...options.sync?.run },
+      ...(options.sync?.run ? { run: options.sync.run } : {}),
       db: () => this.vault.db,
       access: this.access,
       events: {

@@ -8,7 +8,7 @@ import {
 import { patientSearches, searchAddress } from '../../electron/core/sync/pull-plan.js';
 import { referenceTarget } from '../../electron/core/sync/referenced-records.js';
 import { whatIsNew } from '../../electron/core/sync/what-is-new.js';
-import { aboutPatient } from '../../electron/core/sync/connection-sync.js';
+import { aboutPatient } from '../../electron/core/sync/page-rules.js';
 
 describe('Retry-After', () => {
   const now = Date.parse('2026-11-21T12:00:00Z');

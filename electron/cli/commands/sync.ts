@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { VaultError } from '../../core/errors.js';
-import { linkLikelyDuplicates } from '../../core/records/likely-duplicates.js';
 import { ConnectionAccess } from '../../core/smart/connection-access.js';
 import { syncConnection } from '../../core/sync/connection-sync.js';
 import { listConnectionDetails } from '../../core/vault/connections.js';
@@ -48,7 +47,6 @@ export function registerSync(program: Command): void {
             let last = '';
             const summary = await syncConnection(() => db, access, connection.id, {
               signal: controller.signal,
-              afterStore: (database, personId) => linkLikelyDuplicates(database, personId),
               onProgress: (p) => {
                 const line = p.message
                   ? `${p.label}: ${p.message}`

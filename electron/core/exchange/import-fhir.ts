@@ -1,7 +1,7 @@
 import type { Json } from '../records/fhir-values.js';
 import type { FhirVersion } from '../records/record-columns.js';
 import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
-import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
+import { arrivalsEnded } from '../records/ingest.js';
 import { importConnection } from '../vault/connections.js';
 import { GroupedCommits } from '../vault/grouped-commits.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
@@ -123,7 +123,7 @@ export async function importFhirFiles(
   }
   // The same results often arrive from a portal and from a file: linked, never merged. (Nothing to
   // link when every file was left out.)
-  if (reports.length > 0) linkLikelyDuplicates(db, options.personId);
+  if (reports.length > 0) arrivalsEnded(db, options.personId);
   return reports;
 }
 

@@ -1,5 +1,5 @@
 import type { syncChannels } from '../../../shared/ipc/areas/sync.js';
-import { readSyncLog } from '../sync/sync-store.js';
+import { readSyncLog } from '../vault/sync-store.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** Sync as the renderer sees it: start, cancel, watch, read the log, set the schedule and

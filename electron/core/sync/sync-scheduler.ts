@@ -9,7 +9,7 @@ import {
   syncConnection,
   type SyncRunOptions,
 } from './connection-sync.js';
-import { readDocumentLimit, readInterval, writeDocumentLimit, writeInterval } from './sync-store.js';
+import { readDocumentLimit, readInterval, writeDocumentLimit, writeInterval } from '../vault/sync-store.js';
 
 export const DEFAULT_INTERVAL_MINUTES = 6 * 60;
 /** Scheduled runs move by up to this share of the interval, so many vaults do not call an EHR in step. */

@@ -1,5 +1,5 @@
 import type { SyncLogEntry, SyncOutcome } from '../../../shared/ipc/areas/sync.js';
-import type { VaultDatabase } from '../vault/database.js';
+import type { VaultDatabase } from './database.js';
 
 /**
  * The sync tables (migration 004 and sync_log from 001) as small queries. Each function takes the
