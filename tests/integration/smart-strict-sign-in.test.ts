@@ -15,8 +15,11 @@ import { publicJwks } from '../../electron/core/smart/install-key.js';
 import { readSmartAuth } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import { GEOFFREY } from '../support/fixture-paths.js';
 import { approveInBrowser, followToRedirect } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
+import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -390,5 +393,46 @@ describe('token, refresh and revocation requests follow no redirect', () => {
     ehr.auth.redirectTo = null;
     expect(isVaultError(error, 'sign-in-failed')).toBe(true);
     expect(received).toEqual([]);
+  });
+});
+
+describe('an access token that runs out in the middle of a sync', () => {
+  const opened = closedAfterAll();
+
+  it('is refreshed (the refresh token rotated) and the sync completes', async () => {
+    const ehr = await startSyncEhr({
+      fhirVersion: 'R4',
+      resources: resourcesFromBundle(GEOFFREY),
+      accessTokenTtlSeconds: 3,
+      pageSize: 10,
+    });
+    const { service } = await newVaultService({ automatic: false, run: { pageSize: 10 } });
+    opened.push({ service, ehr });
+    const id = await connectTo(service, ehr);
+    const tokens = () =>
+      readSmartAuth(service.vault.db, id)!.authState!.tokenResponse as {
+        access_token: string;
+        refresh_token: string;
+      };
+    const atConnect = tokens();
+    // The second page of observations is answered only once the token the sync began with is
+    // dead at the server: everything after it needs a new one.
+    const expired = (async () => {
+      while (await ehr.auth.isValidToken(atConnect.access_token)) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    ehr.fhir.faults.push({ resourceType: 'Observation', page: 2, fault: { kind: 'held', until: expired } });
+    const summary = await service.sync.runAndWait(id);
+    expect(summary).toMatchObject({ outcome: 'ok', failedTypes: [] });
+    expect(summary.added).toBeGreaterThan(50);
+    const pagesAfter = ehr.fhir.requests.filter((r) => r.path === 'Observation').length;
+    expect(pagesAfter).toBeGreaterThan(2);
+    const refreshes = ehr.auth.tokenRequests.filter((t) => t.grantType === 'refresh_token').length;
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+    // Renewed ahead of expiry, not before every request: far fewer refreshes than requests.
+    expect(refreshes).toBeLessThan(ehr.fhir.requests.length / 4);
+    expect(tokens().refresh_token).not.toBe(atConnect.refresh_token);
+    expect(await ehr.auth.isValidToken(tokens().access_token)).toBe(true);
   });
 });
