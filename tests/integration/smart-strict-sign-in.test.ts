@@ -265,6 +265,33 @@ describe('the app against the strict server', () => {
     }
   });
 
+  it('refuses an answer naming another authorization server (iss, RFC 9207), compared exactly', async () => {
+    const ehr = await startEhr();
+    try {
+      let delivered: Promise<number> | undefined;
+      const error = await failureOf(
+        signInToInstitution(
+          vault.db,
+          { fhirBase: ehr.fhir.base, clientId: CLIENT },
+          {
+            openBrowser: (url) =>
+              void (delivered = followToRedirect(url).then(async (callback) => {
+                const mixedUp = new URL(callback);
+                expect(mixedUp.searchParams.get('iss')).toBe(ehr.auth.issuer);
+                mixedUp.searchParams.set('iss', `${ehr.auth.issuer}/`);
+                return (await fetch(mixedUp)).status;
+              })),
+          },
+        ),
+      );
+      expect(isVaultError(error, 'sign-in-failed')).toBe(true);
+      expect(error!.message).toContain('another sign-in server');
+      expect(await delivered).toBe(400);
+    } finally {
+      await ehr.close();
+    }
+  });
+
   it('connects, refreshes with rotation, and revokes as a confidential client (ES384, private_key_jwt)', async () => {
     const ehr = await startEhr({ jwks: await publicJwks(vault.db) });
     try {

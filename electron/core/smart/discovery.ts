@@ -9,6 +9,8 @@ export type ServerSecurity = {
   authorizeUri: string;
   tokenUri: string;
   revokeUri: string | null;
+  /** The authorization server's own name (smart-configuration `issuer`), when it gives one. */
+  issuer: string | null;
   codeChallengeMethods: string[];
   scopesSupported: string[];
   capabilities: string[];
@@ -117,6 +119,7 @@ export async function discoverServer(rawBase: string, timeoutMs?: number): Promi
     authorizeUri,
     tokenUri,
     revokeUri: revoke ? checkedAddress(revoke, 'The revocation address').href : null,
+    issuer: hasSmart && typeof smart.issuer === 'string' ? smart.issuer : null,
     codeChallengeMethods: strings(smart?.code_challenge_methods_supported),
     scopesSupported: strings(smart?.scopes_supported),
     capabilities: strings(smart?.capabilities),

@@ -92,6 +92,15 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
     const callback = await waiting;
     const params = callback.url.searchParams;
     try {
+      // RFC 9207: an authorization server that names itself in its answer must be the one this
+      // sign-in went to, compared as a string like `aud`; another one's answer is a mix-up.
+      const iss = params.get('iss');
+      if (iss !== null && security.issuer !== null && iss !== security.issuer) {
+        throw new VaultError(
+          'sign-in-failed',
+          'The answer came from another sign-in server than this health system’s.',
+        );
+      }
       const error = params.get('error');
       if (error === 'access_denied') throw new VaultError('sign-in-denied');
       if (error) {
