@@ -303,6 +303,8 @@ describe('the app against the strict server', () => {
       const linked = linkSignedIn(vault.db, signedIn, { personId, acceptMismatch: true });
       if (linked.outcome !== 'connected') throw new Error('not linked');
       const id = linked.connectionId;
+      // The private key lives once, in install_keys: not beside the tokens.
+      expect(JSON.stringify(readSmartAuth(vault.db, id)!.authState)).not.toContain('"d":');
       const access = new ConnectionAccess(() => vault.db);
       const refreshOf = () =>
         (readSmartAuth(vault.db, id)!.authState!.tokenResponse as { refresh_token: string }).refresh_token;

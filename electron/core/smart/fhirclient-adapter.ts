@@ -53,16 +53,7 @@ function standInResponse(): ServerResponse {
   } as unknown as ServerResponse;
 }
 
-export function smartApi(
-  storage: ScratchStorage,
-  request: IncomingMessage = standInRequest(),
-  response: ServerResponse = standInResponse(),
-): fhirclient.SMART {
-  const adapter = new NodeAdapter({
-    request,
-    response,
-    storage,
-    refreshTokenWithClientId: true,
-  });
+export function smartApi(storage: ScratchStorage): fhirclient.SMART {
+  const adapter = new NodeAdapter({ request: standInRequest(), response: standInResponse(), storage });
   return adapter.getSmartApi();
 }

@@ -69,8 +69,6 @@ export async function signInToInstitution(
     scope: request.scope,
     privateJwk: key ? { ...key.privateJwk, kid: key.kid, alg: key.alg } : undefined,
   });
-  // The private key lives once, in install_keys; fhirclient copied it into its state.
-  delete (signedIn.state as { clientPrivateJwk?: unknown }).clientPrivateJwk;
   return {
     ...signedIn,
     clientId: registration.clientId,

@@ -68,7 +68,8 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
         noRedirect: true,
         pkceMode: 'required',
         stateKey,
-        ...(request.privateJwk ? { clientPrivateJwk: request.privateJwk as never } : {}),
+        // No clientPrivateJwk: the code exchange is the app's own, and the key stays out of the
+        // state that is stored with the tokens.
       })) as string;
     } catch (error) {
       if (/PKCE/i.test(String((error as Error)?.message))) throw new VaultError('no-pkce');
