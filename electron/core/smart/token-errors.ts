@@ -1,5 +1,6 @@
 import { VaultError } from '../errors.js';
 import { networkFailure } from './server-http.js';
+import { serverWords } from './server-words.js';
 import { TokenRefusal } from './token-endpoint.js';
 
 /**
@@ -10,7 +11,7 @@ import { TokenRefusal } from './token-endpoint.js';
 export function tokenFailure(error: unknown, tokenUri: string, during: 'sign-in' | 'refresh'): VaultError {
   if (error instanceof VaultError) return error;
   if (error instanceof TokenRefusal) {
-    const said = error.words ?? error.error;
+    const said = error.words ?? serverWords(error.error);
     if (during === 'refresh' && error.error === 'invalid_grant') {
       return new VaultError('needs-sign-in', undefined, { cause: error });
     }
