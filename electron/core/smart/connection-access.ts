@@ -105,7 +105,9 @@ export class ConnectionAccess {
    * token in the answer replaces the old; an answer without one keeps it.
    */
   async #refreshed(state: ClientState, endpoints: Endpoints): Promise<ClientState> {
-    const tokenUri = checkedAddress(String(state.tokenUri), 'The token address').href;
+    // As the server advertised it, character for character: it is the assertion's `aud`, which
+    // servers compare as a string (postForm checks the address before anything is sent).
+    const tokenUri = String(state.tokenUri);
     const clientId = String(state.clientId);
     const refreshToken = String(state.tokenResponse?.refresh_token);
     const clientAuth =
@@ -196,7 +198,7 @@ export class ConnectionAccess {
     let revoked = false;
     if (endpoints.revokeUri && token) {
       try {
-        const revokeUri = checkedAddress(endpoints.revokeUri).href;
+        const revokeUri = endpoints.revokeUri;
         const clientAuth =
           endpoints.auth === 'private_key_jwt'
             ? await clientAssertion(await installKey(this.db()), auth.clientId, revokeUri)

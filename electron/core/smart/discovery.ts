@@ -118,7 +118,9 @@ export async function discoverServer(rawBase: string, timeoutMs?: number): Promi
     fhirBase: namedBase(typed, capability.fhirBase),
     authorizeUri,
     tokenUri,
-    revokeUri: revoke ? checkedAddress(revoke, 'The revocation address').href : null,
+    // Checked, but kept as advertised, like the token address: a client assertion's `aud` is
+    // the endpoint's address compared as a string, not as URL parsing re-spells it.
+    revokeUri: revoke ? (checkedAddress(revoke, 'The revocation address'), revoke) : null,
     issuer: hasSmart && typeof smart.issuer === 'string' ? smart.issuer : null,
     codeChallengeMethods: strings(smart?.code_challenge_methods_supported),
     scopesSupported: strings(smart?.scopes_supported),

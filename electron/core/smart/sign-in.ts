@@ -178,7 +178,8 @@ async function exchangeCode(
   if (!kept?.tokenUri || !kept.codeVerifier || !kept.redirectUri || !kept.clientId) {
     throw new VaultError('sign-in-failed', 'The sign-in could not be finished.');
   }
-  const tokenUri = checkedAddress(kept.tokenUri, 'The token address').href;
+  // As advertised, not re-spelled by URL parsing: it is the client assertion's `aud`.
+  const tokenUri = kept.tokenUri;
   const clientAuth = privateJwk
     ? await clientAssertion({ kid: privateJwk.kid, alg: privateJwk.alg, privateJwk }, kept.clientId, tokenUri)
     : { client_id: kept.clientId };
