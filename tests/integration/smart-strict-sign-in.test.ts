@@ -421,6 +421,7 @@ describe('token, refresh and revocation requests follow no redirect', () => {
     );
     ehr.auth.redirectTo = null;
     expect(isVaultError(error, 'sign-in-failed')).toBe(true);
+    expect(error!.message).toContain('sent PHR Vault to another address');
     expect(received).toEqual([]);
   });
 });
