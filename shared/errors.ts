@@ -28,6 +28,7 @@ export const errorKinds = [
   'no-client-id',
   'sign-in-denied',
   'sign-in-failed',
+  'sign-in-refused',
   'sign-in-timeout',
   'sign-in-busy',
   'needs-sign-in',
@@ -80,6 +81,8 @@ const messages: Record<ErrorKind, string> = {
     'PHR Vault has no app registration (client id) for this health system yet. See “Connecting to hospitals” in the README to add one.',
   'sign-in-denied': 'Access was not granted in the sign-in page, so nothing was connected.',
   'sign-in-failed': 'Signing in did not complete. Nothing was changed; try again.',
+  'sign-in-refused':
+    'The health system did not accept the sign-in, so nothing was connected or changed. Try again; if it says the same again, pass its words on to the health system’s patient-portal help.',
   'sign-in-timeout':
     'Signing in took too long and was stopped. Nothing was changed; start again when you are ready.',
   'sign-in-busy': 'A sign-in is already waiting in your browser. Finish or cancel that one first.',

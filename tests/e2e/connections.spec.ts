@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
+import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
 import { expect, fhirBundle, test, unlock } from './fixtures.js';
 
 /**
@@ -16,7 +17,7 @@ const passphrase = 'harbour kettle maple nine';
 // The FHIR server serves the Synthea patient Geoffrey Abbott; the vault's person matches him.
 const geoffrey = { ownerName: 'Geoffrey Abbott', ownerBirthDate: '1992-07-03' };
 
-const ehrs: Ehr[] = [];
+const ehrs: (Ehr | SyncEhr)[] = [];
 test.afterAll(async () => {
   await Promise.all(ehrs.splice(0).map((ehr) => ehr.close()));
 });
@@ -28,7 +29,7 @@ async function ehr(options: Parameters<typeof startEhr>[0] = {}): Promise<Ehr> {
 }
 
 /** A client id file naming the test client for each server, as a distributor's file would. */
-async function clientsFile(folder: string, servers: Ehr[]): Promise<string> {
+async function clientsFile(folder: string, servers: (Ehr | SyncEhr)[]): Promise<string> {
   await mkdir(folder, { recursive: true });
   const file = join(folder, 'smart-clients.json');
   const endpoints = Object.fromEntries(
@@ -157,6 +158,64 @@ test('says plainly when the portal refuses, or a server lacks the secure sign-in
   );
   await expect(page.getByText('No connections yet.')).toBeVisible();
   await checkScreen('connections-denied');
+});
+
+test('against a strict portal: connects, refreshes its two-second access, syncs; a refusal shows the portal’s own words', async ({
+  page,
+  openVault,
+  checkScreen,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  // The authorization server of these tests is as strict as SMART's reference launcher (exact
+  // aud, PKCE, rotated refresh tokens); its access tokens here last two seconds.
+  const hospital = await startSyncEhr({
+    fhirVersion: 'R4',
+    resources: resourcesFromBundle(await fhirBundle('Geoffrey_Abbott')),
+    accessTokenTtlSeconds: 2,
+  });
+  ehrs.push(hospital);
+  // A portal that does not name itself: the slash the person types is what goes as aud.
+  const unnamed = await ehr({ unnamed: true });
+  const clients = await clientsFile(testInfo.outputDir, [hospital, unnamed]);
+  await openVault({ passphrase, ...geoffrey }, { env: { PHR_VAULT_SMART_CLIENTS: clients } });
+  await openConnections(page);
+
+  await checkAddress(page, `${unnamed.fhir.base}/`);
+  const refusedUrl = await startSignIn(page);
+  expect(new URL(refusedUrl).searchParams.get('aud')).toBe(`${unnamed.fhir.base}/`);
+  // The portal sends the browser back with invalid_request and its reason.
+  expect(await approveInBrowser(refusedUrl)).toBe(400);
+  await expect(page.getByRole('alert')).toHaveText(
+    `The sign-in page said: “Bad audience value "${unnamed.fhir.base}/". Expected "${unnamed.fhir.base}"”. ` +
+      'The health system did not accept the sign-in, so nothing was connected or changed. Try again; ' +
+      'if it says the same again, pass its words on to the health system’s patient-portal help.',
+  );
+  await expect(page.getByText('No connections yet.')).toBeVisible();
+  await checkScreen('connections-refused');
+  const wide = page.viewportSize()!;
+  await page.setViewportSize({ width: 360, height: wide.height });
+  await checkScreen('connections-refused-narrow');
+  await page.setViewportSize(wide);
+
+  await checkAddress(page, hospital.fhir.base);
+  const signInUrl = await startSignIn(page);
+  expect(new URL(signInUrl).searchParams.get('aud')).toBe(hospital.fhir.base);
+  expect(await approveInBrowser(signInUrl)).toBe(200);
+  const card = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
+  await expect(card).toContainText('Connected');
+  // The first sync runs on connecting; then the access it began with runs out.
+  const syncNow = card.getByRole('button', { name: 'Sync now' });
+  await expect(syncNow).toBeVisible({ timeout: 60_000 });
+  await expect(card.getByTestId('last-sync')).toHaveAttribute('data-outcome', 'ok');
+  const refreshes = () => hospital.auth.tokenRequests.filter((t) => t.grantType === 'refresh_token').length;
+  const before = refreshes();
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  await syncNow.click();
+  await expect(syncNow).toBeVisible({ timeout: 60_000 });
+  await expect(card.getByTestId('last-sync')).toHaveAttribute('data-outcome', 'ok');
+  expect(refreshes()).toBeGreaterThan(before);
+  await expect(card).toContainText('Connected');
+  await checkScreen('connections-synced-strict');
 });
 
 test('removes an imported source with its records; the copies another source sent stay', async ({

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, runCli, spawnCli } from '../support/cli.js';
+import { requireBuild, runCli, runCliAsync, spawnCli } from '../support/cli.js';
+import { GEOFFREY } from '../support/fixture-paths.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
+import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
@@ -104,6 +106,56 @@ describe('phr-vault connect and connections', () => {
     ]);
     expect(accepted.status).toBe(0);
     expect(accepted.stdout).toContain('records go to Pat.');
+  });
+
+  it('prints what the sign-in page said when it refuses the sign-in', async () => {
+    // A server that does not name itself in its CapabilityStatement: the slash typed is sent.
+    const strict = await startEhr({ unnamed: true });
+    try {
+      const run = await connect([
+        '--vault',
+        vault,
+        '--fhir-base',
+        `${strict.fhir.base}/`,
+        '--client-id',
+        'phr-vault-test',
+      ]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `phr-vault: The sign-in page said: “Bad audience value "${strict.fhir.base}/". Expected "${strict.fhir.base}"”. The health system did not accept the sign-in`,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('connects, then syncs after the access token has run out, refreshing it with rotation', async () => {
+    const ehr = await startSyncEhr({
+      fhirVersion: 'R4',
+      resources: resourcesFromBundle(GEOFFREY),
+      accessTokenTtlSeconds: 2,
+    });
+    try {
+      const own = join(tempDir('phr-vault-smart-cli-sync-'), 'v.phrvault');
+      expect(runCli(['create', '--vault', own, '--name', 'Geoffrey Abbott'], PASS).status).toBe(0);
+      const run = await connect([
+        '--vault',
+        own,
+        '--fhir-base',
+        ehr.fhir.base,
+        '--client-id',
+        'phr-vault-test',
+      ]);
+      expect(run.status).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const synced = await runCliAsync(['sync', '--vault', own], PASS);
+      expect(synced.stderr).not.toContain('phr-vault:');
+      expect(synced.status).toBe(0);
+      expect(synced.stdout).toMatch(/: ok — \d+ added/);
+      expect(ehr.auth.tokenRequests.map((t) => t.grantType)).toContain('refresh_token');
+    } finally {
+      await ehr.close();
+    }
   });
 
   it('says plainly when the server cannot be reached', () => {

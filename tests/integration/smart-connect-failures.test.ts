@@ -80,20 +80,41 @@ describe('SMART sign-in failures: a clear message and nothing stored lost', () =
   const attempt = (base: string, openBrowser: (url: string) => void, timeoutMs?: number) =>
     signInToInstitution(vault.db, { fhirBase: base, clientId: CLIENT }, { openBrowser, timeoutMs });
 
-  it('a callback whose state does not match is refused', async () => {
+  it('a callback with a wrong or missing state is answered 400, and the sign-in waits for its own', async () => {
+    let answers: number[] = [];
+    let pages: Promise<void> | undefined;
+    const signedIn = await attempt(ehr.fhir.base, (url) => {
+      pages = followToRedirect(url).then(async (callback) => {
+        // Another program on this computer can reach the port too: these must not end the sign-in.
+        const forged = new URL(callback);
+        forged.searchParams.set('state', 'x'.repeat(43));
+        const missing = new URL(callback);
+        missing.searchParams.delete('state');
+        for (const wrong of [forged, missing]) answers.push((await fetch(wrong)).status);
+        answers.push((await fetch(callback)).status);
+      });
+    });
+    await pages;
+    expect(answers).toEqual([400, 400, 200]);
+    expect(signedIn.patientId).toBe(ehr.fhir.patientId);
+
+    // A wrong state alone, until the time limit: the sign-in ends only then, and stores nothing.
     const before = snapshot(vault.db);
-    let page: Promise<Response> | undefined;
+    answers = [];
     const kind = await kindOf(
-      attempt(ehr.fhir.base, (url) => {
-        page = followToRedirect(url).then((callback) => {
-          const forged = new URL(callback);
-          forged.searchParams.set('state', 'x'.repeat(43));
-          return fetch(forged);
-        });
-      }),
+      attempt(
+        ehr.fhir.base,
+        (url) =>
+          void followToRedirect(url).then(async (callback) => {
+            const forged = new URL(callback);
+            forged.searchParams.set('state', 'y'.repeat(43));
+            answers.push((await fetch(forged)).status);
+          }),
+        1500,
+      ),
     );
-    expect(kind).toBe('sign-in-failed');
-    expect((await page!).status).toBe(400);
+    expect(kind).toBe('sign-in-timeout');
+    expect(answers).toEqual([400]);
     expect(snapshot(vault.db)).toEqual(before);
   });
 
@@ -130,10 +151,21 @@ describe('SMART sign-in failures: a clear message and nothing stored lost', () =
     await denying.close();
   });
 
-  it('a token endpoint answering 400 or 500 fails the sign-in with the right message', async () => {
+  it('a token endpoint answering 400 or 500 fails the sign-in, saying what the server said', async () => {
     const before = snapshot(vault.db);
-    ehr.auth.tokenFault = { status: 400, body: { error: 'invalid_request' } };
-    expect(await kindOf(attempt(ehr.fhir.base, (url) => void approveInBrowser(url)))).toBe('sign-in-failed');
+    ehr.auth.tokenFault = {
+      status: 400,
+      body: { error: 'invalid_client', error_description: 'Client not registered\nfor this <b>site</b>' },
+    };
+    const refused = await attempt(ehr.fhir.base, (url) => void approveInBrowser(url)).catch(
+      (e: unknown) => e,
+    );
+    expect(isVaultError(refused, 'sign-in-refused')).toBe(true);
+    expect((refused as Error).message).toBe(
+      `${new URL(ehr.auth.issuer).host} said: “Client not registered for this site”. ` +
+        'The health system did not accept the sign-in, so nothing was connected or changed. Try again; ' +
+        'if it says the same again, pass its words on to the health system’s patient-portal help.',
+    );
     ehr.auth.tokenFault = { status: 500, body: { error: 'server_error' } };
     expect(await kindOf(attempt(ehr.fhir.base, (url) => void approveInBrowser(url)))).toBe('server-error');
     ehr.auth.tokenFault = null;

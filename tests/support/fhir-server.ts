@@ -21,6 +21,8 @@ export type FhirServerOptions = {
   noWellKnown?: boolean;
   /** Answer Observation searches with a Bundle whose next link points here. */
   nextLink?: string;
+  /** Leave `implementation.url` out of the CapabilityStatement, as many servers do. */
+  unnamed?: boolean;
 };
 
 export type FhirServer = {
@@ -112,7 +114,9 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const base = `${origin}/fhir/`;
+  // Named without a trailing slash, as SMART's reference launcher names its FHIR bases: the
+  // authorization server accepts exactly this as `aud`.
+  const base = `${origin}/fhir`;
   const state: FhirServer = {
     base,
     patientId,
@@ -131,6 +135,7 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
     fhirVersion: '4.0.1',
     format: ['json'],
     software: { name: 'PHR Vault test FHIR server' },
+    ...(options.unnamed ? {} : { implementation: { description: 'PHR Vault test FHIR server', url: base } }),
     rest: [
       {
         mode: 'server',

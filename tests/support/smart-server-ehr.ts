@@ -5,7 +5,8 @@ import { startSmartServer, type SmartServer, type SmartServerOptions } from './s
 export type Ehr = { fhir: FhirServer; auth: SmartServer; close(): Promise<void> };
 
 export async function startEhr(
-  options: Omit<FhirServerOptions, 'issuer' | 'isValidToken'> & Omit<SmartServerOptions, 'patientId'> = {},
+  options: Omit<FhirServerOptions, 'issuer' | 'isValidToken'> &
+    Omit<SmartServerOptions, 'patientId' | 'audience'> = {},
 ): Promise<Ehr> {
   const late: { auth?: SmartServer } = {};
   const fhir = await startFhirServer({
@@ -13,7 +14,7 @@ export async function startEhr(
     issuer: () => late.auth!.issuer,
     isValidToken: (token) => late.auth!.isValidToken(token),
   });
-  const started = await startSmartServer({ ...options, patientId: fhir.patientId });
+  const started = await startSmartServer({ ...options, patientId: fhir.patientId, audience: fhir.base });
   late.auth = started;
   return {
     fhir,

@@ -13,6 +13,7 @@ declare module 'oidc-provider' {
     type: string;
     query: Record<string, unknown>;
     request: unknown;
+    redirect(url: string): void;
   };
   export type Configuration = Record<string, unknown> & {
     clients?: Record<string, unknown>[];
@@ -34,6 +35,13 @@ declare module 'oidc-provider' {
     addOIDCClaims(claims: string[]): void;
     addResourceScope(indicator: string, scope: string): void;
     save(): Promise<string>;
+  };
+  class OIDCProviderError extends Error {
+    constructor(description?: string);
+  }
+  export const errors: {
+    InvalidRequest: typeof OIDCProviderError;
+    InvalidClientAuth: typeof OIDCProviderError;
   };
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);

@@ -1,18 +1,28 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContext } from 'oidc-provider';
 
 /**
  * A real OAuth 2 / OpenID authorization server (oidc-provider) playing a SMART EHR's sign-in, on
  * 127.0.0.1. The "patient" is approved automatically: every interaction logs in the test user and
  * grants what was asked, so a test can follow the authorize address like a browser would.
+ *
+ * As strict as SMART's reference launcher (smart-on-fhir/smart-launcher-v2) and the EHRs it
+ * stands for: `aud` must be the FHIR base exactly as the server names itself (a slash more or
+ * less is refused, back to the app as invalid_request "Bad audience value …"); the redirect must
+ * be the registered loopback address exactly, on any port; PKCE S256 for every client; `state`
+ * echoed; a `patient` in the token answer and an id_token with `fhirUser`; refresh tokens rotate
+ * on every use; a confidential asymmetric client signs with ES384 or RS384, its assertion's `aud`
+ * exactly the endpoint it was sent to, `exp` at most five minutes ahead, a `jti` never seen before.
  */
 export type SmartServerOptions = {
   clientId?: string;
   /** A confidential asymmetric client instead of a public one: its registered JWKS. */
   jwks?: { keys: object[] };
   patientId: string;
+  /** The FHIR base the server names itself by: the only `aud` it accepts. */
+  audience: string;
   accessTokenTtlSeconds?: number;
   /** The user presses "Deny" on the consent page. */
   deny?: boolean;
@@ -23,6 +33,9 @@ export type SmartServerOptions = {
    */
   grantedScope?: string;
 };
+
+/** SMART App Launch: a client assertion's `exp` is no more than five minutes in the future. */
+const ASSERTION_MAX_SECONDS = 300;
 
 export type TokenFault = {
   status: number;
@@ -38,6 +51,10 @@ export type SmartServer = {
   tokenRequests: { grantType: string }[];
   /** Makes the token endpoint answer this instead (once per call until cleared). */
   tokenFault: TokenFault | null;
+  /** Makes the token and revocation endpoints answer 307 to this address (until cleared). */
+  redirectTo: string | null;
+  /** Client assertions the server accepted, decoded: what the app signed. */
+  assertions: { header: Record<string, unknown>; claims: Record<string, unknown> }[];
   isValidToken(token: string): Promise<boolean>;
   close(): Promise<void>;
 };
@@ -59,20 +76,46 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         ...(options.jwks
-          ? {
-              token_endpoint_auth_method: 'private_key_jwt',
-              token_endpoint_auth_signing_alg: 'ES384',
-              jwks: options.jwks,
-            }
+          ? { token_endpoint_auth_method: 'private_key_jwt', jwks: options.jwks }
           : { token_endpoint_auth_method: 'none' }),
       },
     ],
     scopes: ['openid', 'offline_access', 'fhirUser', 'launch/patient', 'patient/*.read', 'patient/*.rs'],
     claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
-    extraParams: ['aud', 'launch'],
+    // The fhirUser claim goes into the id_token itself, as SMART asks, not only to userinfo.
+    conformIdTokenClaims: false,
+    extraParams: {
+      aud: (_ctx: KoaContext, aud: unknown) => {
+        // Compared as a string, as the reference launcher does: no slash is forgiven.
+        if (aud !== options.audience) {
+          throw new errors.InvalidRequest(
+            `Bad audience value "${String(aud ?? '')}". Expected "${options.audience}"`,
+          );
+        }
+      },
+      launch: null,
+    },
+    pkce: { required: () => true },
+    rotateRefreshToken: () => true,
     features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    enabledJWA: { clientAuthSigningAlgValues: ['ES384', 'RS384', 'ES256', 'RS256'] },
+    // The two algorithms SMART requires servers to accept for client assertions, and no others.
+    enabledJWA: { clientAuthSigningAlgValues: ['ES384', 'RS384'] },
+    assertJwtClientAuthClaimsAndHeader: (
+      ctx: KoaContext,
+      claims: Record<string, unknown>,
+      header: Record<string, unknown>,
+    ) => {
+      const endpoint = `${issuer}${ctx.path}`;
+      if (claims.aud !== endpoint) {
+        throw new errors.InvalidClientAuth(`aud must be exactly ${endpoint}`);
+      }
+      if (typeof claims.exp !== 'number' || claims.exp - Date.now() / 1000 > ASSERTION_MAX_SECONDS) {
+        throw new errors.InvalidClientAuth('exp must be at most five minutes in the future');
+      }
+      if (claims.iss !== claims.sub) throw new errors.InvalidClientAuth('sub must be the client_id');
+      state.assertions.push({ header, claims });
+    },
     ttl: {
       AccessToken: options.accessTokenTtlSeconds ?? 3600,
       AuthorizationCode: 60,
@@ -95,6 +138,8 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
     lastAuthorize: null,
     tokenRequests: [],
     tokenFault: null,
+    redirectTo: null,
+    assertions: [],
     async isValidToken(token) {
       const found = await provider.AccessToken.find(token);
       return !!found && !found.isExpired;
@@ -112,6 +157,11 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
       // oidc-provider grants offline_access only with prompt=consent (OpenID Core); EHRs do not ask
       // for it, so the test server adds it rather than the app sending a non-SMART parameter.
       ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+    if (ctx.path.startsWith('/token') && ctx.method === 'POST' && state.redirectTo) {
+      ctx.status = 307;
+      ctx.redirect(state.redirectTo);
+      return;
     }
     if (ctx.path === '/token' && ctx.method === 'POST') {
       const fault = state.tokenFault;

@@ -12,7 +12,8 @@ export { documentWithAttachment, resourcesFromBundle } from './fhir-records-serv
 export type SyncEhr = { fhir: RecordsServer; auth: SmartServer; close(): Promise<void> };
 
 export async function startSyncEhr(
-  options: Omit<RecordsServerOptions, 'issuer' | 'isValidToken'> & Omit<SmartServerOptions, 'patientId'>,
+  options: Omit<RecordsServerOptions, 'issuer' | 'isValidToken'> &
+    Omit<SmartServerOptions, 'patientId' | 'audience'>,
 ): Promise<SyncEhr> {
   // The records server needs the issuer and the token check, which exist only once the
   // authorization server is up, and that needs the records server's patient id: late binding.
@@ -22,7 +23,7 @@ export async function startSyncEhr(
     issuer: () => late.auth!.issuer,
     isValidToken: (token) => late.auth!.isValidToken(token),
   });
-  const auth = await startSmartServer({ ...options, patientId: fhir.patientId });
+  const auth = await startSmartServer({ ...options, patientId: fhir.patientId, audience: fhir.base });
   late.auth = auth;
   return {
     fhir,

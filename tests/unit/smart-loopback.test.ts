@@ -4,12 +4,17 @@ import { isVaultError } from '../../electron/core/errors.js';
 import { finishPage, LoopbackRedirect } from '../../electron/core/smart/loopback-redirect.js';
 
 describe('the loopback redirect (RFC 8252)', () => {
-  it('listens on 127.0.0.1 on an ephemeral port, takes one callback, then closes', async () => {
+  it('listens on 127.0.0.1 on an ephemeral port, takes the callback with its state, then closes', async () => {
     const redirect = await LoopbackRedirect.open();
     expect(redirect.redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
-    const waiting = redirect.next(5000);
+    const state = 's'.repeat(43);
+    const waiting = redirect.next(state, 5000);
     expect((await fetch(redirect.redirectUri.replace('/callback', '/favicon.ico'))).status).toBe(404);
-    const answered = fetch(`${redirect.redirectUri}?code=c&state=s`);
+    // Anything else on this computer can reach the port: a wrong or missing state is turned away
+    // and the listener keeps waiting.
+    expect((await fetch(`${redirect.redirectUri}?code=x&state=${'t'.repeat(43)}`)).status).toBe(400);
+    expect((await fetch(`${redirect.redirectUri}?code=x`)).status).toBe(400);
+    const answered = fetch(`${redirect.redirectUri}?code=c&state=${state}`);
     const callback = await waiting;
     expect(callback.url.searchParams.get('code')).toBe('c');
     finishPage(callback.response, true, 'Done <script>');
@@ -22,7 +27,9 @@ describe('the loopback redirect (RFC 8252)', () => {
 
   it('gives up after its time limit', async () => {
     const redirect = await LoopbackRedirect.open();
-    await expect(redirect.next(50)).rejects.toSatisfy((e) => isVaultError(e, 'sign-in-timeout'));
+    await expect(redirect.next('s'.repeat(43), 50)).rejects.toSatisfy((e) =>
+      isVaultError(e, 'sign-in-timeout'),
+    );
   });
 });
 

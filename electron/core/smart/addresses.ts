@@ -24,13 +24,32 @@ export function checkedAddress(raw: string, what = 'That address'): URL {
   throw new VaultError('insecure-address');
 }
 
-/** A FHIR base always ends in one slash, so relative paths resolve beneath it and comparisons are exact. */
-export function normalFhirBase(raw: string): string {
+/**
+ * The FHIR base as the server names itself, for everything that must match it exactly: the `aud`
+ * of the authorize request, what is stored, what the user sees. Authorization servers compare
+ * `aud` as a string (SMART's reference launcher refuses ".../fhir/" for ".../fhir"), so nothing is
+ * added or taken away but the fragment and query, which are never part of a base.
+ */
+export function exactFhirBase(raw: string): string {
   const url = checkedAddress(raw, 'The FHIR address');
   url.hash = '';
   url.search = '';
+  return url.href;
+}
+
+/**
+ * The same base ending in one slash, only for resolving relative addresses beneath it
+ * (`new URL('metadata', base)`) and for comparing two spellings of one server; never sent as `aud`.
+ */
+export function normalFhirBase(raw: string): string {
+  const url = new URL(exactFhirBase(raw));
   url.pathname = url.pathname.replace(/\/*$/, '/');
   return url.href;
+}
+
+/** Two spellings of one FHIR base ("…/fhir" and "…/fhir/") name the same server. */
+export function sameFhirBase(a: string, b: string): boolean {
+  return normalFhirBase(a) === normalFhirBase(b);
 }
 
 export function sameOrigin(a: string | URL, b: string | URL): boolean {

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { importJWK, SignJWT } from 'jose';
 import { VaultError } from '../errors.js';
 import {
   forgetTokens,
@@ -9,14 +7,26 @@ import {
   type SmartConnectionAuth,
 } from '../vault/connections.js';
 import type { VaultDatabase } from '../vault/database.js';
-import { checkedAddress, sameOrigin } from './addresses.js';
-import { clientFor, type ClientState } from './fhirclient-adapter.js';
+import { checkedAddress, normalFhirBase, sameOrigin } from './addresses.js';
+import { clientAssertion } from './client-assertion.js';
+import type { ClientState } from './fhirclient-adapter.js';
 import { installKey } from './install-key.js';
 import { ask, DEFAULT_TIMEOUT_MS, jsonOrNull } from './server-http.js';
+import { expiryOf, postForm, requestTokens } from './token-endpoint.js';
 import { tokenFailure } from './token-errors.js';
 
-/** Refresh this long before the access token runs out, so a page fetch never races the expiry. */
+/**
+ * Refresh this long before the access token runs out, so a page fetch never races the expiry; a
+ * fifth of a shorter lifetime, so a token of a minute or less is not renewed before every request.
+ */
 export const REFRESH_MARGIN_SECONDS = 60;
+
+function refreshMargin(tokenResponse: { expires_in?: unknown } | undefined): number {
+  const lifetime = tokenResponse?.expires_in;
+  return typeof lifetime === 'number' && lifetime > 0
+    ? Math.min(REFRESH_MARGIN_SECONDS, lifetime / 5)
+    : REFRESH_MARGIN_SECONDS;
+}
 
 type Endpoints = { tokenUri?: string; revokeUri?: string | null; auth?: 'public' | 'private_key_jwt' };
 
@@ -46,9 +56,11 @@ export class ConnectionAccess {
   /** A valid access token, refreshed first when it is about to run out. */
   async accessToken(id: number): Promise<string> {
     const auth = this.#auth(id);
-    const token = (auth.authState?.tokenResponse as { access_token?: string } | undefined)?.access_token;
+    const tokenResponse = auth.authState?.tokenResponse as
+      { access_token?: string; expires_in?: unknown } | undefined;
+    const token = tokenResponse?.access_token;
     const expiresAt = auth.tokenExpiresAt;
-    if (token && (expiresAt === null || expiresAt - REFRESH_MARGIN_SECONDS > this.now())) return token;
+    if (token && (expiresAt === null || expiresAt - refreshMargin(tokenResponse) > this.now())) return token;
     return this.refresh(id);
   }
 
@@ -70,14 +82,9 @@ export class ConnectionAccess {
     }
     let next: ClientState;
     try {
-      next =
-        endpoints.auth === 'private_key_jwt'
-          ? await this.#refreshWithAssertion(state)
-          : // fhirclient deletes the refresh token from its state on any failure, even a 500; it
-            // works on a copy, so what is stored changes only on success, below.
-            ((await clientFor(state).refresh()) as ClientState);
+      next = await this.#refreshed(state, endpoints);
     } catch (error) {
-      const failure = await tokenFailure(error, String(state.tokenUri));
+      const failure = tokenFailure(error, String(state.tokenUri), 'refresh');
       if (failure.kind === 'needs-sign-in') {
         // The server has withdrawn the grant: tokens go, the connection and its records stay.
         forgetTokens(this.db(), id, 'needs-sign-in', 'The health system ended this sign-in.');
@@ -93,49 +100,29 @@ export class ConnectionAccess {
   }
 
   /**
-   * A private_key_jwt client proves itself with a short-lived assertion signed by this vault's own
-   * key (RFC 7523), audience the endpoint it is sent to.
+   * One refresh_token grant (SMART App Launch §7.2): a public client names itself, a
+   * private_key_jwt client signs an assertion for exactly this token endpoint. A rotated refresh
+   * token in the answer replaces the old; an answer without one keeps it.
    */
-  async #clientAssertion(clientId: string, audience: string): Promise<Record<string, string>> {
-    const key = await installKey(this.db());
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(audience)
-      .setJti(randomBytes(32).toString('base64url'))
-      .setExpirationTime('2m')
-      .sign(await importJWK(key.privateJwk, key.alg));
-    return {
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    };
-  }
-
-  /** fhirclient refreshes confidential clients only with a client secret; ours sign an assertion. */
-  async #refreshWithAssertion(state: ClientState): Promise<ClientState> {
-    const tokenUri = checkedAddress(String(state.tokenUri), 'The token address').href;
-    const clientAuth = await this.#clientAssertion(String(state.clientId), tokenUri);
-    const response = await ask(tokenUri, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: String(state.tokenResponse?.refresh_token),
-        ...clientAuth,
-      }),
-    });
-    const body = (await jsonOrNull(response)) as Record<string, unknown> | null;
-    if (!response.ok || !body?.access_token) {
-      throw Object.assign(new Error(`token ${response.status} ${String(body?.error ?? '')}`), {
-        status: response.status || 500,
-      });
-    }
-    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : null;
+  async #refreshed(state: ClientState, endpoints: Endpoints): Promise<ClientState> {
+    // As the server advertised it, character for character: it is the assertion's `aud`, which
+    // servers compare as a string (postForm checks the address before anything is sent).
+    const tokenUri = String(state.tokenUri);
+    const clientId = String(state.clientId);
+    const refreshToken = String(state.tokenResponse?.refresh_token);
+    const clientAuth =
+      endpoints.auth === 'private_key_jwt'
+        ? await clientAssertion(await installKey(this.db()), clientId, tokenUri)
+        : { client_id: clientId };
+    const answer = await requestTokens(
+      tokenUri,
+      { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth },
+      [refreshToken, (clientAuth as { client_assertion?: string }).client_assertion],
+    );
     return {
       ...state,
-      tokenResponse: { ...state.tokenResponse, ...body },
-      expiresAt: expiresIn ? Math.floor(this.now()) + expiresIn : undefined,
+      tokenResponse: { ...state.tokenResponse, ...answer },
+      expiresAt: expiryOf(answer, this.now()),
     } as ClientState;
   }
 
@@ -154,7 +141,7 @@ export class ConnectionAccess {
     const { fhirBase } = this.#auth(id);
     let target: URL;
     try {
-      target = new URL(url, fhirBase);
+      target = new URL(url, normalFhirBase(fhirBase));
     } catch {
       throw new VaultError('foreign-origin');
     }
@@ -211,23 +198,24 @@ export class ConnectionAccess {
     let revoked = false;
     if (endpoints.revokeUri && token) {
       try {
-        const revokeUri = checkedAddress(endpoints.revokeUri).href;
+        const revokeUri = endpoints.revokeUri;
         const clientAuth =
-          endpoints.auth === 'private_key_jwt' ? await this.#clientAssertion(auth.clientId, revokeUri) : {};
-        const response = await ask(
+          endpoints.auth === 'private_key_jwt'
+            ? await clientAssertion(await installKey(this.db()), auth.clientId, revokeUri)
+            : {};
+        // A redirect is a failure here too: the token is not sent on to wherever it pointed.
+        const response = await postForm(
           revokeUri,
           {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({
-              token,
-              token_type_hint: tokenResponse.refresh_token ? 'refresh_token' : 'access_token',
-              client_id: auth.clientId,
-              ...clientAuth,
-            }),
+            token,
+            token_type_hint: tokenResponse.refresh_token ? 'refresh_token' : 'access_token',
+            client_id: auth.clientId,
+            ...clientAuth,
           },
+          'The revocation address',
           10_000,
         );
+        await response.body?.cancel();
         revoked = response.ok;
       } catch {
         // Unreachable: the tokens are still forgotten below; they expire on their own.

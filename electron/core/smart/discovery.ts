@@ -1,13 +1,16 @@
 import { VaultError } from '../errors.js';
-import { checkedAddress, normalFhirBase } from './addresses.js';
+import { checkedAddress, exactFhirBase, normalFhirBase, sameFhirBase } from './addresses.js';
 import { ask, jsonOrNull } from './server-http.js';
 
 /** What a FHIR server says about how to sign in to it; nothing here is secret. */
 export type ServerSecurity = {
+  /** The base as the server names itself (see `exactFhirBase`): the authorize request's `aud`. */
   fhirBase: string;
   authorizeUri: string;
   tokenUri: string;
   revokeUri: string | null;
+  /** The authorization server's own name (smart-configuration `issuer`), when it gives one. */
+  issuer: string | null;
   codeChallengeMethods: string[];
   scopesSupported: string[];
   capabilities: string[];
@@ -56,8 +59,13 @@ function fromCapabilityStatement(body: unknown): Partial<ServerSecurity> & { isF
   };
   const software =
     isObject(body.software) && typeof body.software.name === 'string' ? body.software.name : null;
+  const implementation =
+    isObject(body.implementation) && typeof body.implementation.url === 'string'
+      ? body.implementation.url
+      : undefined;
   return {
     isFhir: true,
+    ...(implementation ? { fhirBase: implementation } : {}),
     fhirVersion: typeof body.fhirVersion === 'string' ? body.fhirVersion : null,
     software,
     ...(uri('authorize') ? { authorizeUri: uri('authorize') } : {}),
@@ -73,10 +81,11 @@ function fromCapabilityStatement(body: unknown): Partial<ServerSecurity> & { isF
  * that does not advertise PKCE S256 (see `requireS256`).
  */
 export async function discoverServer(rawBase: string, timeoutMs?: number): Promise<ServerSecurity> {
-  const fhirBase = normalFhirBase(rawBase);
+  const typed = exactFhirBase(rawBase);
+  const beneath = normalFhirBase(typed);
   const [wellKnown, metadata] = await Promise.allSettled([
-    getJson(new URL('.well-known/smart-configuration', fhirBase), timeoutMs),
-    getJson(new URL('metadata', fhirBase), timeoutMs),
+    getJson(new URL('.well-known/smart-configuration', beneath), timeoutMs),
+    getJson(new URL('metadata', beneath), timeoutMs),
   ]);
   if (wellKnown.status === 'rejected' && metadata.status === 'rejected') throw metadata.reason;
   // A TLS or address failure on either is never "just a fallback": it is the answer.
@@ -106,10 +115,13 @@ export async function discoverServer(rawBase: string, timeoutMs?: number): Promi
       ? smart.revocation_endpoint
       : capability.revokeUri;
   const security: ServerSecurity = {
-    fhirBase,
+    fhirBase: namedBase(typed, capability.fhirBase),
     authorizeUri,
     tokenUri,
-    revokeUri: revoke ? checkedAddress(revoke, 'The revocation address').href : null,
+    // Checked, but kept as advertised, like the token address: a client assertion's `aud` is
+    // the endpoint's address compared as a string, not as URL parsing re-spells it.
+    revokeUri: revoke ? (checkedAddress(revoke, 'The revocation address'), revoke) : null,
+    issuer: hasSmart && typeof smart.issuer === 'string' ? smart.issuer : null,
     codeChallengeMethods: strings(smart?.code_challenge_methods_supported),
     scopesSupported: strings(smart?.scopes_supported),
     capabilities: strings(smart?.capabilities),
@@ -134,6 +146,22 @@ export function requireS256(security: ServerSecurity): void {
       ? 'This server publishes no SMART configuration, so it does not say it supports PKCE.'
       : undefined,
   );
+}
+
+/**
+ * The base to sign in with: the server's own spelling from its CapabilityStatement
+ * (`implementation.url`) when it names the same server as the address given, so a slash typed or
+ * left out by the user never becomes an audience the server refuses; the given address otherwise
+ * (a server naming some other address, say a load balancer's, is not taken at its word).
+ */
+function namedBase(typed: string, named: string | undefined): string {
+  if (!named) return typed;
+  try {
+    const own = exactFhirBase(named);
+    return sameFhirBase(own, typed) ? own : typed;
+  } catch {
+    return typed;
+  }
 }
 
 function isVaultErrorKind(error: unknown, kinds: string[]): boolean {

@@ -5,18 +5,17 @@ import type { fhirclient } from 'fhirclient/lib/types.js';
 /**
  * fhirclient's Node adapter, set up the way a desktop app needs it: its storage is a scratch map
  * we own (its default wants express-session, and its state holds tokens in the clear, so it must
- * never outlive the sign-in except inside the vault), and public clients send their client_id
- * when refreshing.
+ * never outlive the sign-in except inside the vault). It builds the authorize address (discovery,
+ * PKCE, state); the token requests are the app's own (token-endpoint.ts), which follow no redirect.
  */
 export type ClientState = fhirclient.ClientState;
 
 // CommonJS modules with `exports.default`; require() gives the same shape under Node, Electron and
 // vitest, where an ESM default import of them differs between loaders.
 const require = createRequire(import.meta.url);
-// Their .d.ts files are typed for a CommonJS default import, which NodeNext reads as the whole
-// module, so the two constructors are described here by what this file uses of them.
+// Its .d.ts files are typed for a CommonJS default import, which NodeNext reads as the whole
+// module, so the adapter is described here by what this file uses of it.
 type Adapter = { getSmartApi(): fhirclient.SMART };
-export type FhirClient = { state: ClientState; refresh(): Promise<ClientState> };
 const NodeAdapter = (
   require('fhirclient/lib/adapters/NodeAdapter.js') as { default: new (options: object) => Adapter }
 ).default;
@@ -27,10 +26,6 @@ const debug = createRequire(require.resolve('fhirclient'))('debug') as {
   enable(namespaces: string): void;
 };
 debug.enable([debug.disable(), '-FHIR*'].filter(Boolean).join(','));
-
-const Client = (
-  require('fhirclient/lib/Client.js') as { default: new (env: Adapter, state: ClientState) => FhirClient }
-).default;
 
 export class ScratchStorage implements fhirclient.Storage {
   readonly #items = new Map<string, unknown>();
@@ -58,27 +53,7 @@ function standInResponse(): ServerResponse {
   } as unknown as ServerResponse;
 }
 
-export function smartApi(
-  storage: ScratchStorage,
-  request: IncomingMessage = standInRequest(),
-  response: ServerResponse = standInResponse(),
-): fhirclient.SMART {
-  const adapter = new NodeAdapter({
-    request,
-    response,
-    storage,
-    refreshTokenWithClientId: true,
-  });
+export function smartApi(storage: ScratchStorage): fhirclient.SMART {
+  const adapter = new NodeAdapter({ request: standInRequest(), response: standInResponse(), storage });
   return adapter.getSmartApi();
-}
-
-/** A fhirclient Client over a copy of stored state, so its mutations never touch what is stored. */
-export function clientFor(state: ClientState): FhirClient {
-  const adapter = new NodeAdapter({
-    request: standInRequest(),
-    response: standInResponse(),
-    storage: new ScratchStorage(),
-    refreshTokenWithClientId: true,
-  });
-  return new Client(adapter, structuredClone(state));
 }

@@ -7,7 +7,7 @@ import {
 } from '../vault/connections.js';
 import type { VaultDatabase } from '../vault/database.js';
 import { addPerson, getPerson } from '../vault/persons.js';
-import { normalFhirBase } from './addresses.js';
+import { exactFhirBase } from './addresses.js';
 import { loadClientRegistry, registrationFor, vendorOf, type Registration } from './client-registration.js';
 import { discoverServer, requireS256, type ServerSecurity } from './discovery.js';
 import type { ClientState } from './fhirclient-adapter.js';
@@ -47,7 +47,8 @@ export async function signInToInstitution(
   request: InstitutionSignIn,
   ports: SignInPorts,
 ): Promise<SignedInInstitution> {
-  const fhirBase = normalFhirBase(request.fhirBase);
+  // As typed or as the directory lists it; discovery may take the server's own spelling.
+  const fhirBase = exactFhirBase(request.fhirBase);
   ports.onStep?.('discovering');
   const security = request.security ?? (await discoverServer(fhirBase));
   requireS256(security);
@@ -62,14 +63,12 @@ export async function signInToInstitution(
   const key = registration.auth === 'private_key_jwt' ? await installKey(db) : undefined;
   const signedIn = await signIn({
     ...ports,
-    fhirBase,
+    fhirBase: security.fhirBase,
     security,
     clientId: registration.clientId,
     scope: request.scope,
     privateJwk: key ? { ...key.privateJwk, kid: key.kid, alg: key.alg } : undefined,
   });
-  // The private key lives once, in install_keys; fhirclient copied it into its state.
-  delete (signedIn.state as { clientPrivateJwk?: unknown }).clientPrivateJwk;
   return {
     ...signedIn,
     clientId: registration.clientId,
@@ -148,7 +147,7 @@ export async function signInAgain(
     const signedIn = await signInToInstitution(
       db(),
       {
-        fhirBase: auth.fhirBase,
+        fhirBase: auth.audience,
         clientId: auth.clientId,
         auth: (auth.endpoints.auth as Registration['auth']) ?? 'public',
       },

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VaultError } from '../errors.js';
@@ -6,14 +7,16 @@ export type Callback = { request: IncomingMessage; response: ServerResponse; url
 
 /**
  * Where the browser comes back after sign-in (RFC 8252 §7.3): 127.0.0.1 only, on a port the OS
- * picks, for one callback and a limited time, then closed. The path is fixed because EHRs match
- * the registered redirect exactly except for the loopback port; `state` is what proves the callback
- * belongs to this sign-in.
+ * picks, for a limited time, then closed. The path is fixed because EHRs match the registered
+ * redirect exactly except for the loopback port. `state` is what proves a callback belongs to this
+ * sign-in: any other program on this computer can send a request to the port, so a request without
+ * the right `state` is answered 400 and the listener keeps waiting for the real one.
  */
 export class LoopbackRedirect {
   readonly #server: Server;
   readonly redirectUri: string;
   #waiting: ((callback: Callback) => void) | null = null;
+  #state = '';
   #used = false;
 
   private constructor(server: Server, redirectUri: string) {
@@ -40,14 +43,23 @@ export class LoopbackRedirect {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
       return;
     }
+    if (!sameSecret(url.searchParams.get('state') ?? '', this.#state)) {
+      finishPage(
+        response,
+        false,
+        'This page did not come from the sign-in PHR Vault is waiting for, so it was ignored.',
+      );
+      return;
+    }
     this.#used = true;
     // One callback: nothing after it reaches the app, and the port is released right away.
     this.#server.close();
     this.#waiting({ request, response, url });
   }
 
-  /** Waits for the browser's one callback, or fails with `sign-in-timeout`. */
-  next(timeoutMs: number, signal?: AbortSignal): Promise<Callback> {
+  /** Waits for the callback carrying `state`, or fails with `sign-in-timeout`. */
+  next(state: string, timeoutMs: number, signal?: AbortSignal): Promise<Callback> {
+    this.#state = state;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.close();
@@ -72,7 +84,16 @@ export class LoopbackRedirect {
   }
 }
 
-/** The page the browser shows after the callback; no detail from the server is echoed into it. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return y.length > 0 && x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The page the browser shows after the callback: the app's own message, as escaped text under a
+ * CSP that allows nothing (a refusal's words came from the server, through serverWords).
+ */
 export function finishPage(response: ServerResponse, ok: boolean, message: string): void {
   const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   response

@@ -1,12 +1,15 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { VaultError } from '../errors.js';
-import { checkedAddress, sameOrigin } from './addresses.js';
+import { checkedAddress, normalFhirBase, sameOrigin } from './addresses.js';
+import { clientAssertion } from './client-assertion.js';
 import { discoverServer, patientScopes, requireS256, type ServerSecurity } from './discovery.js';
 import { smartApi, ScratchStorage, type ClientState } from './fhirclient-adapter.js';
 import { finishPage, LoopbackRedirect } from './loopback-redirect.js';
-import { tokenFailure } from './token-errors.js';
 import { ask, jsonOrNull } from './server-http.js';
+import { serverWords } from './server-words.js';
+import { expiryOf, requestTokens } from './token-endpoint.js';
+import { tokenFailure } from './token-errors.js';
 
 export type SignInStep = 'discovering' | 'waiting-for-browser' | 'exchanging-code' | 'reading-patient';
 
@@ -34,36 +37,17 @@ export type SignedIn = {
 };
 
 export const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
-/** fhirclient's token request has no time limit of its own. */
-const TOKEN_TIMEOUT_MS = 30_000;
-
-function withinTime<T>(work: Promise<T>, ms: number, url: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new VaultError('server-timeout', `${new URL(url).host} did not answer in time.`)),
-      ms,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /** ≥122 bits, as the issue asks: 32 random bytes, far past fhirclient's default 16 characters (~95 bits). */
 function newStateKey(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * One SMART standalone-launch sign-in, as a native app does it (RFC 8252): discover, open the
- * system browser at the authorize address, wait for the single callback on a loopback listener,
- * check `state` exactly, exchange the code with PKCE (fhirclient), read the Patient. Nothing is
- * stored here: the caller decides where the tokens go (only ever the vault).
+ * system browser at the authorize address (built by fhirclient, with PKCE and `aud` the FHIR base
+ * exactly as the server names itself), wait on a loopback listener for the callback carrying this
+ * sign-in's `state`, exchange the code, read the Patient. Nothing is stored here: the caller
+ * decides where the tokens go (only ever the vault).
  */
 export async function signIn(request: SignInRequest): Promise<SignedIn> {
   request.onStep?.('discovering');
@@ -84,7 +68,8 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
         noRedirect: true,
         pkceMode: 'required',
         stateKey,
-        ...(request.privateJwk ? { clientPrivateJwk: request.privateJwk as never } : {}),
+        // No clientPrivateJwk: the code exchange is the app's own, and the key stays out of the
+        // state that is stored with the tokens.
       })) as string;
     } catch (error) {
       if (/PKCE/i.test(String((error as Error)?.message))) throw new VaultError('no-pkce');
@@ -98,7 +83,7 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
       throw new VaultError('sign-in-failed', 'The sign-in address changed while connecting.');
     }
     request.onStep?.('waiting-for-browser', authorizeUrl);
-    const waiting = redirect.next(request.timeoutMs ?? SIGN_IN_TIMEOUT_MS, request.signal);
+    const waiting = redirect.next(stateKey, request.timeoutMs ?? SIGN_IN_TIMEOUT_MS, request.signal);
     // Not awaited: a browser "opened" by a test only returns once the callback was answered.
     void Promise.resolve()
       .then(() => request.openBrowser(authorizeUrl))
@@ -108,32 +93,32 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
     const callback = await waiting;
     const params = callback.url.searchParams;
     try {
-      if (!sameSecret(params.get('state') ?? '', stateKey)) {
+      // RFC 9207: an authorization server that names itself in its answer must be the one this
+      // sign-in went to, compared as a string like `aud`; another one's answer is a mix-up.
+      const iss = params.get('iss');
+      if (iss !== null && security.issuer !== null && iss !== security.issuer) {
         throw new VaultError(
           'sign-in-failed',
-          'The answer from the sign-in page did not belong to this sign-in.',
+          'The answer came from another sign-in server than this health system’s.',
         );
       }
       const error = params.get('error');
       if (error === 'access_denied') throw new VaultError('sign-in-denied');
-      if (error) throw new VaultError('sign-in-failed', 'The sign-in page reported a problem.');
-      if (!params.get('code')) throw new VaultError('sign-in-failed', 'The sign-in page sent no code.');
+      if (error) {
+        // The server's own words say what it refused ("Bad audience value …"); they are all the
+        // user or the health system's help desk have to go on.
+        const said = serverWords(params.get('error_description')) ?? serverWords(error.slice(0, 64));
+        throw new VaultError('sign-in-refused', said ? `The sign-in page said: “${said}”.` : undefined);
+      }
+      const code = params.get('code');
+      if (!code) throw new VaultError('sign-in-failed', 'The sign-in page sent no code.');
 
       request.onStep?.('exchanging-code');
       let state: ClientState;
       try {
-        const client = await withinTime(
-          smartApi(storage, callback.request, callback.response).ready(),
-          TOKEN_TIMEOUT_MS,
-          security.tokenUri,
-        );
-        state = structuredClone(client.state);
+        state = await exchangeCode(storage, stateKey, code, request.privateJwk);
       } catch (e) {
-        const failure = await tokenFailure(e, security.tokenUri);
-        // A refused code is a failed sign-in, not an old connection needing a new one.
-        throw failure.kind === 'needs-sign-in'
-          ? new VaultError('sign-in-failed', 'The health system refused to finish the sign-in.')
-          : failure;
+        throw tokenFailure(e, security.tokenUri, 'sign-in');
       }
       const patientId = state.tokenResponse?.patient;
       if (typeof patientId !== 'string' || !patientId) {
@@ -163,7 +148,7 @@ async function readPatient(
   patientId: string,
   accessToken: string,
 ): Promise<Record<string, unknown>> {
-  const url = new URL(`Patient/${encodeURIComponent(patientId)}`, fhirBase);
+  const url = new URL(`Patient/${encodeURIComponent(patientId)}`, normalFhirBase(fhirBase));
   const response = await ask(url, {
     headers: { accept: 'application/fhir+json', authorization: `Bearer ${accessToken}` },
     redirect: 'manual',
@@ -176,4 +161,42 @@ async function readPatient(
     );
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * The authorization_code grant, with what fhirclient kept when it built the authorize address
+ * (verifier, redirect, token endpoint). fhirclient's own exchange is not used: it follows
+ * redirects with the code and a client assertion (see token-endpoint.ts).
+ */
+async function exchangeCode(
+  storage: ScratchStorage,
+  stateKey: string,
+  code: string,
+  privateJwk: SignInRequest['privateJwk'],
+): Promise<ClientState> {
+  const kept = (await storage.get(stateKey)) as ClientState | undefined;
+  if (!kept?.tokenUri || !kept.codeVerifier || !kept.redirectUri || !kept.clientId) {
+    throw new VaultError('sign-in-failed', 'The sign-in could not be finished.');
+  }
+  // As advertised, not re-spelled by URL parsing: it is the client assertion's `aud`.
+  const tokenUri = kept.tokenUri;
+  const clientAuth = privateJwk
+    ? await clientAssertion({ kid: privateJwk.kid, alg: privateJwk.alg, privateJwk }, kept.clientId, tokenUri)
+    : { client_id: kept.clientId };
+  const answer = await requestTokens(
+    tokenUri,
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: kept.redirectUri,
+      code_verifier: kept.codeVerifier,
+      ...clientAuth,
+    },
+    [code, kept.codeVerifier, (clientAuth as { client_assertion?: string }).client_assertion],
+  );
+  return {
+    ...structuredClone(kept),
+    tokenResponse: answer,
+    expiresAt: expiryOf(answer, Date.now() / 1000),
+  } as ClientState;
 }

@@ -1,22 +1,39 @@
 import { VaultError } from '../errors.js';
 import { networkFailure } from './server-http.js';
+import { serverWords } from './server-words.js';
+import { TokenRefusal } from './token-endpoint.js';
 
 /**
- * What a failed token request means for the user. fhirclient's HttpError carries the OAuth error
- * code in its message after parsing the body; only that code is looked at, never echoed (the
- * message holds the URL and the server's own words).
+ * What a failed token request means for the user. The OAuth error code decides what happens
+ * (`invalid_grant` on a refresh: sign in again); the server's own words, already made safe by
+ * serverWords, are shown as it said them, so a refusal can be acted on or passed on.
  */
-export async function tokenFailure(error: unknown, tokenUri: string): Promise<VaultError> {
+export function tokenFailure(error: unknown, tokenUri: string, during: 'sign-in' | 'refresh'): VaultError {
   if (error instanceof VaultError) return error;
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number') {
-    const message = String((error as Error).message ?? '');
-    if (/\binvalid_grant\b/.test(message))
+  if (error instanceof TokenRefusal) {
+    const said = error.words ?? serverWords(error.error);
+    if (during === 'refresh' && error.error === 'invalid_grant') {
       return new VaultError('needs-sign-in', undefined, { cause: error });
-    if (status >= 500) return new VaultError('server-error', 'The sign-in server failed.', { cause: error });
-    return new VaultError('sign-in-failed', 'The health system refused to finish the sign-in.', {
-      cause: error,
-    });
+    }
+    if (error.status >= 500) {
+      return new VaultError(
+        'server-error',
+        said ? `${error.host} said: “${said}”.` : 'The sign-in server failed.',
+        { cause: error },
+      );
+    }
+    if (during === 'sign-in') {
+      return new VaultError('sign-in-refused', said ? `${error.host} said: “${said}”.` : undefined, {
+        cause: error,
+      });
+    }
+    // Not invalid_grant: the grant may still be good (a client registration problem, say), so the
+    // tokens are kept and the connection shows the server's words.
+    return new VaultError(
+      'sign-in-failed',
+      `${error.host} refused to renew access${said ? `: “${said}”` : ''}.`,
+      { cause: error },
+    );
   }
   if (
     (error instanceof TypeError && /fetch failed/.test(error.message)) ||

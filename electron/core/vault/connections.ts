@@ -132,7 +132,13 @@ export function getConnectionDetail(db: VaultDatabase, id: number): ConnectionDe
 export type SmartConnectionAuth = {
   id: number;
   personId: number;
+  /**
+   * The FHIR base ending in one slash, for resolving relative addresses beneath it
+   * (`new URL('metadata', fhirBase)`); never sent as an audience.
+   */
   fhirBase: string;
+  /** The base as stored: as the server named itself at sign-in, the `aud` to sign in again with. */
+  audience: string;
   patientId: string;
   clientId: string;
   state: ConnectionState;
@@ -164,7 +170,10 @@ export function readSmartAuth(db: VaultDatabase, id: number): SmartConnectionAut
   return {
     id: row.id,
     personId: row.person_id,
-    fhirBase: row.fhir_base,
+    // Connections made before the base was kept as the server names it were stored with the slash
+    // already; either way relative addresses resolve beneath it.
+    fhirBase: row.fhir_base.replace(/\/*$/, '/'),
+    audience: row.fhir_base,
     patientId: row.patient_id,
     clientId: row.client_id,
     state: row.state,
