@@ -143,13 +143,18 @@ let vendorByHost: Map<string, string | null> | null = null;
  */
 export function directoryVendorOf(fhirBase: string): string | null {
   if (!vendorByBase || !vendorByHost) {
+    const { vendors, prefixes, rows } = directoryData;
+    // Hosts come from the few thousand address prefixes, not from parsing every row's address.
+    // A prefix that is only "https://" (an address with no path) leaves the host in the row.
+    const hosts = prefixes.map((prefix) => (prefix === 'https://' ? null : new URL(prefix).hostname));
     vendorByBase = new Map();
     vendorByHost = new Map();
-    for (const institution of allInstitutions()) {
-      vendorByBase.set(institution.fhirBase, institution.vendor);
-      const host = new URL(institution.fhirBase).hostname;
+    for (const [, , , vendorIndex, prefix, rest] of rows) {
+      const vendor = vendors[vendorIndex]![0];
+      vendorByBase.set(`${prefixes[prefix]}${rest}`, vendor);
+      const host = hosts[prefix] ?? new URL(`${prefixes[prefix]}${rest}`).hostname;
       const seen = vendorByHost.get(host);
-      vendorByHost.set(host, seen === undefined || seen === institution.vendor ? institution.vendor : null);
+      vendorByHost.set(host, seen === undefined || seen === vendor ? vendor : null);
     }
   }
   const base = fhirBase.replace(/\/*$/, '/');
