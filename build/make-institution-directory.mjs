@@ -6,7 +6,9 @@
 //                   (Apache-2.0 with NOTICE.md)
 //   cms-npd-ehr-fhir/ CMS's organisations behind EHR FHIR endpoints, with addresses (CC0-1.0)
 // Each list's licence is copied beside the generated module and named in its header.
-// Run: node build/make-institution-directory.mjs [endpoints folder]
+// Run: node build/make-institution-directory.mjs <endpoints folder> [output folder]
+// (the endpoints folder holds mere-medical/, lantern/ and cms-npd-ehr-fhir/ as those projects
+// publish them; the output folder defaults to electron/core/smart/directory/).
 //
 // Left out on purpose: payer lists (Medicare plans, state Medicaid: not hospitals or clinics),
 // Lantern's 1Up list (an aggregator's copy of other vendors' lists, mostly DSTU2), DSTU2-only
@@ -22,8 +24,12 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 
-const root = process.argv[2] ?? '/work/shared/data/endpoints';
-const out = new URL('../electron/core/smart/directory/', import.meta.url).pathname;
+const root = process.argv[2];
+if (!root) {
+  console.error('Usage: node build/make-institution-directory.mjs <endpoints folder> [output folder]');
+  process.exit(2);
+}
+const out = process.argv[3] ?? new URL('../electron/core/smart/directory/', import.meta.url).pathname;
 const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
 const readCsv = (path) => parse(readFileSync(join(root, path)), { columns: true, skip_empty_lines: true });
 
