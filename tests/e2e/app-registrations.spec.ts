@@ -74,6 +74,11 @@ test('an institution without a client id says so before any sign-in, and one is 
   await expect(results.first()).toContainText('Chicago');
   await expect(page.getByRole('alert')).toHaveCount(0);
 
+  // A search that finds nothing says so, once its answer is in.
+  await search.fill('Qqxyzzy');
+  await expect(page.getByRole('status').filter({ hasText: 'Nothing found for “Qqxyzzy”' })).toBeVisible();
+  await expect(results).toHaveCount(0);
+
   // Back to Mayo Clinic, and on to its vendor's registration.
   await search.fill('Mayo Rochester');
   await results.first().getByRole('button').first().click();

@@ -76,6 +76,12 @@ export class Connections {
   }
 
   #lastQuery = '';
+  // A search's answer is on its way (the first one builds the directory's index: a second or two).
+  #searching = $state(false);
+
+  get searching(): boolean {
+    return this.#searching;
+  }
 
   async search(query: string): Promise<void> {
     // What went wrong with one institution is not about the next search's results.
@@ -85,8 +91,13 @@ export class Connections {
     }
     this.#lastQuery = query;
     const request = ++this.#searchRequest;
-    const found = query.trim() ? await api.call('institutions.search', { query, limit: 20 }) : [];
-    if (request === this.#searchRequest) this.#results = found;
+    this.#searching = query.trim().length > 0;
+    try {
+      const found = query.trim() ? await api.call('institutions.search', { query, limit: 20 }) : [];
+      if (request === this.#searchRequest) this.#results = found;
+    } finally {
+      if (request === this.#searchRequest) this.#searching = false;
+    }
   }
 
   /** The same search again: a client id saved since changes which results can be signed in to. */
