@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
-import { VaultError } from '../errors.js';
+import { isVaultError, VaultError } from '../errors.js';
 import { importFhirFiles } from '../exchange/import-fhir.js';
 import {
   describeRegistrations,
@@ -133,8 +133,16 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   return {
     'institutions.search': (req) => {
       const found = searchInstitutions(req.query, req.limit);
-      // Said with each result, so a missing registration shows before the browser opens.
-      const registry = loadClientRegistry(dataFolder());
+      // Said with each result, so a missing registration shows before the browser opens. A
+      // registrations file that cannot be read does not stop the search: its results say they
+      // have no client id, and App registrations says what is wrong with the file.
+      let registry: ReturnType<typeof loadClientRegistry>;
+      try {
+        registry = loadClientRegistry(dataFolder());
+      } catch (error) {
+        if (!isVaultError(error, 'clients-file-unreadable')) throw error;
+        registry = { vendors: {}, endpoints: {} };
+      }
       return found.map((institution) => ({
         ...institution,
         hasClientId: !!registrationFor(registry, institution.fhirBase, institution.vendor),
