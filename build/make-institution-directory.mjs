@@ -1,61 +1,383 @@
 // Builds electron/core/smart/directory/institutions.generated.ts, the institution directory
-// shipped with the app, from the public Epic and Oracle Health (Cerner) R4 endpoint lists
-// collected by mere-medical (MIT; its notice is kept in the generated file and beside it).
-// Run: node build/make-institution-directory.mjs [endpoints folder]
-// The generated module is TypeScript (a JSON string) so it compiles into dist/ with the core and
-// ships with it, without a loader for data files.
+// shipped with the app, from public endpoint lists whose licences allow redistribution:
+//   mere-medical/   Epic, Oracle Health (Cerner, places from its raw bundle), eClinicalWorks
+//                   (healow), Veradigm R4 and athenahealth practices (MIT)
+//   lantern/        ONC Lantern's certified-API endpoint lists, one per vendor, some with ZIP codes
+//                   (Apache-2.0 with NOTICE.md)
+//   cms-npd-ehr-fhir/ CMS's organisations behind EHR FHIR endpoints, with addresses (CC0-1.0)
+// Each list's licence is copied beside the generated module and named in its header.
+// Run: node build/make-institution-directory.mjs <endpoints folder> [output folder]
+// (the endpoints folder holds mere-medical/, lantern/ and cms-npd-ehr-fhir/ as those projects
+// publish them; the output folder defaults to electron/core/smart/directory/).
+//
+// Left out on purpose: payer lists (Medicare plans, state Medicaid: not hospitals or clinics),
+// Lantern's 1Up list (an aggregator's copy of other vendors' lists, mostly DSTU2), DSTU2-only
+// addresses (every certified API must serve R4 since 2022, so the R4 twin is the one to use), and
+// the SMART User-access Brands examples (made-up brands).
+//
+// Grouping follows SMART User-access Brands: a brand (the name people know, with its place) is
+// reached through one portal's FHIR endpoint, and an endpoint serving several brands belongs to
+// one health system (Epic's managingOrganization). Rows that would still look the same in a list
+// (same name, system and place, different endpoints) carry a short note from the address.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 
-const source = process.argv[2] ?? '/work/shared/data/endpoints/mere-medical';
-const out = new URL('../electron/core/smart/directory/', import.meta.url).pathname;
-const license = readFileSync(join(source, 'LICENSE'), 'utf8').trim();
+const root = process.argv[2];
+if (!root) {
+  console.error('Usage: node build/make-institution-directory.mjs <endpoints folder> [output folder]');
+  process.exit(2);
+}
+const out = process.argv[3] ?? new URL('../electron/core/smart/directory/', import.meta.url).pathname;
+const readJson = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
+const readCsv = (path) => parse(readFileSync(join(root, path)), { columns: true, skip_empty_lines: true });
 
-/** A readable organisation name, or null for the opaque ids some lists carry instead. */
-const place = (org) =>
-  typeof org === 'string' &&
-  /^[\p{L}][\p{L}\p{N} .,&'()-]{2,}$/u.test(org) &&
-  (/ /.test(org) || /^[A-Z]{2,12}$/.test(org))
-    ? org
+const STATES = {
+  alabama: 'AL',
+  alaska: 'AK',
+  arizona: 'AZ',
+  arkansas: 'AR',
+  california: 'CA',
+  colorado: 'CO',
+  connecticut: 'CT',
+  delaware: 'DE',
+  'district of columbia': 'DC',
+  florida: 'FL',
+  georgia: 'GA',
+  hawaii: 'HI',
+  idaho: 'ID',
+  illinois: 'IL',
+  indiana: 'IN',
+  iowa: 'IA',
+  kansas: 'KS',
+  kentucky: 'KY',
+  louisiana: 'LA',
+  maine: 'ME',
+  maryland: 'MD',
+  massachusetts: 'MA',
+  michigan: 'MI',
+  minnesota: 'MN',
+  mississippi: 'MS',
+  missouri: 'MO',
+  montana: 'MT',
+  nebraska: 'NE',
+  nevada: 'NV',
+  'new hampshire': 'NH',
+  'new jersey': 'NJ',
+  'new mexico': 'NM',
+  'new york': 'NY',
+  'north carolina': 'NC',
+  'north dakota': 'ND',
+  ohio: 'OH',
+  oklahoma: 'OK',
+  oregon: 'OR',
+  pennsylvania: 'PA',
+  'rhode island': 'RI',
+  'south carolina': 'SC',
+  'south dakota': 'SD',
+  tennessee: 'TN',
+  texas: 'TX',
+  utah: 'UT',
+  vermont: 'VT',
+  virginia: 'VA',
+  washington: 'WA',
+  'west virginia': 'WV',
+  wisconsin: 'WI',
+  wyoming: 'WY',
+  'puerto rico': 'PR',
+  guam: 'GU',
+  'virgin islands': 'VI',
+};
+const ABBREVIATIONS = new Set(Object.values(STATES));
+const titleCase = (s) => s.toLowerCase().replace(/(^|[\s-])\p{L}/gu, (m) => m.toUpperCase());
+const stateName = (abbreviation) =>
+  ABBREVIATIONS.has(abbreviation)
+    ? titleCase(Object.keys(STATES).find((k) => STATES[k] === abbreviation))
     : null;
 
-const rows = [];
-const seen = new Set();
-for (const [vendor, file] of [
-  ['epic', 'epic/R4Endpoints.json'],
-  ['oracle-health', 'cerner/R4Endpoints.json'],
-]) {
-  for (const e of JSON.parse(readFileSync(join(source, file), 'utf8'))) {
-    if (typeof e.url !== 'string' || !e.url.startsWith('https://') || typeof e.name !== 'string') continue;
-    const base = e.url.replace(/\/*$/, '/');
-    if (seen.has(base)) continue;
-    seen.add(base);
-    rows.push([e.name.trim(), place(e.managingOrganization), base, vendor, 'R4']);
+/** "Rochester, MN" from a city and a state written either way, or null. */
+function place(city, state) {
+  const c = typeof city === 'string' ? city.trim() : '';
+  const s = typeof state === 'string' ? state.trim() : '';
+  const st = ABBREVIATIONS.has(s.toUpperCase()) ? s.toUpperCase() : STATES[s.toLowerCase()];
+  if (!c || !st || !/^[\p{L}][\p{L} .'-]{1,40}$/u.test(c)) return null;
+  return `${c === c.toUpperCase() || c === c.toLowerCase() ? titleCase(c) : c}, ${st}`;
+}
+
+/** A readable name, or null for the ids and test entries some lists carry instead of one. */
+function readable(name) {
+  if (typeof name !== 'string') return null;
+  const n = name.replace(/\s+/g, ' ').trim();
+  if (n.length < 2 || n.length > 160 || !/\p{L}{2}/u.test(n)) return null;
+  if (/^[0-9a-f-]{20,}$/i.test(n) || /^O-/.test(n)) return null;
+  if (/\b(test|sandbox|demo|dev\d*)\b/i.test(n)) return null;
+  return n;
+}
+
+/** The address as an R4 FHIR base, or null for DSTU2/STU3 ones and anything not https. */
+function r4Base(url) {
+  if (typeof url !== 'string' || !/^https:\/\//i.test(url.trim())) return null;
+  const base = url.trim().replace(/\/*$/, '/');
+  if (/dstu2|argonaut|stu3|\/fhir\/fhir\d*\/|fhirroute\/fhir\//i.test(base)) return null;
+  try {
+    const url = new URL(base);
+    // A host without a dot is inside someone's network, out of a patient's reach.
+    return url.hostname.includes('.') ? url.href : null;
+  } catch {
+    return null;
   }
 }
-rows.push([
-  'SMART Health IT sandbox (test patients)',
-  null,
-  'https://launch.smarthealthit.org/v/r4/fhir/',
-  'smart-sandbox',
-  'R4',
+
+// ZIP code → city and state, from the addresses CMS gathered (the most common spelling wins).
+const zipPlaces = new Map();
+{
+  const counts = new Map();
+  for (const a of readCsv('cms-npd-ehr-fhir/distinct_addresses.csv')) {
+    const zip = /^(\d{5})/.exec(a.postal_code ?? '')?.[1];
+    const p = place(a.city, a.state);
+    if (!zip || !p) continue;
+    const key = `${zip}\t${p}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const best = new Map();
+  for (const [key, n] of counts) {
+    const [zip, p] = key.split('\t');
+    if (!best.has(zip) || best.get(zip).n < n) best.set(zip, { p, n });
+  }
+  for (const [zip, { p }] of best) zipPlaces.set(zip, p);
+}
+const zipPlace = (zip) => zipPlaces.get(/^(\d{5})/.exec(zip ?? '')?.[1]) ?? null;
+
+// Vendors: id → the name people and developer portals use.
+const vendorNames = new Map([
+  ['epic', 'Epic'],
+  ['oracle-health', 'Oracle Health (Cerner)'],
+  ['eclinicalworks', 'eClinicalWorks (healow)'],
+  ['veradigm', 'Veradigm (Allscripts)'],
+  ['athenahealth', 'athenahealth'],
+  ['meditech', 'MEDITECH'],
+  ['smart-sandbox', 'SMART Health IT sandbox'],
+  ['advancedmd', 'AdvancedMD'],
+  ['drchrono', 'DrChrono'],
+  ['nextgen-healthcare', 'NextGen Healthcare'],
+  ['dox-emr', 'DOX EMR'],
+  ['curemd-com', 'CureMD'],
+  ['intelichart', 'InteliChart'],
+  ['wrs-health', 'WRS Health'],
+  ['mckesson-specialty-health-technology-products-llc-ontada', 'McKesson Ontada'],
 ]);
-rows.sort((a, b) => a[0].localeCompare(b[0], 'en'));
 
-const header = `// Generated by build/make-institution-directory.mjs; do not edit by hand.
-// Endpoint lists from mere-medical (https://github.com/cfu288/mere-medical), under this licence:
-${license
-  .split('\n')
-  .map((l) => `// ${l}`.trimEnd())
-  .join('\n')}
+/** Every institution by FHIR base and name: the same place from two lists becomes one row. */
+const byKey = new Map();
+function add({ name, base, vendor, place: where = null, system = null }) {
+  const n = readable(name);
+  if (!n || !base) return;
+  const key = `${base}\t${n.toLowerCase()}`;
+  const had = byKey.get(key);
+  if (had) {
+    had.place ??= where;
+    had.system ??= system;
+    return;
+  }
+  byKey.set(key, { name: n, base, vendor, place: where, system });
+}
 
-/** [name, place, FHIR base, vendor, FHIR version] for each institution. */
-export const institutionRows = JSON.parse(
-  ${JSON.stringify(JSON.stringify(rows))},
-) as [string, string | null, string, 'epic' | 'oracle-health' | 'smart-sandbox', 'R4'][];
+// mere-medical
+const cernerPlaces = new Map();
+for (const { resource } of readJson('mere-medical/cerner-raw/RawDSTU2Endpoints.json').entry) {
+  const address = resource.contained?.[0]?.address?.[0];
+  if (address) cernerPlaces.set(resource.id, place(address.city, address.state));
+}
+for (const e of readJson('mere-medical/epic/R4Endpoints.json')) {
+  const system = readable(e.managingOrganization);
+  add({ name: e.name, base: r4Base(e.url), vendor: 'epic', system: system !== e.name ? system : null });
+}
+for (const e of readJson('mere-medical/cerner/R4Endpoints.json')) {
+  add({ name: e.name, base: r4Base(e.url), vendor: 'oracle-health', place: cernerPlaces.get(e.id) ?? null });
+}
+for (const e of readJson('mere-medical/healow/R4Endpoints.json')) {
+  add({ name: e.name, base: r4Base(e.url), vendor: 'eclinicalworks' });
+}
+for (const e of readJson('mere-medical/veradigm-r4-branch/R4Endpoints.json')) {
+  add({ name: e.name, base: r4Base(e.url), vendor: 'veradigm' });
+}
+// athenahealth serves every practice from one address; the practice is picked in its sign-in.
+const ATHENA = 'https://api.platform.athenahealth.com/fhir/r4/';
+for (const name of Object.values(readJson('mere-medical/athena/Organizations.json'))) {
+  add({ name, base: ATHENA, vendor: 'athenahealth' });
+}
+
+// Lantern: one file per vendor (some split in two); the vendor id comes from the file name.
+const LANTERN_VENDORS = {
+  Epic_Systems_Corporation: 'epic',
+  Cerner_Corporation: 'oracle-health',
+  eClinicalWorks_LLC: 'eclinicalworks',
+  Veradigm: 'veradigm',
+  athenahealth_Inc: 'athenahealth',
+  Medical_Information_Technology_Inc_MEDITECH: 'meditech',
+};
+const LANTERN_SKIPPED = /^(1Up|Medicaid|Medicare)/;
+for (const file of readdirSync(join(root, 'lantern')).sort()) {
+  const m = /^(.*?)(_\d+)?_?EndpointSources\.json$/.exec(file);
+  if (!m || LANTERN_SKIPPED.test(file)) continue;
+  const developer = m[1];
+  const vendor =
+    LANTERN_VENDORS[developer] ??
+    developer
+      .replace(/_(Inc|LLC|Corporation|Part_of_the_.*)$/i, '')
+      .replace(/_/g, '-')
+      .toLowerCase();
+  if (!vendorNames.has(vendor)) {
+    vendorNames.set(vendor, developer.replace(/_(Inc|LLC|Corporation)$/i, '').replace(/_/g, ' '));
+  }
+  for (const e of readJson(`lantern/${file}`).Endpoints ?? []) {
+    // athenahealth's names often start with their state ("NC - Sollus Pediatrics").
+    const state = /^([A-Z]{2}) - (.+)$/.exec(e.OrganizationName ?? '');
+    const name = state && ABBREVIATIONS.has(state[1]) ? state[2] : e.OrganizationName;
+    const where = zipPlace(e.OrganizationZipCode) ?? (state ? stateName(state[1]) : null);
+    add({ name, base: r4Base(e.URL), vendor, place: where });
+  }
+}
+
+// CMS: organisations found behind EHR vendors' FHIR endpoints, with their addresses.
+{
+  const addressOf = new Map();
+  for (const a of readCsv('cms-npd-ehr-fhir/distinct_addresses.csv')) {
+    addressOf.set(a.address_hash, place(a.city, a.state));
+  }
+  const orgPlace = new Map();
+  for (const link of readCsv('cms-npd-ehr-fhir/org_to_address.csv')) {
+    if (!orgPlace.get(link.org_id)) orgPlace.set(link.org_id, addressOf.get(link.address_hash) ?? null);
+  }
+  const CMS_VENDORS = { flatiron_health: 'flatiron-health', office_practicum: 'office-practicum' };
+  for (const o of readCsv('cms-npd-ehr-fhir/distinct_organizations.csv')) {
+    if (o.active === 'False') continue;
+    const base = r4Base(o.org_id.split(/\/Organization\b/)[0]);
+    if (!base) continue;
+    const vendor =
+      CMS_VENDORS[o.vendor_name] ?? o.vendor_name.replace(/_(inc|llc|com_inc)$/, '').replace(/_/g, '-');
+    if (!vendorNames.has(vendor)) {
+      const words = titleCase(o.vendor_name.replace(/_/g, ' ')).replace(
+        / (Llc|Inc|Com Inc|Co Ltd|Pllc)$/,
+        '',
+      );
+      vendorNames.set(vendor, words.replace(/\bEhr\b/g, 'EHR').replace(/\bMd\b/g, 'MD'));
+    }
+    add({ name: o.org_name, base, vendor, place: orgPlace.get(o.org_id) ?? null });
+  }
+}
+
+// Added past the filter that drops test entries: this one is a test server on purpose.
+byKey.set('smart-sandbox', {
+  name: 'SMART Health IT sandbox (test patients)',
+  base: 'https://launch.smarthealthit.org/v/r4/fhir/',
+  vendor: 'smart-sandbox',
+  place: null,
+  system: null,
+});
+
+const rows = [...byKey.values()].sort(
+  (a, b) => a.name.localeCompare(b.name, 'en') || a.base.localeCompare(b.base),
+);
+// Rows a person could not tell apart get the part of the address that differs.
+const alike = new Map();
+for (const r of rows) {
+  const key = `${r.name.toLowerCase()}\t${r.system ?? ''}\t${r.place ?? ''}`;
+  alike.set(key, [...(alike.get(key) ?? []), r]);
+}
+for (const group of alike.values()) {
+  if (group.length < 2) continue;
+  for (const r of group) {
+    r.note = r.base
+      .replace(/^https:\/\//, '')
+      .replace(/\/(api\/)?fhir\/r4\/$/i, '')
+      .replace(/\/$/, '');
+  }
+}
+
+// Compact form: repeated strings (places, systems, vendors, address prefixes) are listed once.
+const table = () => {
+  const list = [];
+  const index = new Map();
+  return {
+    list,
+    of(s) {
+      if (s == null) return -1;
+      if (!index.has(s)) index.set(s, list.push(s) - 1);
+      return index.get(s);
+    },
+  };
+};
+const places = table();
+const systems = table();
+const vendorsUsed = table();
+const prefixes = table();
+const packed = rows.map((r) => {
+  const cut = r.base.lastIndexOf('/', r.base.length - 2) + 1;
+  const row = [
+    r.name,
+    places.of(r.place),
+    systems.of(r.system),
+    vendorsUsed.of(r.vendor),
+    prefixes.of(r.base.slice(0, cut)),
+    r.base.slice(cut),
+  ];
+  if (r.note) row.push(r.note);
+  return row;
+});
+const perVendor = {};
+for (const r of rows) perVendor[r.vendor] = (perVendor[r.vendor] ?? 0) + 1;
+const vendorList = vendorsUsed.list.map((id) => [id, vendorNames.get(id) ?? id]);
+
+const licences = [
+  ['mere-medical/LICENSE', 'LICENSE.mere-medical.txt'],
+  ['lantern/LICENSE', 'LICENSE.lantern.txt'],
+  ['lantern/NOTICE.md', 'NOTICE.lantern.md'],
+  ['cms-npd-ehr-fhir/LICENSE', 'LICENSE.cms-npd-ehr-fhir.txt'],
+];
+for (const [from, to] of licences) writeFileSync(join(out, to), readFileSync(join(root, from)));
+
+const module = `// Generated by build/make-institution-directory.mjs; do not edit by hand.
+// Sources and their licences (copied beside this file):
+// - mere-medical (https://github.com/cfu288/mere-medical), MIT: LICENSE.mere-medical.txt
+// - ONC Lantern (https://github.com/onc-healthit/lantern-back-end), Apache-2.0:
+//   LICENSE.lantern.txt and NOTICE.lantern.md
+// - CMS npd_ehr_fhir_npi_slurp (https://github.com/DSACMS/npd_ehr_fhir_npi_slurp), CC0-1.0:
+//   LICENSE.cms-npd-ehr-fhir.txt
+// Institutions per vendor: ${JSON.stringify(perVendor)}
+
+/** Rows: [name, place, system, vendor, address prefix, address rest, note?]; -1 is none. */
+export type DirectoryRow = [string, number, number, number, number, string, string?];
+
+export const directoryData = JSON.parse(
+  ${JSON.stringify(
+    JSON.stringify({
+      vendors: vendorList,
+      places: places.list,
+      systems: systems.list,
+      prefixes: prefixes.list,
+      rows: packed,
+    }),
+  )},
+) as {
+  vendors: [string, string][];
+  places: string[];
+  systems: string[];
+  prefixes: string[];
+  rows: DirectoryRow[];
+};
 `;
-writeFileSync(join(out, 'institutions.generated.ts'), header);
-writeFileSync(join(out, 'LICENSE.mere-medical.txt'), `${license}\n`);
-execFileSync('npx', ['prettier', '--write', join(out, 'institutions.generated.ts')], { stdio: 'ignore' });
-console.log(`${rows.length} institutions`);
+const target = join(out, 'institutions.generated.ts');
+writeFileSync(target, module);
+execFileSync('npx', ['prettier', '--write', target], { stdio: 'ignore' });
+const withPlace = rows.filter((r) => r.place).length;
+console.log(
+  `${rows.length} institutions (${withPlace} with a place), ${(statSync(target).size / 1e6).toFixed(2)} MB`,
+);
+console.log(
+  Object.entries(perVendor)
+    .sort((a, b) => b[1] - a[1])
+    .map(([v, n]) => `${vendorNames.get(v) ?? v}: ${n}`)
+    .join('\n'),
+);

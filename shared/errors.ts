@@ -26,6 +26,8 @@ export const errorKinds = [
   'insecure-address',
   'no-pkce',
   'no-client-id',
+  'bad-client-id',
+  'clients-file-unreadable',
   'sign-in-denied',
   'sign-in-failed',
   'sign-in-refused',
@@ -78,7 +80,11 @@ const messages: Record<ErrorKind, string> = {
   'no-pkce':
     'This server does not offer the secure sign-in PHR Vault requires (PKCE with S256), so PHR Vault did not connect to it.',
   'no-client-id':
-    'PHR Vault has no app registration (client id) for this health system yet. See “Connecting to hospitals” in the README to add one.',
+    'PHR Vault has no app registration (client id) for this health system yet. Add one under “App registrations” (or `phr-vault clients set`), then try again.',
+  'bad-client-id':
+    'That does not look like a client id. Paste it exactly as the vendor’s developer site shows it (letters, digits and signs, no spaces). Nothing was saved.',
+  'clients-file-unreadable':
+    'The file of app registrations could not be read, so PHR Vault left it as it is. Correct it or remove it, then try again.',
   'sign-in-denied': 'Access was not granted in the sign-in page, so nothing was connected.',
   'sign-in-failed': 'Signing in did not complete. Nothing was changed; try again.',
   'sign-in-refused':

@@ -4,6 +4,7 @@ import { toFailure } from '../core/api.js';
 import { appVersion } from '../core/app-version.js';
 import { UsageError } from './cli-support.js';
 import { registerBackup } from './commands/backup.js';
+import { registerClients } from './commands/clients.js';
 import { registerConnect } from './commands/connect.js';
 import { registerConnections } from './commands/connections.js';
 import { registerCreate } from './commands/create.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCreate(program);
   registerConnect(program);
   registerConnections(program);
+  registerClients(program);
   registerImport(program);
   registerExport(program);
   registerStats(program);

@@ -75,10 +75,18 @@ describe('electron-builder.yml', () => {
   it('packs into an asar and ships compiled files only', () => {
     expect(config.asar).toBe(true);
     const files = config.files;
-    // Compiled code, plus the one data file the core reads (client ids; no secrets).
+    // Compiled code, plus the one data file the core reads (client ids; no secrets), and the
+    // licences and notices of the institution directory's sources, which ask to travel with it.
+    const notice = /^electron\/core\/smart\/directory\/(LICENSE|NOTICE)\.\*\.(txt|md)$/;
     expect(
-      files.every((f) => f.startsWith('dist/') || f.startsWith('!') || f === 'config/smart-clients.json'),
+      files.every(
+        (f) =>
+          f.startsWith('dist/') || f.startsWith('!') || f === 'config/smart-clients.json' || notice.test(f),
+      ),
     ).toBe(true);
+    for (const source of ['LICENSE.lantern.txt', 'NOTICE.lantern.md', 'LICENSE.mere-medical.txt']) {
+      expect(files.some((f) => matches(f, `electron/core/smart/directory/${source}`))).toBe(true);
+    }
     expect(files).toContain('dist/electron/main.js');
     expect(files).toContain('dist/electron/preload.cjs');
     expect(files).toContain('!**/*.map');

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
-import { VaultError } from '../errors.js';
+import { isVaultError, VaultError } from '../errors.js';
 import { importFhirFiles } from '../exchange/import-fhir.js';
-import { loadClientRegistry, registrationFor, vendorOf } from '../smart/client-registration.js';
+import {
+  describeRegistrations,
+  loadClientRegistry,
+  registrationFor,
+  removeRegistration,
+  saveRegistration,
+  vendorOf,
+} from '../smart/client-registration.js';
 import { searchInstitutions } from '../smart/directory/institution-directory.js';
 import { discoverServer } from '../smart/discovery.js';
 import {
@@ -46,6 +53,11 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
     for (const waiting of pending.values()) clearTimeout(waiting.timer);
     pending.clear();
   });
+
+  const registrations = () => {
+    const { vendors, endpoints, environmentFile } = describeRegistrations(dataFolder());
+    return { vendors, endpoints, environmentFile };
+  };
 
   const connected = (id: number) => {
     const connection = getConnectionDetail(db(), id);
@@ -119,7 +131,32 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   }
 
   return {
-    'institutions.search': (req) => searchInstitutions(req.query, req.limit),
+    'institutions.search': (req) => {
+      const found = searchInstitutions(req.query, req.limit);
+      // Said with each result, so a missing registration shows before the browser opens. A
+      // registrations file that cannot be read does not stop the search: its results say they
+      // have no client id, and App registrations says what is wrong with the file.
+      let registry: ReturnType<typeof loadClientRegistry>;
+      try {
+        registry = loadClientRegistry(dataFolder());
+      } catch (error) {
+        if (!isVaultError(error, 'clients-file-unreadable')) throw error;
+        registry = { vendors: {}, endpoints: {} };
+      }
+      return found.map((institution) => ({
+        ...institution,
+        hasClientId: !!registrationFor(registry, institution.fhirBase, institution.vendor),
+      }));
+    },
+    'clients.list': () => registrations(),
+    'clients.save': (req) => {
+      saveRegistration(dataFolder(), req.target, { clientId: req.clientId, auth: req.auth });
+      return registrations();
+    },
+    'clients.remove': (req) => {
+      removeRegistration(dataFolder(), req.target);
+      return registrations();
+    },
     'connections.discover': async (req) => {
       const security = await discoverServer(req.fhirBase);
       const vendor = vendorOf(security.fhirBase, security.software);

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { VaultError } from '../errors.js';
 import { normalFhirBase } from './addresses.js';
+import { directoryVendorOf, directoryVendors } from './directory/institution-directory.js';
 
 /**
  * Which client id (the app's registration with an EHR vendor or one health system) to sign in
@@ -12,8 +14,8 @@ import { normalFhirBase } from './addresses.js';
  * distributor or a user can register their own app without rebuilding. Never a secret: public
  * clients have none, and confidential asymmetric clients use this vault's own key pair.
  */
-export const vendors = ['epic', 'oracle-health', 'smart-sandbox', 'other'] as const;
-export type Vendor = (typeof vendors)[number];
+/** A vendor's id: one of the directory's ('epic', 'oracle-health', 'eclinicalworks', …) or 'other'. */
+export type Vendor = string;
 
 const Registration = z.object({
   clientId: z.string().default(''),
@@ -52,7 +54,7 @@ function readClientsFile(path: string): ClientsFile | null {
   try {
     return ClientsFile.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch {
-    throw new VaultError('no-client-id', `${path} could not be read as a client id file.`);
+    throw new VaultError('clients-file-unreadable', `${path} is not a client id file PHR Vault can read.`);
   }
 }
 
@@ -61,21 +63,33 @@ export type ClientRegistry = {
   endpoints: Record<string, Registration>;
 };
 
-/** Shipped ids, then the user's file on top (endpoint by endpoint, vendor by vendor). */
-export function loadClientRegistry(dataFolder?: string): ClientRegistry {
-  const files = [
-    shippedClientsFile(),
-    ...(dataFolder ? [join(dataFolder, CLIENTS_FILE_NAME)] : []),
-    ...(process.env[CLIENTS_FILE_ENV] ? [process.env[CLIENTS_FILE_ENV]] : []),
+/** Where a registration comes from: the app as shipped, this computer's file, or the environment's. */
+export type RegistrationSource = 'app' | 'this-computer' | 'environment';
+
+function layers(dataFolder?: string): { from: RegistrationSource; file: string }[] {
+  return [
+    { from: 'app', file: shippedClientsFile() },
+    ...(dataFolder ? [{ from: 'this-computer' as const, file: join(dataFolder, CLIENTS_FILE_NAME) }] : []),
+    ...(process.env[CLIENTS_FILE_ENV]
+      ? [{ from: 'environment' as const, file: process.env[CLIENTS_FILE_ENV] }]
+      : []),
   ];
-  const registry: ClientRegistry = { vendors: {}, endpoints: {} };
-  for (const file of files) {
+}
+
+type Sourced = Registration & { from: RegistrationSource };
+
+function loadSourced(dataFolder?: string): {
+  vendors: Record<string, Sourced>;
+  endpoints: Record<string, Sourced>;
+} {
+  const registry = { vendors: {} as Record<string, Sourced>, endpoints: {} as Record<string, Sourced> };
+  for (const { from, file } of layers(dataFolder)) {
     const parsed = readClientsFile(file);
     if (!parsed) continue;
-    Object.assign(registry.vendors, parsed.vendors);
+    for (const [vendor, reg] of Object.entries(parsed.vendors)) registry.vendors[vendor] = { ...reg, from };
     for (const [base, reg] of Object.entries(parsed.endpoints)) {
       try {
-        registry.endpoints[normalFhirBase(base)] = reg;
+        registry.endpoints[normalFhirBase(base)] = { ...reg, from };
       } catch {
         // An http or malformed address in someone's file can never be connected to; skip it.
       }
@@ -84,8 +98,115 @@ export function loadClientRegistry(dataFolder?: string): ClientRegistry {
   return registry;
 }
 
+/** Shipped ids, then the user's file on top (endpoint by endpoint, vendor by vendor). */
+export function loadClientRegistry(dataFolder?: string): ClientRegistry {
+  return loadSourced(dataFolder);
+}
+
+export type RegistrationTarget = { vendor: string } | { fhirBase: string };
+
+export type RegistrationsOverview = {
+  /** Every vendor the directory knows, with its name, and 'other' last. */
+  vendors: {
+    vendor: string;
+    name: string;
+    clientId: string;
+    auth: Registration['auth'];
+    from: RegistrationSource | null;
+  }[];
+  endpoints: { fhirBase: string; clientId: string; auth: Registration['auth']; from: RegistrationSource }[];
+  /** The file this computer's registrations are saved in. */
+  file: string | null;
+  /** Set when PHR_VAULT_SMART_CLIENTS names a file, whose entries win over this computer's. */
+  environmentFile: string | null;
+};
+
+export function describeRegistrations(dataFolder?: string): RegistrationsOverview {
+  const registry = loadSourced(dataFolder);
+  const known = [...directoryVendors(), { vendor: 'other', name: 'Any other (by FHIR address only)' }];
+  const unnamed = Object.keys(registry.vendors).filter((v) => !known.some((k) => k.vendor === v));
+  return {
+    vendors: [...known, ...unnamed.map((vendor) => ({ vendor, name: vendor }))].map(({ vendor, name }) => {
+      const reg = registry.vendors[vendor];
+      return {
+        vendor,
+        name,
+        clientId: reg?.clientId ?? '',
+        auth: reg?.auth ?? 'public',
+        from: reg?.clientId ? reg.from : null,
+      };
+    }),
+    endpoints: Object.entries(registry.endpoints)
+      .filter(([, reg]) => reg.clientId)
+      .map(([fhirBase, reg]) => ({ fhirBase, clientId: reg.clientId, auth: reg.auth, from: reg.from })),
+    file: dataFolder ? join(dataFolder, CLIENTS_FILE_NAME) : null,
+    environmentFile: process.env[CLIENTS_FILE_ENV] ?? null,
+  };
+}
+
+/**
+ * A client id as the developer sites hand them out (Epic: a UUID; Oracle Health: a UUID; others:
+ * letters, digits and signs). Anything with spaces or control characters is a paste gone wrong.
+ */
+const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
+
+function targetKey(target: RegistrationTarget): { section: 'vendors' | 'endpoints'; key: string } {
+  if ('vendor' in target) {
+    if (!/^[a-z0-9][a-z0-9-]{0,79}$/.test(target.vendor)) {
+      throw new VaultError('invalid-request', `“${target.vendor}” is not a vendor PHR Vault knows.`);
+    }
+    return { section: 'vendors', key: target.vendor };
+  }
+  return { section: 'endpoints', key: normalFhirBase(target.fhirBase) };
+}
+
+/**
+ * Changes this computer's file (beside the vault), never the shipped one: written whole to a
+ * temporary file and renamed over the old, so a crash leaves the old file or the new, and a file
+ * that cannot be read is left as it is rather than replaced.
+ */
+function rewriteOwnFile(dataFolder: string, change: (file: ClientsFile) => void): void {
+  const path = join(dataFolder, CLIENTS_FILE_NAME);
+  const current = readClientsFile(path) ?? { vendors: {}, endpoints: {} };
+  change(current);
+  mkdirSync(dataFolder, { recursive: true });
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(current, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+export function saveRegistration(
+  dataFolder: string,
+  target: RegistrationTarget,
+  registration: { clientId: string; auth: Registration['auth'] },
+): void {
+  const clientId = registration.clientId.trim();
+  if (!CLIENT_ID.test(clientId)) throw new VaultError('bad-client-id');
+  const { section, key } = targetKey(target);
+  rewriteOwnFile(dataFolder, (file) => {
+    file[section][key] = { clientId, auth: registration.auth };
+  });
+}
+
+/** Forgets this computer's registration; the app's own, if any, applies again. */
+export function removeRegistration(dataFolder: string, target: RegistrationTarget): boolean {
+  const { section, key } = targetKey(target);
+  let removed = false;
+  rewriteOwnFile(dataFolder, (file) => {
+    removed = Object.hasOwn(file[section], key);
+    delete file[section][key];
+  });
+  return removed;
+}
+
 /** Guesses the vendor from the address and what the server calls its software. */
 export function vendorOf(fhirBase: string, software?: string | null): Vendor {
+  const listed = directoryVendorOf(fhirBase);
+  if (listed) return listed;
   const host = new URL(fhirBase).hostname;
   if (/(^|\.)epic\.com$/.test(host) || /\bepic\b/i.test(software ?? '')) return 'epic';
   if (/(^|\.)cerner\.com$/.test(host) || /oracle|cerner/i.test(software ?? '')) return 'oracle-health';

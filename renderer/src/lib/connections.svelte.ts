@@ -24,6 +24,8 @@ export class Connections {
   #progress = $state.raw<SignInProgress | null>(null);
   #pending = $state.raw<PendingLink | null>(null);
   #error = $state<string | null>(null);
+  /** The directory entry picked that PHR Vault has no client id for: said before any sign-in. */
+  #unregistered = $state.raw<Institution | null>(null);
   #busy = $state(false);
   // Whose connections the list shows; a change pushed by the core reloads the same person's.
   #personId: number | undefined;
@@ -64,16 +66,63 @@ export class Connections {
   get busy(): boolean {
     return this.#busy;
   }
+  get unregistered(): Institution | null {
+    return this.#unregistered;
+  }
 
   async load(personId: number | undefined = this.#personId): Promise<void> {
     this.#personId = personId;
     this.#list = await api.call('connections.list', personId === undefined ? {} : { personId });
   }
 
+  #lastQuery = '';
+  // A search's answer is on its way (the first one builds the directory's index: a second or two).
+  #searching = $state(false);
+
+  get searching(): boolean {
+    return this.#searching;
+  }
+
   async search(query: string): Promise<void> {
+    // What went wrong with one institution is not about the next search's results.
+    if (query !== this.#lastQuery && !this.#busy) {
+      this.#error = null;
+      this.#unregistered = null;
+    }
+    this.#lastQuery = query;
     const request = ++this.#searchRequest;
+    this.#searching = query.trim().length > 0;
+    try {
+      const found = query.trim() ? await api.call('institutions.search', { query, limit: 20 }) : [];
+      if (request === this.#searchRequest) this.#results = found;
+    } finally {
+      if (request === this.#searchRequest) this.#searching = false;
+    }
+  }
+
+  /** The same search again: a client id saved since changes which results can be signed in to. */
+  async refreshSearch(): Promise<void> {
+    const request = ++this.#searchRequest;
+    const query = this.#lastQuery;
     const found = query.trim() ? await api.call('institutions.search', { query, limit: 20 }) : [];
     if (request === this.#searchRequest) this.#results = found;
+    const waiting = this.#unregistered;
+    if (waiting && found.some((i) => i.id === waiting.id && i.hasClientId)) this.#unregistered = null;
+  }
+
+  /**
+   * Signs in to a directory entry, or, when PHR Vault has no client id for it, says so at once
+   * (nothing is discovered and no browser opens).
+   */
+  async pick(institution: Institution, personId: number | undefined): Promise<void> {
+    if (this.#busy) return;
+    this.#error = null;
+    if (!institution.hasClientId) {
+      this.#unregistered = institution;
+      return;
+    }
+    this.#unregistered = null;
+    await this.connect(institution.fhirBase, personId, institution.name);
   }
 
   async discover(fhirBase: string): Promise<void> {

@@ -24,15 +24,25 @@ export const Connection = ConnectionSummary.extend({
 });
 export type Connection = z.infer<typeof Connection>;
 
-export const Vendor = z.enum(['epic', 'oracle-health', 'smart-sandbox', 'other']);
+/** An EHR vendor's id in the directory and in client registrations ('epic', 'oracle-health', …). */
+export const Vendor = z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/);
 
 export const Institution = z.object({
   id: z.string(),
+  /** The name people know it by (a SMART User-access Brand). */
   name: z.string(),
+  /** "Rochester, MN", or a state alone, where the lists say. */
   place: z.string().nullable(),
+  /** The health system whose portal serves it, when that is not the institution itself. */
+  system: z.string().nullable(),
+  /** What tells it apart from another entry with the same name, system and place (its address). */
+  note: z.string().nullable(),
   fhirBase: z.string(),
   vendor: Vendor,
+  vendorName: z.string(),
   fhirVersion: z.enum(['R4', 'DSTU2']),
+  /** Whether PHR Vault has a client id for it; without one, signing in cannot start. */
+  hasClientId: z.boolean(),
 });
 export type Institution = z.infer<typeof Institution>;
 
@@ -68,6 +78,33 @@ export const ConnectResult = z.discriminatedUnion('outcome', [
 export type ConnectResult = z.infer<typeof ConnectResult>;
 
 const FhirAddress = z.string().trim().min(8).max(2000);
+
+const ClientAuth = z.enum(['public', 'private_key_jwt']);
+/** Where a registration comes from: the app as shipped, this computer's file, or the environment's. */
+const RegistrationSource = z.enum(['app', 'this-computer', 'environment']);
+/** One vendor's registration, or one FHIR address's own (which wins over its vendor's). */
+const RegistrationTarget = z.union([
+  z.object({ vendor: Vendor }).strict(),
+  z.object({ fhirBase: FhirAddress }).strict(),
+]);
+
+export const AppRegistrations = z.object({
+  vendors: z.array(
+    z.object({
+      vendor: Vendor,
+      name: z.string(),
+      clientId: z.string(),
+      auth: ClientAuth,
+      from: RegistrationSource.nullable(),
+    }),
+  ),
+  endpoints: z.array(
+    z.object({ fhirBase: z.string(), clientId: z.string(), auth: ClientAuth, from: RegistrationSource }),
+  ),
+  /** Set when the environment names a file whose entries win over this computer's. */
+  environmentFile: z.string().nullable(),
+});
+export type AppRegistrations = z.infer<typeof AppRegistrations>;
 const ConnectionId = z.number().int().positive();
 
 export const SignInStep = z.enum([
@@ -168,6 +205,26 @@ export const connectionChannels = {
         otherPatients: z.array(z.object({ name: z.string(), birthDate: z.string().nullable() })).min(1),
       }),
     ]),
+  },
+  /**
+   * The app's registrations (client ids) per vendor and per FHIR address, and where each comes
+   * from. Saved on this computer beside the vault: they are not secrets.
+   */
+  'clients.list': { request: Empty, response: AppRegistrations },
+  'clients.save': {
+    request: z
+      .object({
+        target: RegistrationTarget,
+        clientId: z.string().trim().min(1).max(200),
+        auth: ClientAuth.default('public'),
+      })
+      .strict(),
+    response: AppRegistrations,
+  },
+  /** Forgets this computer's registration; one the app ships with applies again. */
+  'clients.remove': {
+    request: z.object({ target: RegistrationTarget }).strict(),
+    response: AppRegistrations,
   },
   /** The public half of this vault's key pair, for registering a confidential asymmetric client. */
   'connections.publicKeys': {
