@@ -84,8 +84,7 @@ export async function recogniseFormat(file: FhirFile): Promise<FileFormat> {
   if (text.startsWith('<')) {
     if (/<(?:[\w.-]+:)?ClinicalDocument[\s>/]/.test(text)) return 'ccda';
     if (/<HealthData[\s>]/.test(text)) return 'apple-health';
-    // The C-CDA reader gives the plain reasons (a DTD, not well-formed, not CDA).
-    return 'ccda';
+    throw new VaultError('bad-input', `${name} is XML but not a C-CDA document.`);
   }
   if (/^shlink:\//.test(text) || /^https?:\/\/\S*#shlink:\//.test(text)) return 'smart-health-link';
   // A card as a QR code's numeric text, or as its bare JWS (header.payload.signature).
