@@ -1,4 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
+import { FileFormat } from '../../../shared/ipc/areas/imports.js';
 import { VaultError } from '../errors.js';
 import type { Json } from '../records/fhir-values.js';
 import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
@@ -20,15 +21,8 @@ import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './im
  * `readHealthCard` below, giving a bundle (stored as FHIR) and the card's verification.
  */
 
-export const FILE_FORMATS = [
-  'fhir',
-  'ccda',
-  'smart-health-card',
-  'smart-health-link',
-  'ips',
-  'apple-health',
-] as const;
-export type FileFormat = (typeof FILE_FORMATS)[number];
+export const FILE_FORMATS = FileFormat.options;
+export type { FileFormat };
 
 /** What a health card's reader says of its signature; null for every other format. */
 export type CardVerification = { status: string; issuer: string | null; reason: string | null };
@@ -93,6 +87,10 @@ export async function recogniseFormat(file: FhirFile): Promise<FileFormat> {
     if (/"verifiableCredential"\s*:/.test(text)) return 'smart-health-card';
     return 'fhir';
   }
+  // Other text goes to the FHIR reader, whose refusal says what is wrong with it as JSON (a file
+  // of NDJSON lines may start with anything); bytes that are no text at all are refused here.
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u0008\u000e-\u001a\ufffd]/.test(text)) return 'fhir';
   throw new VaultError(
     'bad-input',
     `${name} is not a kind of file PHR Vault reads (FHIR JSON, a C-CDA document).`,
