@@ -131,7 +131,7 @@ describe('C-CDA documents come in as FHIR R4 records', () => {
         .prepare('SELECT label, kind FROM connections WHERE id = ?')
         .get(report!.connectionId) as { label: string; kind: string };
       expect(label.kind).toBe('import');
-      expect(label.label, name).toMatch(/^Files from /);
+      expect(label.label, name).toBe(report!.about.replace(/^C-CDA .+? from (.+), \d{4}-.*$/, '$1'));
     }
   });
 

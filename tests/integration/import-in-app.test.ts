@@ -153,7 +153,7 @@ describe('importing a file chosen in the window', () => {
     );
     expect(source).toMatchObject({
       kind: 'import',
-      label: 'Files from The Doctors Together Physician Group',
+      label: 'The Doctors Together Physician Group',
     });
   });
 

@@ -126,9 +126,9 @@ async function importCcda(
   const name = fileName(file);
   const doc = readCcda(name, await bytesOf(file, CCDA_MAX_BYTES));
   if (options.acceptPatients && !options.acceptPatients([doc.patient])) return null;
-  // Each document's source is named after who wrote it, so its records say where they came from.
-  const label =
-    options.sourceLabel ?? (doc.organization ? `Files from ${doc.organization}` : DEFAULT_IMPORT_SOURCE);
+  // Each document's source is named after who wrote it (shown as "From files"), so its records
+  // say where they came from.
+  const label = options.sourceLabel ?? doc.organization ?? DEFAULT_IMPORT_SOURCE;
   const connectionId = importConnection(db, options.personId, label);
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
   const endLongWrite = beginLongWrite(db);

@@ -12,7 +12,7 @@ export type FileOutcome =
   | { file: string; state: 'ask'; words: string; chosen: File };
 
 /**
- * Importing FHIR files the person chose, one after the other: each file's bytes are read here and
+ * Importing files the person chose (FHIR, C-CDA), one after the other: each file's bytes are read here and
  * sent in one request, so the bar can count files and a refused file does not stop the others.
  */
 export class FileImport {
@@ -111,7 +111,11 @@ export class FileImport {
         outcome: {
           file: file.name,
           state: 'imported',
-          words: `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`,
+          // A FHIR file says its version; a document what it is, as its author titled it.
+          words:
+            report.format === 'fhir'
+              ? `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`
+              : `${report.about}: ${parts.join(', ')}${unread}.`,
           skipped,
         },
         changed: report.added + report.updated,

@@ -262,6 +262,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
               {
                 system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
                 code: 'clinical-note',
+                display: 'Clinical Note',
               },
             ],
           },
@@ -304,6 +305,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
           {
             system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
             code: 'clinical-note',
+            display: 'Clinical Note',
           },
         ],
       },

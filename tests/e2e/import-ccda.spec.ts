@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { expect, test, unlock } from './fixtures.js';
+
+const passphrase = 'meadow kettle harbor nine';
+const ccd = fileURLToPath(new URL('../fixtures/cda-documents/CCD_2.xml', import.meta.url));
+const person = 'Isabella Jones';
+
+test('a C-CDA chosen in the window becomes records from its author, with the document itself readable behind them', async ({
+  page,
+  openVault,
+  statsFor,
+  checkScreen,
+}) => {
+  const { vaultPath } = await openVault({ passphrase, ownerName: person, ownerBirthDate: '1950-12-19' });
+  await unlock(page, passphrase);
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  const button = page.getByRole('button', { name: 'Import files…' });
+  await expect(button).toHaveAccessibleDescription(/or a C-CDA document \(XML\)/);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await chooser.setFiles([ccd]);
+
+  const outcomes = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem');
+  await expect(outcomes).toHaveCount(1);
+  const stats = await statsFor(vaultPath, passphrase, person);
+  await expect(outcomes.first()).toHaveText(
+    `CCD_2.xml C-CDA Continuity of Care Document from The Doctors Together Physician Group, 2014-10-15, 16 entries: ${stats.total} new records.`,
+  );
+  // Its own source, named after who wrote it, of the kind "From files".
+  const source = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
+  await expect(source).toHaveCount(1);
+  await expect(source).toContainText('The Doctors Together Physician Group');
+  await expect(source).toContainText('From files');
+  await expect(source.getByTestId('record-count')).toHaveText(`· ${stats.total} records`);
+  await checkScreen('import-ccda');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkScreen('import-ccda-narrow');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // The same file again adds nothing.
+  const [again] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await again.setFiles([ccd]);
+  await expect(outcomes.first()).toContainText(`: 0 new records, ${stats.total} already in the vault.`);
+
+  // The records are on the timeline, and the document they came from reads as a document.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.getByLabel('Search records').fill('Summary of Patient Chart');
+  const row = page
+    .getByRole('list', { name: `Timeline of ${person}` })
+    .getByRole('button')
+    .first();
+  await expect(row).toContainText('Summary of Patient Chart');
+  await row.click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('heading', { level: 2, name: 'Summary of Patient Chart' })).toBeFocused();
+  await expect(
+    dialog.getByRole('heading', { level: 5, name: 'ALLERGIES AND ADVERSE REACTIONS' }),
+  ).toBeVisible();
+  await checkScreen('import-ccda-document');
+});
