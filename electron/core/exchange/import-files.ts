@@ -78,6 +78,11 @@ export async function recogniseFormat(file: FhirFile): Promise<FileFormat> {
   if (text.startsWith('<')) {
     if (/<(?:[\w.-]+:)?ClinicalDocument[\s>/]/.test(text)) return 'ccda';
     if (/<HealthData[\s>]/.test(text)) return 'apple-health';
+    if (/<[A-Z][A-Za-z]+\s[^>]*xmlns="http:\/\/hl7\.org\/fhir"/.test(text))
+      throw new VaultError(
+        'bad-input',
+        `${name} is FHIR as XML, which PHR Vault does not read yet: FHIR JSON only.`,
+      );
     throw new VaultError('bad-input', `${name} is XML but not a C-CDA document.`);
   }
   if (/^shlink:\//.test(text) || /^https?:\/\/\S*#shlink:\//.test(text)) return 'smart-health-link';
