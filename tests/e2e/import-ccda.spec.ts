@@ -3,6 +3,7 @@ import { expect, test, unlock } from './fixtures.js';
 
 const passphrase = 'meadow kettle harbor nine';
 const ccd = fileURLToPath(new URL('../fixtures/cda-documents/CCD_2.xml', import.meta.url));
+const referral = fileURLToPath(new URL('../fixtures/cda-documents/Referral_Note.xml', import.meta.url));
 const person = 'Isabella Jones';
 
 test('a C-CDA chosen in the window becomes records from its author, with the document itself readable behind them', async ({
@@ -56,4 +57,46 @@ test('a C-CDA chosen in the window becomes records from its author, with the doc
     dialog.getByRole('heading', { level: 5, name: 'ALLERGIES AND ADVERSE REACTIONS' }),
   ).toBeVisible();
   await checkScreen('import-ccda-document');
+});
+
+test('a document about someone else can be added as a new person, from the name and birth date it gives', async ({
+  page,
+  openVault,
+  statsFor,
+  checkScreen,
+}) => {
+  const { vaultPath } = await openVault({ passphrase, ownerName: person, ownerBirthDate: '1950-12-19' });
+  await unlock(page, passphrase);
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  const button = page.getByRole('button', { name: 'Import files…' });
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await chooser.setFiles([referral]);
+
+  const asked = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem').first();
+  await expect(asked).toContainText(
+    'It is about Eve Betterhalf, born May 1, 1975, not Isabella Jones. Nothing was stored yet: is it Isabella Jones’s all the same?',
+  );
+  const addNew = asked.getByRole('button', { name: 'Add as a new person' });
+  await expect(addNew).toHaveAccessibleDescription(/It is about Eve Betterhalf/);
+  await expect(asked.getByRole('button')).toHaveText([
+    'Import it for Isabella Jones',
+    'Add as a new person',
+    'Leave it out',
+  ]);
+  await checkScreen('import-ccda-ask');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checkScreen('import-ccda-ask-narrow');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await addNew.click();
+  const eve = page.getByRole('button', { name: /Eve Betterhalf/ });
+  await expect(eve).toBeVisible();
+  const stats = await statsFor(vaultPath, passphrase, 'Eve Betterhalf');
+  expect(stats.total).toBeGreaterThan(50);
+  await expect(asked).toContainText(
+    `Added Eve Betterhalf as a new person. C-CDA Referral Note from Good Health HIE, 2013-09-21, 50 entries: ${stats.total} new records.`,
+  );
+  await expect(eve).toContainText(`${stats.total} records`);
+  await expect(page.getByRole('button', { name: new RegExp(person) })).toContainText('No records yet');
+  await expect(button).toBeFocused();
 });
