@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test, unlock } from './fixtures.js';
 
@@ -59,7 +60,7 @@ test('a C-CDA chosen in the window becomes records from its author, with the doc
   await checkScreen('import-ccda-document');
 });
 
-test('a document about someone else can be added as a new person, from the name and birth date it gives', async ({
+test('a document dropped onto the person, about someone else, can be added as a new person from the name and birth date it gives', async ({
   page,
   openVault,
   statsFor,
@@ -67,10 +68,21 @@ test('a document about someone else can be added as a new person, from the name 
 }) => {
   const { vaultPath } = await openVault({ passphrase, ownerName: person, ownerBirthDate: '1950-12-19' });
   await unlock(page, passphrase);
-  await page.getByRole('tab', { name: 'Connections' }).click();
+  // Dropped onto the person, from the Summary: the Connections view opens with the file's question.
+  await expect(page.getByRole('tab', { name: 'Summary' })).toHaveAttribute('aria-selected', 'true');
+  const files = await page.evaluateHandle(
+    ({ name, text }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], name, { type: 'text/xml' }));
+      return transfer;
+    },
+    { name: 'Referral_Note.xml', text: await readFile(referral, 'utf8') },
+  );
+  const panel = page.getByRole('region', { name: person });
+  await panel.dispatchEvent('dragover', { dataTransfer: files });
+  await panel.dispatchEvent('drop', { dataTransfer: files });
+  await expect(page.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
   const button = page.getByRole('button', { name: 'Import files…' });
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
-  await chooser.setFiles([referral]);
 
   const asked = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem').first();
   await expect(asked).toContainText(
