@@ -9,6 +9,7 @@ import { readAttachment } from '../../electron/core/records/attachments.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { countCcdaEntries } from '../support/ccda-entries-count.js';
+import { compileFhirSchema, type FhirSchema } from '../support/export-validation.js';
 import { FAST_SCRYPT, SYNTHEA, US_CORE, fixtures, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
@@ -70,6 +71,7 @@ const sorted = (codes: string[]) => [...codes].sort();
 describe('C-CDA documents come in as FHIR R4 records', () => {
   let dir: string;
   let vault: VaultFile;
+  let fhir: FhirSchema;
   const rows = (personId: number) =>
     vault.db
       .prepare('SELECT id, resource_type, category, raw, connection_id FROM resources WHERE person_id = ?')
@@ -79,7 +81,8 @@ describe('C-CDA documents come in as FHIR R4 records', () => {
     dir = tempDir('phr-vault-ccda-');
     vault = new VaultFile(join(dir, 'family.phrvault'), { scrypt: FAST_SCRYPT });
     await vault.create(PASS);
-  });
+    fhir = compileFhirSchema();
+  }, 60_000);
   afterAll(() => vault?.lock());
 
   it('imports every HL7 example: the entries of each section, with the same codes, each citing its document', async () => {
@@ -98,6 +101,9 @@ describe('C-CDA documents come in as FHIR R4 records', () => {
       expect(sorted(entries.flatMap(recordCodes)), name).toEqual(sorted(sections.flatMap((s) => s.codes)));
       expect(report?.about, name).toMatch(/^C-CDA [A-Za-z ]+ from .+, \d{4}-\d{2}-\d{2}, \d+ entries$/);
       expect(report?.about, name).toContain(`, ${expected} entries`);
+
+      // Every record is FHIR R4 as its schema says.
+      for (const r of stored) expect(fhir.resourceErrors(r), `${name} ${r.resourceType} ${r.id}`).toEqual([]);
 
       // The document itself is kept, byte for byte, and reads as a document.
       const documents = stored.filter(

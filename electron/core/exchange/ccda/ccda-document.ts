@@ -236,6 +236,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
     return `${String(resource.resourceType)}/${id}`;
   };
 
+  const patientReference = { reference: `Patient/${documentId}-patient` };
   const read: ReadSection[] = [];
   const notes: Json[] = [];
   const date = time(kid(root, 'effectiveTime')) ?? null;
@@ -245,7 +246,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
     const before = records.length;
     for (const entry of kids(section, 'entry')) {
       const statement = kids(entry)[0];
-      if (statement) convertEntry(statement, { section: kind, narrative, emit });
+      if (statement) convertEntry(statement, { section: kind, narrative, emit, patient: patientReference });
     }
     const title = textOf(kid(section, 'title')) ?? attr(kid(section, 'code'), 'displayName') ?? 'Section';
     const count = records.length - before;
@@ -277,6 +278,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
             },
           },
         ],
+        subject: patientReference,
         context: { related: [{ reference: `DocumentReference/${documentId}` }] },
       };
       if (date) noteRecord.date = instant(date);
@@ -311,6 +313,7 @@ export function readCcda(name: string, bytes: Buffer): ReadCcda {
       },
     ],
     description: title ?? documentType,
+    subject: patientReference,
     content: [
       {
         attachment: {

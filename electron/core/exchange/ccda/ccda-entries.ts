@@ -68,8 +68,10 @@ export function sectionKind(section: Element): SectionKind {
 /** Where an entry's records go: `emit` gives each its id and returns its reference. */
 export type EntryContext = {
   section: SectionKind;
-  /** The section's LOINC code, kept on notes and on conditions' categories. */
+  /** The section's narrative by ID, for the words codes point to. */
   narrative: Narrative;
+  /** The reference every record's subject (or patient, or beneficiary) is: the document's patient. */
+  patient: Json;
   emit: (resource: Json) => string;
 };
 
@@ -172,7 +174,7 @@ function allergy(obs: Element, concern: Element | null, ctx: EntryContext): void
     clinicalStatus: clinical('allergyintolerance-clinical', status === 'inactive' ? 'inactive' : status),
     verificationStatus: clinical('allergyintolerance-verification', isNegated(obs) ? 'refuted' : 'confirmed'),
     code: hasSubstanceCode ? substance : (value ?? substance),
-    patient: { display: 'the patient of this document' },
+    patient: ctx.patient,
   };
   withSome(out, 'onsetDateTime', time.at);
   const reactions = nested(obs, 'observation')
@@ -230,7 +232,7 @@ function condition(obs: Element, concern: Element | null, ctx: EntryContext): st
         : clinical('condition-category', category),
     ],
     code: concept(kid(obs, 'value'), ctx.narrative) ?? concept(kid(obs, 'code'), ctx.narrative),
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   withSome(out, 'onsetDateTime', time.at);
   withSome(out, 'abatementDateTime', time.period?.end);
@@ -259,7 +261,7 @@ function immunization(el: Element, ctx: EntryContext): void {
         ? 'not-done'
         : 'completed',
     vaccineCode: product(el, ctx) ?? { text: 'Vaccine not named in the document' },
-    patient: { display: 'the patient of this document' },
+    patient: ctx.patient,
   };
   if (time.at) out.occurrenceDateTime = time.at;
   else out.occurrenceString = 'No date in the document';
@@ -312,7 +314,7 @@ function medication(el: Element, ctx: EntryContext): void {
         status: isNegated(el) ? 'cancelled' : (MEDICATION_STATUS[status] ?? 'active'),
         intent: attr(el, 'moodCode') === 'RQO' ? 'order' : 'plan',
         medicationCodeableConcept: medicine,
-        subject: { display: 'the patient of this document' },
+        subject: ctx.patient,
         ...(time.at ? { authoredOn: time.at } : {}),
       }
     : {
@@ -324,7 +326,7 @@ function medication(el: Element, ctx: EntryContext): void {
             ? 'entered-in-error'
             : (MEDICATION_STATUS[status] ?? 'unknown'),
         medicationCodeableConcept: medicine,
-        subject: { display: 'the patient of this document' },
+        subject: ctx.patient,
         ...(time.period ? { effectivePeriod: time.period } : time.at ? { effectiveDateTime: time.at } : {}),
       };
   if (out.resourceType === 'MedicationStatement' && out.status === 'active' && time.period?.end) {
@@ -356,7 +358,7 @@ function observation(el: Element, ctx: EntryContext, category?: string): string 
           ? 'cancelled'
           : 'final',
     code: concept(kid(el, 'code'), ctx.narrative) ?? { text: 'Observation' },
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   const cat = category ?? OBSERVATION_CATEGORY[ctx.section] ?? 'exam';
   out.category = [clinical('observation-category', cat)];
@@ -401,7 +403,7 @@ function procedure(el: Element, ctx: EntryContext): void {
       ? 'not-done'
       : (PROCEDURE_STATUS[attr(kid(el, 'statusCode'), 'code') ?? ''] ?? 'unknown'),
     code: concept(kid(el, 'code'), ctx.narrative) ?? { text: 'Procedure' },
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   if (time.period?.end) out.performedPeriod = time.period;
   else withSome(out, 'performedDateTime', time.at);
@@ -429,7 +431,7 @@ function request(el: Element, ctx: EntryContext, code: Json | undefined): void {
         : 'active',
     intent: attr(el, 'moodCode') === 'RQO' ? 'order' : attr(el, 'moodCode') === 'PRP' ? 'proposal' : 'plan',
     code: code ?? { text: textOf(kid(el, 'text')) ?? 'Planned care' },
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   if (time.period?.end) out.occurrencePeriod = time.period;
   else withSome(out, 'occurrenceDateTime', time.at);
@@ -447,7 +449,7 @@ function goal(el: Element, ctx: EntryContext): void {
     description: concept(kid(el, 'code'), ctx.narrative) ?? {
       text: wordsOf(kid(el, 'text'), ctx.narrative) ?? 'Goal',
     },
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   withSome(out, 'startDate', time.at?.slice(0, 10));
   const value = observationValue(kid(el, 'value'), ctx.narrative);
@@ -477,7 +479,7 @@ function encounter(el: Element, ctx: EntryContext): void {
       display: 'ambulatory',
     },
     type: [concept(kid(el, 'code'), ctx.narrative) ?? { text: 'Visit' }],
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
   };
   const period = time.period ?? (time.at ? { start: time.at } : undefined);
   withSome(out, 'period', period);
@@ -511,7 +513,7 @@ function familyHistory(el: Element, ctx: EntryContext): void {
     resourceType: 'FamilyMemberHistory',
     identifier: identifiers(el),
     status: 'completed',
-    patient: { display: 'the patient of this document' },
+    patient: ctx.patient,
     relationship: concept(kid(subject, 'code'), ctx.narrative) ?? { text: 'Family member' },
   };
   if (gender === 'M' || gender === 'F') {
@@ -538,7 +540,7 @@ function coverage(el: Element, ctx: EntryContext): void {
       resourceType: 'Coverage',
       identifier: identifiers(policy),
       status: 'active',
-      beneficiary: { display: 'the patient of this document' },
+      beneficiary: ctx.patient,
       payor: [{ display: payer ?? 'Payer not named in the document' }],
     };
     withSome(out, 'type', concept(kid(policy, 'code'), ctx.narrative));
@@ -571,7 +573,7 @@ function organizer(el: Element, ctx: EntryContext): void {
     status: attr(kid(el, 'statusCode'), 'code') === 'active' ? 'partial' : 'final',
     category: [clinical('v2-0074', 'LAB')],
     code: concept(kid(el, 'code'), ctx.narrative) ?? { text: 'Results' },
-    subject: { display: 'the patient of this document' },
+    subject: ctx.patient,
     result: results.map((reference) => ({ reference })),
   };
   if (time.period?.end) out.effectivePeriod = time.period;
