@@ -34,17 +34,30 @@ test('a C-CDA chosen in the window becomes records from its author, with the doc
   await expect(source).toContainText('From files');
   await expect(source.getByTestId('record-count')).toHaveText(`· ${stats.total} records`);
   await checkScreen('import-ccda');
-  await page.setViewportSize({ width: 390, height: 844 });
-  await checkScreen('import-ccda-narrow');
-  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The same file again adds nothing.
   const [again] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
   await again.setFiles([ccd]);
   await expect(outcomes.first()).toContainText(`: 0 new records, ${stats.total} already in the vault.`);
+});
 
-  // The records are on the timeline, and the document they came from reads as a document.
+test('the records of an imported C-CDA are on the timeline, and the document they came from reads as a document', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  await openVault({
+    passphrase,
+    ownerName: person,
+    ownerBirthDate: '1950-12-19',
+    imports: [{ person, files: [ccd] }],
+  });
+  await unlock(page, passphrase);
   await page.getByRole('tab', { name: 'Timeline' }).click();
+  const timeline = page.getByRole('list', { name: `Timeline of ${person}` });
+  await expect(timeline.getByRole('button').first()).toBeVisible();
+  await expect(timeline).toContainText('Laparoscopic appendectomy');
+  await checkScreen('import-ccda-timeline');
   await page.getByLabel('Search records').fill('Summary of Patient Chart');
   const row = page
     .getByRole('list', { name: `Timeline of ${person}` })

@@ -176,6 +176,17 @@ function allergy(obs: Element, concern: Element | null, ctx: EntryContext): void
     code: hasSubstanceCode ? substance : (value ?? substance),
     patient: ctx.patient,
   };
+  if (isNegated(obs)) {
+    // "No known allergies" is an allergy observation said not to be, often of "Substance" in
+    // general: its codes stay, and its words say what it means.
+    const generic =
+      !hasSubstanceCode || ['105590001', '410942007', '716186003'].includes(attr(participant, 'code') ?? '');
+    const named = substance && typeof substance.text === 'string' ? substance.text : undefined;
+    out.code = {
+      ...((out.code as Json | undefined) ?? {}),
+      text: generic || !named ? 'No known allergies' : `Not allergic to ${named}`,
+    };
+  }
   withSome(out, 'onsetDateTime', time.at);
   const reactions = nested(obs, 'observation')
     .filter((o) => hasTemplate(o, T.reaction))
@@ -566,7 +577,13 @@ function organizer(el: Element, ctx: EntryContext): void {
   // A vital-signs organizer is a grouping of readings, not a report anyone wrote; a results
   // organizer is the lab's report (a panel, a battery), which FHIR says is a DiagnosticReport.
   if (isVitals) return;
-  const time = when(kid(el, 'effectiveTime'));
+  // An organizer without its own time is dated by its first result's.
+  const time = when(kid(el, 'effectiveTime')).at
+    ? when(kid(el, 'effectiveTime'))
+    : (kids(el, 'component')
+        .flatMap((c) => kids(c, 'observation'))
+        .map((obs) => when(kid(obs, 'effectiveTime')))
+        .find((t) => t.at) ?? {});
   const out: Json = {
     resourceType: 'DiagnosticReport',
     identifier: identifiers(el),
