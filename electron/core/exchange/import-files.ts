@@ -1,5 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { FileFormat } from '../../../shared/ipc/areas/imports.js';
+import type { FileFormat } from '../../../shared/ipc/areas/imports.js';
 import { VaultError } from '../errors.js';
 import type { Json } from '../records/fhir-values.js';
 import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
@@ -21,7 +21,6 @@ import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './im
  * `readHealthCard` below, giving a bundle (stored as FHIR) and the card's verification.
  */
 
-export const FILE_FORMATS = FileFormat.options;
 export type { FileFormat };
 
 /** What a health card's reader says of its signature; null for every other format. */
@@ -114,7 +113,7 @@ async function bytesOf(file: FhirFile, limit: number): Promise<Buffer> {
   return readFile(file);
 }
 
-/** What `describeCcda` says of a document, for the window and the command line. */
+/** What a document is, in a person's words, for the window and the command line. */
 export function aboutCcda(doc: ReadCcda): string {
   const parts = [`C-CDA ${doc.documentType}`];
   if (doc.organization) parts[0] += ` from ${doc.organization}`;
