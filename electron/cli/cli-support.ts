@@ -36,6 +36,9 @@ export async function passphrase(confirm = false): Promise<string> {
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {}
 
+/** A failure already told on standard error (each refused file, say): exit code 1, nothing more said. */
+export class ToldFailure extends Error {}
+
 async function openVault(file: string): Promise<VaultFile> {
   const vault = new VaultFile(resolve(file), {
     onUpgrade: () =>

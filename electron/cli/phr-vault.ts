@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { userMessage } from '../../shared/errors.js';
 import { toFailure } from '../core/api.js';
 import { appVersion } from '../core/app-version.js';
-import { UsageError } from './cli-support.js';
+import { ToldFailure, UsageError } from './cli-support.js';
 import { registerBackup } from './commands/backup.js';
 import { registerClients } from './commands/clients.js';
 import { registerConnect } from './commands/connect.js';
@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
         ? 0
         : 2;
     }
+    if (error instanceof ToldFailure) return 1;
     if (error instanceof UsageError) {
       process.stderr.write(`phr-vault: ${error.message}\n`);
       return 2;

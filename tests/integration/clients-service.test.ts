@@ -2,15 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
-import type { AppRegistrations, Institution } from '../../shared/ipc/areas/connections.js';
+import { call } from '../support/connected-vault.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 /** The App registrations channels and the directory search, through the service on a real vault. */
-async function call<T>(service: VaultService, channel: string, request: unknown = {}): Promise<T> {
-  const result = await service.dispatch(channel, request);
-  if (!result.ok) throw new Error(`${channel}: ${result.error.kind}: ${result.error.message}`);
-  return result.value as T;
-}
 
 describe('client registrations through the service (the IPC channels)', () => {
   let service: VaultService;
@@ -25,11 +20,11 @@ describe('client registrations through the service (the IPC channels)', () => {
   afterAll(() => service.close());
 
   const mayo = async () =>
-    (await call<Institution[]>(service, 'institutions.search', { query: 'Mayo Rochester', limit: 5 }))[0]!;
+    (await call(service, 'institutions.search', { query: 'Mayo Rochester', limit: 5 }))[0]!;
 
   it('says with each search result whether it has a client id, and a saved one counts at once', async () => {
     expect(await mayo()).toMatchObject({ name: 'Mayo Clinic', vendor: 'epic', hasClientId: false });
-    const saved = await call<AppRegistrations>(service, 'clients.save', {
+    const saved = await call(service, 'clients.save', {
       target: { vendor: 'epic' },
       clientId: ' epic-production-id ',
     });

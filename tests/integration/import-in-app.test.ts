@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
-import { GEOFFREY } from '../support/temp-dir.js';
+import { GEOFFREY, fixtures } from '../support/temp-dir.js';
 
 /**
  * Files chosen in the window: their bytes come over the contract, one file a request, and their
@@ -125,6 +125,37 @@ describe('importing a file chosen in the window', () => {
     });
     expect(recordCount()).toBe(before + 2);
     expect(await sources()).toHaveLength(1);
+  });
+
+  it('takes a C-CDA document the same way, asking first when its patient is someone else', async () => {
+    const ccd = readFileSync(`${fixtures}cda-documents/CCD_2.xml`);
+    const asked = await importFile('record.xml', ccd);
+    expect(asked).toMatchObject({
+      ok: true,
+      value: {
+        outcome: 'other-patient',
+        otherPatients: [{ name: 'Isabella Jones', birthDate: '1950-12-19' }],
+      },
+    });
+    const before = recordCount();
+    const answer = await importFile('record.xml', ccd, owner, true);
+    expect(answer).toMatchObject({
+      ok: true,
+      value: {
+        outcome: 'imported',
+        format: 'ccda',
+        about:
+          'C-CDA Continuity of Care Document from The Doctors Together Physician Group, 2014-10-15, 16 entries',
+      },
+    });
+    expect(recordCount()).toBeGreaterThan(before + 16);
+    const source = (await sources()).find(
+      (s) => answer.ok && s.id === (answer.value as { connectionId: number }).connectionId,
+    );
+    expect(source).toMatchObject({
+      kind: 'import',
+      label: 'The Doctors Together Physician Group',
+    });
   });
 
   it('refuses a person who is not in the vault, and content that is not base64', async () => {

@@ -1,19 +1,32 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { relationships, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
-import {
-  DEFAULT_IMPORT_BATCH,
-  importFhirFiles,
-  SHARED_IMPORT_BATCH,
-} from '../../core/exchange/import-fhir.js';
+import { importFile, recogniseFormat, type ImportedFile } from '../../core/exchange/import-files.js';
+import { DEFAULT_IMPORT_BATCH, SHARED_IMPORT_BATCH } from '../../core/exchange/import-fhir.js';
+import { isVaultError } from '../../core/errors.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
-import { personFor, UsageError, withVault } from '../cli-support.js';
+import { personFor, ToldFailure, UsageError, withVault } from '../cli-support.js';
+
+/** What `--json` prints for each file: `stored` is the records it added. */
+type FileOutcome = {
+  file: string;
+  format: string | null;
+  stored: number;
+  updated: number;
+  unchanged: number;
+  about: string | null;
+  problems: number;
+  verification: ImportedFile['verification'];
+  refused: string | null;
+};
 
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('import FHIR JSON files (a Bundle, a single resource or NDJSON) into a person’s records')
+    .description(
+      'import files into a person’s records: FHIR JSON (a Bundle, a single resource or NDJSON) or C-CDA documents, each recognised from its content',
+    )
     .requiredOption('--vault <file>', 'the vault file')
     .option(
       '--person <name>',
@@ -34,7 +47,8 @@ export function registerImport(program: Command): void {
       '--batch <n>',
       `records per transaction (default ${DEFAULT_IMPORT_BATCH}; ${SHARED_IMPORT_BATCH} while the app has the vault open)`,
     )
-    .argument('<paths...>', 'FHIR JSON or NDJSON files')
+    .option('--json', 'print what became of each file as JSON')
+    .argument('<paths...>', 'FHIR JSON, NDJSON or C-CDA (XML) files')
     .action(
       async (
         paths: string[],
@@ -45,6 +59,7 @@ export function registerImport(program: Command): void {
           source?: string;
           fhirVersion: string;
           batch?: string;
+          json?: boolean;
         },
       ) => {
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
@@ -57,31 +72,64 @@ export function registerImport(program: Command): void {
         const batchSize = opts.batch === undefined ? undefined : Number.parseInt(opts.batch, 10);
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UsageError('--batch takes a whole number above 0.');
-        await withVault(opts.vault, async (db) => {
+        const refused = await withVault(opts.vault, async (db) => {
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
-          const reports = await importFhirFiles(
-            db,
-            paths.map((p) => resolve(p)),
-            {
-              personId: person.id,
-              sourceLabel: opts.source,
-              fhirVersion,
-              batchSize,
-              onProgress: ({ file, committed }) =>
-                process.stderr.write(`${committed} records saved (reading ${file})\n`),
-            },
-          );
-          for (const r of reports) {
-            process.stdout.write(
-              `${r.file} (FHIR ${r.fhirVersion}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
-                (r.problems.length ? `; ${r.problems.length} skipped` : '') +
-                ` (for ${person.name})\n`,
-            );
-            for (const p of r.problems.slice(0, 20))
-              process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);
-            if (r.problems.length > 20) process.stderr.write(`  … and ${r.problems.length - 20} more\n`);
+          const outcomes: FileOutcome[] = [];
+          // Each file on its own: one refused file is said and skipped, and the others still come in.
+          for (const path of paths.map((p) => resolve(p))) {
+            let format: string | null = null;
+            try {
+              format = await recogniseFormat(path);
+              const r = await importFile(db, path, {
+                personId: person.id,
+                sourceLabel: opts.source,
+                fhirVersion,
+                batchSize,
+                onProgress: ({ file, committed }) =>
+                  process.stderr.write(`${committed} records saved (reading ${file})\n`),
+              });
+              if (!r) continue;
+              outcomes.push({
+                file: r.file,
+                format: r.format,
+                stored: r.added,
+                updated: r.updated,
+                unchanged: r.unchanged,
+                about: r.about,
+                problems: r.problems.length,
+                verification: r.verification,
+                refused: null,
+              });
+              if (opts.json) continue;
+              const what = r.format === 'fhir' ? `FHIR ${r.fhirVersion}` : r.about;
+              process.stdout.write(
+                `${r.file} (${what}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
+                  (r.problems.length ? `; ${r.problems.length} skipped` : '') +
+                  ` (for ${person.name})\n`,
+              );
+              for (const p of r.problems.slice(0, 20))
+                process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);
+              if (r.problems.length > 20) process.stderr.write(`  … and ${r.problems.length - 20} more\n`);
+            } catch (error) {
+              if (!isVaultError(error, 'bad-input')) throw error;
+              process.stderr.write(`phr-vault: ${error.message}\n`);
+              outcomes.push({
+                file: basename(path),
+                format,
+                stored: 0,
+                updated: 0,
+                unchanged: 0,
+                about: null,
+                problems: 0,
+                verification: null,
+                refused: error.message,
+              });
+            }
           }
+          if (opts.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+          return outcomes.some((o) => o.refused !== null);
         });
+        if (refused) throw new ToldFailure();
       },
     );
 }

@@ -27,6 +27,8 @@ export type FileImportReport = StoreTally & {
   /** The version the file's records were stored as: the one asked for, or the one detected. */
   fhirVersion: FhirVersion;
   problems: FileProblem[];
+  /** The file is a FHIR document (a Bundle of type document, such as an International Patient Summary). */
+  document: boolean;
 };
 /** `committed`: records of the whole run committed so far; `file`: the one being read. */
 export type ImportProgress = { file: string; committed: number };
@@ -94,9 +96,15 @@ export async function importFhirFiles(
         updated: 0,
         unchanged: 0,
         problems: [],
+        document: false,
+      };
+      let outermost = true;
+      const onBundle = (bundle: Json) => {
+        if (outermost && bundle.type === 'document') report.document = true;
+        outermost = false;
       };
       let piece: IncomingRecord[] = [];
-      for await (const record of readFhirFile(source, report.problems)) {
+      for await (const record of readFhirFile(source, report.problems, onBundle)) {
         piece.push({ ...record, fhirVersion });
         if (piece.length >= pieceSize) {
           write(piece, report);

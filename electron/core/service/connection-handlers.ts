@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { isVaultError, VaultError } from '../errors.js';
-import { importFhirFiles } from '../exchange/import-fhir.js';
+import { importFile } from '../exchange/import-files.js';
 import {
   describeRegistrations,
   loadClientRegistry,
@@ -224,7 +224,8 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       // A caregiver's vault holds several people: a file about someone else is not filed under
       // this person unless they say so, as a sign-in to another patient's portal is asked about.
       let otherPatients: PatientIdentity[] = [];
-      const [report] = await importFhirFiles(db(), [file], {
+      // Any format the one way in reads (FHIR JSON, C-CDA), recognised from the bytes.
+      const report = await importFile(db(), file, {
         personId: req.personId,
         acceptPatients: req.anyPatient
           ? undefined
@@ -236,11 +237,14 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
             },
       });
       if (!report) return { outcome: 'other-patient' as const, otherPatients };
-      // The source it went to: the person's "Imported files", made by the first import.
+      // The source it went to: the person's "Imported files" (or, for a document, one named after
+      // who wrote it), made by the first import.
       ctx.emit('connections.changed', { connectionId: report.connectionId });
       return {
         outcome: 'imported' as const,
         connectionId: report.connectionId,
+        format: report.format,
+        about: report.about,
         fhirVersion: report.fhirVersion,
         added: report.added,
         updated: report.updated,

@@ -9,10 +9,20 @@ import { birthDateWords, formatCount } from './words.js';
 export type FileOutcome =
   | { file: string; state: 'imported'; words: string; skipped: string[] }
   | { file: string; state: 'refused'; words: string }
-  | { file: string; state: 'ask'; words: string; chosen: File };
+  | {
+      file: string;
+      state: 'ask';
+      words: string;
+      chosen: File;
+      /** Whom the file is about, when it is one patient: who "Add as a new person" adds. */
+      patient: { name: string; birthDate: string | null } | null;
+    };
+
+/** The person's answer to a file about someone else. */
+export type Answer = 'this-person' | 'new-person' | 'leave-out';
 
 /**
- * Importing FHIR files the person chose, one after the other: each file's bytes are read here and
+ * Importing files the person chose (FHIR, C-CDA), one after the other: each file's bytes are read here and
  * sent in one request, so the bar can count files and a refused file does not stop the others.
  */
 export class FileImport {
@@ -63,30 +73,52 @@ export class FileImport {
 
   /**
    * The person's answer about a file that names another patient: imported for this person after
-   * all, or left out. Resolves with the records added or updated.
+   * all, for a new person made from the file's patient (name and birth date), or left out.
+   * Resolves with the records added or updated.
    */
-  async answer(index: number, importAnyway: boolean): Promise<number> {
+  async answer(index: number, choice: Answer): Promise<number> {
     const asked = this.#outcomes[index];
     if (!asked || asked.state !== 'ask' || this.running) return 0;
     let next: FileOutcome = { file: asked.file, state: 'refused', words: 'Left out, as you chose.' };
     let changed = 0;
-    if (importAnyway) {
+    if (choice !== 'leave-out') {
       this.#current = asked.file;
-      ({ outcome: next, changed } = await this.#importOne(asked.chosen, true));
-      this.#current = null;
+      try {
+        let personId = this.personId;
+        let added = '';
+        if (choice === 'new-person' && asked.patient) {
+          const person = await api.call('persons.add', {
+            name: asked.patient.name,
+            ...(asked.patient.birthDate ? { birthDate: asked.patient.birthDate } : {}),
+            relationship: 'other',
+          });
+          personId = person.id;
+          added = `Added ${person.name} as a new person. `;
+        }
+        ({ outcome: next, changed } = await this.#importOne(asked.chosen, true, personId));
+        if (added) next = { ...next, words: `${added}${next.words}` };
+      } catch (error) {
+        next = { file: asked.file, state: 'refused', words: messageOf(error) };
+      } finally {
+        this.#current = null;
+      }
     }
     this.#outcomes = this.#outcomes.map((o, i) => (i === index ? next : o));
     return changed;
   }
 
-  async #importOne(file: File, anyPatient: boolean): Promise<{ outcome: FileOutcome; changed: number }> {
+  async #importOne(
+    file: File,
+    anyPatient: boolean,
+    personId = this.personId,
+  ): Promise<{ outcome: FileOutcome; changed: number }> {
     if (file.size > IMPORT_FILE_MAX_BYTES) {
       const words = `It is larger than ${Math.floor(IMPORT_FILE_MAX_BYTES / 1024 / 1024)} MB, the most the window can import at once. The command line imports files of any size (see the README).`;
       return { outcome: { file: file.name, state: 'refused', words }, changed: 0 };
     }
     try {
       const report = await api.call('connections.importFile', {
-        personId: this.personId,
+        personId,
         fileName: file.name,
         contentBase64: await base64Of(file),
         anyPatient,
@@ -96,7 +128,8 @@ export class FileImport {
           (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
         );
         const words = `It is about ${others.join(' and ')}, not ${this.personName()}. Nothing was stored yet: is it ${this.personName()}’s all the same?`;
-        return { outcome: { file: file.name, state: 'ask', words, chosen: file }, changed: 0 };
+        const patient = report.otherPatients.length === 1 ? report.otherPatients[0]! : null;
+        return { outcome: { file: file.name, state: 'ask', words, chosen: file, patient }, changed: 0 };
       }
       const parts = [
         `${formatCount(report.added)} new ${report.added === 1 ? 'record' : 'records'}`,
@@ -111,7 +144,11 @@ export class FileImport {
         outcome: {
           file: file.name,
           state: 'imported',
-          words: `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`,
+          // A FHIR file says its version; a document what it is, as its author titled it.
+          words:
+            report.format === 'fhir'
+              ? `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`
+              : `${report.about}: ${parts.join(', ')}${unread}.`,
           skipped,
         },
         changed: report.added + report.updated,

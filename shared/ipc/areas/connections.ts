@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConnectionSummary } from '../../domain.js';
 import { Empty, PersonId } from './common.js';
+import { FileFormat } from './imports.js';
 
 /**
  * Hospitals and clinics: finding one, signing in to it with SMART on FHIR, and the connections
@@ -191,6 +192,10 @@ export const connectionChannels = {
       z.object({
         outcome: z.literal('imported'),
         connectionId: ConnectionId,
+        /** Recognised from the file's content, never its name. */
+        format: FileFormat,
+        /** What the file is: "C-CDA Referral Note from Good Health HIE, 2013-09-21, 50 entries". */
+        about: z.string(),
         fhirVersion: z.string(),
         added: z.number().int(),
         updated: z.number().int(),

@@ -1,0 +1,223 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import type { FileFormat } from '../../../shared/ipc/areas/imports.js';
+import { VaultError } from '../errors.js';
+import type { Json } from '../records/fhir-values.js';
+import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
+import { importConnection } from '../vault/connections.js';
+import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
+import { storeRecords, type StoreTally } from '../vault/record-store.js';
+import { CCDA_MAX_BYTES, readCcda, type ReadCcda } from './ccda/ccda-document.js';
+import { fileName, type FhirFile, type FileProblem } from './fhir-files.js';
+import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './import-fhir.js';
+
+/**
+ * One way in for every file a patient is handed: its format is recognised from its content (never
+ * its name), then the reader for that format turns it into records stored for one person.
+ *
+ * Each format is a branch of `importFile`: FHIR JSON (bundles, resources, NDJSON; a FHIR document
+ * such as an International Patient Summary is FHIR too, reported as `ips`) and C-CDA documents
+ * are read here. SMART Health Cards, SMART Health Links and Apple Health exports are recognised
+ * and refused with a plain message until their readers exist; a card's reader plugs in at
+ * `readHealthCard` below, giving a bundle (stored as FHIR) and the card's verification.
+ */
+
+export type { FileFormat };
+
+/** What a health card's reader says of its signature; null for every other format. */
+export type CardVerification = { status: string; issuer: string | null; reason: string | null };
+
+export type ImportedFile = StoreTally & {
+  file: string;
+  format: FileFormat;
+  /** The source its records went to. */
+  connectionId: number;
+  /** What the file is, in a person's words: "C-CDA Discharge Summary from Good Health Clinic, 2019-03-04, 214 entries". */
+  about: string;
+  fhirVersion: string;
+  problems: FileProblem[];
+  verification: CardVerification | null;
+};
+
+const HEAD_BYTES = 64 * 1024;
+
+async function headOf(file: FhirFile): Promise<Buffer> {
+  if (typeof file !== 'string') return file.bytes.subarray(0, HEAD_BYTES);
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    throw new VaultError('bad-input', `${fileName(file)} could not be opened.`);
+  }
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The format a file is in, from its first bytes. JSON is taken for FHIR unless it is a health
+ * card's `verifiableCredential`; XML is a C-CDA when its root is a ClinicalDocument (checked
+ * fully when read). Anything else is refused here, before a reader sees it.
+ */
+export async function recogniseFormat(file: FhirFile): Promise<FileFormat> {
+  const head = await headOf(file);
+  const name = fileName(file);
+  if (head.length === 0) throw new VaultError('bad-input', `${name} is empty.`);
+  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+    // A ZIP: what Apple Health's "Export All Health Data" writes (export.zip).
+    return 'apple-health';
+  }
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text.startsWith('<')) {
+    if (/<(?:[\w.-]+:)?ClinicalDocument[\s>/]/.test(text)) return 'ccda';
+    if (/<HealthData[\s>]/.test(text)) return 'apple-health';
+    if (/<[A-Z][A-Za-z]+\s[^>]*xmlns="http:\/\/hl7\.org\/fhir"/.test(text))
+      throw new VaultError(
+        'bad-input',
+        `${name} is FHIR as XML, which PHR Vault does not read yet: FHIR JSON only.`,
+      );
+    throw new VaultError('bad-input', `${name} is XML but not a C-CDA document.`);
+  }
+  if (/^shlink:\//.test(text) || /^https?:\/\/\S*#shlink:\//.test(text)) return 'smart-health-link';
+  // A card as a QR code's numeric text, or as its bare JWS (header.payload.signature).
+  if (/^shc:\/\d/.test(text) || /^eyJ[\w-]+\.[\w-]+\./.test(text)) return 'smart-health-card';
+  if (text.startsWith('{') || text.startsWith('[')) {
+    if (/"verifiableCredential"\s*:/.test(text)) return 'smart-health-card';
+    return 'fhir';
+  }
+  // Other text goes to the FHIR reader, whose refusal says what is wrong with it as JSON (a file
+  // of NDJSON lines may start with anything); bytes that are no text at all are refused here.
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u0008\u000e-\u001a\ufffd]/.test(text)) return 'fhir';
+  throw new VaultError(
+    'bad-input',
+    `${name} is not a kind of file PHR Vault reads (FHIR JSON, a C-CDA document).`,
+  );
+}
+
+async function bytesOf(file: FhirFile, limit: number): Promise<Buffer> {
+  if (typeof file !== 'string') return file.bytes;
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    throw new VaultError('bad-input', `${fileName(file)} could not be opened.`);
+  }
+  if (size > limit) throw new VaultError('bad-input', `${fileName(file)} is too large to read.`);
+  return readFile(file);
+}
+
+/** What a document is, in a person's words, for the window and the command line. */
+export function aboutCcda(doc: ReadCcda): string {
+  const parts = [`C-CDA ${doc.documentType}`];
+  if (doc.organization) parts[0] += ` from ${doc.organization}`;
+  if (doc.date) parts.push(doc.date.slice(0, 10));
+  parts.push(`${doc.entries} ${doc.entries === 1 ? 'entry' : 'entries'}`);
+  return parts.join(', ');
+}
+
+async function importCcda(
+  db: VaultDatabase,
+  file: FhirFile,
+  options: ImportOptions,
+): Promise<ImportedFile | null> {
+  const name = fileName(file);
+  const doc = readCcda(name, await bytesOf(file, CCDA_MAX_BYTES));
+  if (options.acceptPatients && !options.acceptPatients([doc.patient])) return null;
+  // Each document's source is named after who wrote it (shown as "From files"), so its records
+  // say where they came from.
+  const label = options.sourceLabel ?? doc.organization ?? DEFAULT_IMPORT_SOURCE;
+  const connectionId = importConnection(db, options.personId, label);
+  const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
+  const endLongWrite = beginLongWrite(db);
+  try {
+    db.transaction(() =>
+      storeRecords(
+        db,
+        options.personId,
+        connectionId,
+        doc.records.map((resource: Json) => ({ resource, fhirVersion: 'R4' as const })),
+        tally,
+      ),
+    )();
+  } finally {
+    endLongWrite();
+  }
+  options.onProgress?.({ file: name, committed: tally.added + tally.updated });
+  if (tally.added + tally.updated > 0) linkLikelyDuplicates(db, options.personId);
+  return {
+    file: name,
+    format: 'ccda',
+    connectionId,
+    about: aboutCcda(doc),
+    fhirVersion: 'R4',
+    problems: [],
+    verification: null,
+    ...tally,
+  };
+}
+
+/**
+ * Where a SMART Health Card reader plugs in: it gives the card's bundle (stored as FHIR, like any
+ * bundle) and what its signature check found, shown with the records.
+ */
+function readHealthCard(name: string): never {
+  throw new VaultError(
+    'bad-input',
+    `${name} is a SMART Health Card. PHR Vault cannot check and read health cards yet.`,
+  );
+}
+
+/**
+ * Imports one file of any format into one person's records. Returns null when `acceptPatients`
+ * left it out; a refused file throws a VaultError (bad-input) saying why, with nothing stored.
+ */
+export async function importFile(
+  db: VaultDatabase,
+  file: FhirFile,
+  options: ImportOptions,
+): Promise<ImportedFile | null> {
+  const format = await recogniseFormat(file);
+  const name = fileName(file);
+  switch (format) {
+    case 'ccda':
+      return importCcda(db, file, options);
+    case 'smart-health-card':
+      return readHealthCard(name);
+    case 'smart-health-link':
+      throw new VaultError(
+        'bad-input',
+        `${name} is a SMART Health Link. PHR Vault cannot open health links yet.`,
+      );
+    case 'apple-health':
+      throw new VaultError(
+        'bad-input',
+        `${name} looks like an Apple Health export. PHR Vault cannot read those yet.`,
+      );
+    case 'fhir':
+    case 'ips': {
+      const [report] = await importFhirFiles(db, [file], options);
+      if (!report) return null;
+      const total = report.added + report.updated + report.unchanged;
+      const isDocument = report.document;
+      return {
+        file: report.file,
+        format: isDocument ? 'ips' : 'fhir',
+        connectionId: report.connectionId,
+        about: `${isDocument ? 'FHIR document' : 'FHIR'} ${report.fhirVersion} file, ${total} ${total === 1 ? 'record' : 'records'}`,
+        fhirVersion: report.fhirVersion,
+        problems: report.problems,
+        verification: null,
+        added: report.added,
+        updated: report.updated,
+        unchanged: report.unchanged,
+      };
+    }
+  }
+}
