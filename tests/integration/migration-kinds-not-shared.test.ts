@@ -6,7 +6,7 @@ import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { keyedDatabase } from '../support/keyed-database.js';
 import { tempDir } from '../support/temp-dir.js';
 
-describe('migration 9: kinds of record an institution did not share', () => {
+describe('migration 8: kinds of record an institution did not share', () => {
   it('keeps every sync cursor as it was, none refused, and takes only the known refusals', () => {
     const db = keyedDatabase(join(tempDir(), 'v9.db'), newDataKey());
     db.pragma('foreign_keys = ON');
@@ -17,8 +17,8 @@ describe('migration 9: kinds of record an institution did not share', () => {
       VALUES (1, 'Observation', 4, 'full', 'Observation?page=2', 1, 50, NULL, NULL),
              (1, 'Condition', NULL, NULL, NULL, 3, 120, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');`);
 
-    migrate(db, 9);
-    expect(db.pragma('user_version', { simple: true })).toBe(9);
+    migrate(db, 8);
+    expect(db.pragma('user_version', { simple: true })).toBe(8);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(
       db

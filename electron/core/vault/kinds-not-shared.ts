@@ -1,7 +1,7 @@
 import type { VaultDatabase } from './database.js';
 
 /**
- * The kinds of record an institution did not share with a connection (migration 9), kept on the
+ * The kinds of record an institution did not share with a connection (migration 8), kept on the
  * connection's `sync_types` row of each search (a type, or a type and a category).
  */
 export type Refusal = 'not-granted' | 'forbidden' | 'not-found';

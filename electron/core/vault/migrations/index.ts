@@ -7,7 +7,7 @@ import { syncState } from './004-sync.js';
 import { likelyDuplicates } from './005-likely-duplicates.js';
 import { sourceKeys } from './006-source-key.js';
 import { documentFiles } from './007-document-files.js';
-import { kindsNotShared } from './009-kinds-not-shared.js';
+import { kindsNotShared } from './008-kinds-not-shared.js';
 
 export type Migration = {
   version: number;

@@ -15,7 +15,7 @@ import type { Migration } from './index.js';
  * Until now a refused type was asked for on every sync and said nothing to the person.
  */
 export const kindsNotShared: Migration = {
-  version: 9,
+  version: 8,
   name: 'kinds of record an institution did not share',
   up(db) {
     db.exec(`
