@@ -49,7 +49,14 @@ export async function startHostServer(
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let path = normalize(decodeURIComponent(url.pathname));
+    let path: string;
+    try {
+      path = normalize(decodeURIComponent(url.pathname));
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) makes decodeURIComponent throw; uncaught, it ended the host.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request');
+      return;
+    }
     if (path.endsWith('/')) path += 'index.html';
     const file = join(root, path);
     if (
