@@ -36,6 +36,10 @@ export const errorKinds = [
   'bad-server-answer',
   'identity-mismatch',
   'name-taken',
+  'answer-too-complex',
+  'core-stopped',
+  'core-out-of-memory',
+  'core-not-running',
   'internal',
 ] as const;
 
@@ -92,6 +96,14 @@ const messages: Record<ErrorKind, string> = {
     'The health system’s server is busy. PHR Vault will try again at the next sync; nothing was lost.',
   'bad-server-answer':
     'The health system’s server sent something that is not health records, so it was not stored. Nothing already in your vault changed.',
+  'answer-too-complex':
+    'That record is nested too deeply for PHR Vault to show. It is kept in your vault exactly as it was received; nothing was changed.',
+  'core-stopped':
+    'PHR Vault had to stop what it was doing and locked your vault to keep it safe. Unlock it again; everything already saved is still there.',
+  'core-out-of-memory':
+    'That task needed more memory than PHR Vault allows itself, so it was stopped and your vault was locked. Unlock it again; everything already saved is still there.',
+  'core-not-running':
+    'PHR Vault’s vault stopped several times and was not started again. Quit PHR Vault and open it again; everything already saved is still there.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

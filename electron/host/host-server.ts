@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
+import { userMessage } from '../../shared/errors.js';
 import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
@@ -116,7 +117,18 @@ export async function startHostServer(
         ? answerFilesChannel(message.channel, message.request, files)
         : core.dispatch(message.channel, message.request);
       void answer.then((result) => {
-        socket.send(JSON.stringify({ id: message.id, result } satisfies WireMessage));
+        let text: string;
+        try {
+          text = JSON.stringify({ id: message.id, result } satisfies WireMessage);
+        } catch {
+          // Too deeply nested to write out (see core-worker.ts): answered all the same.
+          const kind = 'answer-too-complex';
+          text = JSON.stringify({
+            id: message.id,
+            result: { ok: false, error: { kind, message: userMessage(kind) } },
+          } satisfies WireMessage);
+        }
+        socket.send(text);
       });
     });
   });

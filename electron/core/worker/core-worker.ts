@@ -1,7 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WireMessage, WireRequest } from '../../../shared/ipc/wire.js';
+import type { WireRequest } from '../../../shared/ipc/wire.js';
+import { userMessage } from '../../../shared/errors.js';
 import { VaultService, type ServiceOptions } from '../api.js';
 import { setSystemBrowser } from '../smart/system-browser.js';
+import type { WorkerMessage } from './core-client.js';
 
 /**
  * The core in its own thread: SQLite queries, scrypt and JSON parsing never block the thread that
@@ -11,9 +13,37 @@ if (!parentPort) throw new Error('core-worker must run as a worker thread');
 const port = parentPort;
 const service = new VaultService(workerData as ServiceOptions);
 
-service.on((event, payload) => port.postMessage({ event, payload } satisfies WireMessage));
+const send = (message: WorkerMessage) => port.postMessage(message);
+
+service.on((event, payload) => {
+  try {
+    send({ event, payload });
+  } catch {
+    // An event the thread cannot carry is dropped; the next request reads the state afresh.
+  }
+});
 // Only the parent (Electron's main) can open the system browser for a SMART sign-in.
-setSystemBrowser((url) => port.postMessage({ openBrowser: url }));
+setSystemBrowser((url) => send({ openBrowser: url }));
+
+/**
+ * Every request is answered, whatever its result holds. A reply crosses as JSON text: the
+ * structured clone behind postMessage fails on a deeply nested record, here (throwing, which once
+ * ended the thread) or, worse, on the receiving side (`messageerror`, with no request id, so the
+ * call never resolved). JSON.stringify fails here, where the request is known, and JSON.parse on
+ * the other side reads any depth it wrote.
+ */
+function answer(id: number, result: unknown): void {
+  let json: string;
+  try {
+    json = JSON.stringify(result);
+  } catch {
+    json = JSON.stringify({
+      ok: false,
+      error: { kind: 'answer-too-complex', message: userMessage('answer-too-complex') },
+    });
+  }
+  send({ id, json });
+}
 
 port.on('message', (message: WireRequest | { close: true }) => {
   if ('close' in message) {
@@ -21,7 +51,8 @@ port.on('message', (message: WireRequest | { close: true }) => {
     port.close();
     return;
   }
-  void service.dispatch(message.channel, message.request).then((result) => {
-    port.postMessage({ id: message.id, result } satisfies WireMessage);
-  });
+  void service.dispatch(message.channel, message.request).then(
+    (result) => answer(message.id, result),
+    () => answer(message.id, { ok: false, error: { kind: 'internal', message: userMessage('internal') } }),
+  );
 });
