@@ -56,7 +56,7 @@ const messages: Record<ErrorKind, string> = {
   'vault-busy': 'The vault is open in another window or program. Close it there and try again.',
   'not-a-vault': 'This file is not a PHR Vault. It was left exactly as it was.',
   'vault-damaged':
-    'This vault file is damaged and cannot be read. It was left exactly as it was; restore it from a backup if you have one.',
+    'This vault file is damaged. PHR Vault writes nothing more into it, so it stays exactly as it is: restore the vault and its key file together from a backup.',
   'vault-from-future':
     'This vault was made by a newer version of PHR Vault. Update the app to open it; the file was not changed.',
   'invalid-request': 'The app sent a request it should not have. Nothing was changed.',

@@ -22,6 +22,7 @@ import { linkLikelyDuplicates } from './records/likely-duplicates.js';
 import { syncHandlers } from './service/sync-handlers.js';
 import { ConnectionAccess } from './smart/connection-access.js';
 import { SyncScheduler, type SchedulerOptions } from './sync/sync-scheduler.js';
+import { isDamage, refuseWrites, writesRefused } from './vault/database.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
 
 export type ServiceOptions = Omit<VaultFileOptions, 'onUpgrade'> &
@@ -121,8 +122,26 @@ export class VaultService implements ServiceContext {
       const handler = this.handlers[channel] as (req: unknown) => unknown;
       return { ok: true, value: await handler(parsed) };
     } catch (error) {
-      return { ok: false, error: toFailure(error) };
+      return { ok: false, error: toFailure(this.#noticeDamage(error)) };
     }
+  }
+
+  /**
+   * A read that met a damaged page makes the open vault read-only (see refuseWrites); a write
+   * refused because of it is told as the damage it is, not as a read-only file.
+   */
+  #noticeDamage(error: unknown): unknown {
+    if (this.vault.state !== 'unlocked') return error;
+    const db = this.vault.db;
+    if (isDamage(error)) {
+      refuseWrites(db);
+      return error;
+    }
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_READONLY') && writesRefused(db)) {
+      return new VaultError('vault-damaged', undefined, { cause: error });
+    }
+    return error;
   }
 
   close(): void {
@@ -137,6 +156,7 @@ export function toFailure(error: unknown): { kind: VaultError['kind']; message: 
   if (error instanceof ZodError) return { kind: 'invalid-request', message: userMessage('invalid-request') };
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY') return { kind: 'vault-busy', message: userMessage('vault-busy') };
+  if (isDamage(error)) return { kind: 'vault-damaged', message: userMessage('vault-damaged') };
   console.error(
     `phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`,
   );

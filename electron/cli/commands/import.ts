@@ -9,6 +9,7 @@ import {
 } from '../../core/exchange/import-fhir.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
 import { personFor, UsageError, withVault } from '../cli-support.js';
+import { ensureIntact } from '../../core/vault/database.js';
 
 export function registerImport(program: Command): void {
   program
@@ -58,6 +59,8 @@ export function registerImport(program: Command): void {
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UsageError('--batch takes a whole number above 0.');
         await withVault(opts.vault, async (db) => {
+          // A damaged file is refused before anything is written into it.
+          ensureIntact(db);
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
           const reports = await importFhirFiles(
             db,

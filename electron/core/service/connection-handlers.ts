@@ -22,6 +22,7 @@ import {
   renameConnection,
 } from '../vault/connections.js';
 import { getPerson } from '../vault/persons.js';
+import { ensureIntact } from '../vault/database.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** A sign-in waiting for the user to say whether it belongs to the chosen person. */
@@ -182,6 +183,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       return { revoked, recordsDeleted };
     },
     'connections.importFile': async (req) => {
+      ensureIntact(db());
       const person = getPerson(db(), req.personId);
       const file = { name: req.fileName, bytes: Buffer.from(req.contentBase64, 'base64') };
       // A caregiver's vault holds several people: a file about someone else is not filed under

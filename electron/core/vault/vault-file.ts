@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
-import { openVaultDatabase, type VaultDatabase } from './database.js';
+import { checkIntact, openVaultDatabase, type VaultDatabase } from './database.js';
 import {
   envelopePath,
   newEnvelope,
@@ -149,6 +149,14 @@ export class VaultFile {
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * Looks for damage in the open vault (see checkIntact); a damaged one stays open for reading
+   * and refuses writes until it is locked. Returns false only when damage was found.
+   */
+  checkIntact(): boolean {
+    return this.#db ? checkIntact(this.#db) : true;
   }
 
   lock(): void {

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VaultService } from '../../electron/core/api.js';
+import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
+import { envelopePath } from '../../electron/core/vault/key-envelope.js';
+import type { Result } from '../../shared/ipc/contract.js';
+import { FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
+
+/**
+ * The fault suite: a vault file and its key file damaged the ways disks and copies damage them,
+ * each ending in a plain message and no further damage.
+ */
+const PASS = 'correct horse battery';
+const PAGE = 4096;
+
+function fingerprint(path: string): string {
+  const hash = createHash('sha256');
+  for (const file of [path, `${path}-wal`, envelopePath(path)]) {
+    hash.update(file).update(existsSync(file) ? readFileSync(file) : 'absent');
+  }
+  return hash.digest('hex');
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A vault holding Geoffrey Abbott's Synthea record (109 records), locked; returns its records' ids. */
+async function vaultWithRecords(): Promise<{ path: string; ids: number[] }> {
+  const path = join(tempDir('phr-vault-faults-'), 'vault.phrvault');
+  const service = new VaultService({
+    vaultPath: path,
+    transport: 'host',
+    appVersion: 'test',
+    scrypt: FAST_SCRYPT,
+  });
+  expect(await service.dispatch('vault.create', { passphrase: PASS, ownerName: 'Geoffrey' })).toMatchObject({
+    ok: true,
+  });
+  await importFhirFiles(service.vault.db, [GEOFFREY], { personId: 1 });
+  const ids = (
+    service.vault.db.prepare('SELECT id FROM resources ORDER BY id').all() as { id: number }[]
+  ).map((r) => r.id);
+  service.close();
+  return { path, ids };
+}
+
+function damaged(result: Result<unknown>): boolean {
+  return !result.ok && result.error.kind === 'vault-damaged';
+}
+
+describe('a vault file with one flipped byte', () => {
+  it('unlocks and reads what it can, says the file is damaged where it is, and writes nothing into it', async () => {
+    const { path, ids } = await vaultWithRecords();
+    const pages = statSync(path).size / PAGE;
+    // One bit in the middle of a page three quarters in: record pages, past the schema's.
+    const bytes = readFileSync(path);
+    const at = Math.floor(pages * 0.75) * PAGE + 2000;
+    bytes[at] = bytes[at]! ^ 0x01;
+    writeFileSync(path, bytes);
+    const before = fingerprint(path);
+
+    const service = new VaultService({
+      vaultPath: path,
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    await nextTurn();
+
+    const reads = await Promise.all(ids.map((id) => service.dispatch('records.get', { id })));
+    const failed = reads.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) {
+      expect(f).toEqual({
+        ok: false,
+        error: {
+          kind: 'vault-damaged',
+          message:
+            'This vault file is damaged. PHR Vault writes nothing more into it, so it stays exactly as it is: restore the vault and its key file together from a backup.',
+        },
+      });
+    }
+    expect(reads.filter((r) => r.ok).length).toBeGreaterThan(0);
+
+    // Writes are refused, in the same words: an import, a new person, a rename.
+    const file = Buffer.from(
+      JSON.stringify({ resourceType: 'Patient', id: 'p', name: [{ family: 'Abbott' }] }),
+    );
+    expect(
+      damaged(
+        await service.dispatch('connections.importFile', {
+          personId: 1,
+          fileName: 'patient.json',
+          contentBase64: file.toString('base64'),
+          anyPatient: true,
+        }),
+      ),
+    ).toBe(true);
+    expect(damaged(await service.dispatch('persons.add', { name: 'Sam' }))).toBe(true);
+    expect(await service.dispatch('vault.lock', {})).toMatchObject({ ok: true });
+    expect(fingerprint(path)).toBe(before);
+  });
+});
