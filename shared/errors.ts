@@ -12,6 +12,7 @@ export const errorKinds = [
   'vault-busy',
   'not-a-vault',
   'vault-damaged',
+  'key-file-damaged',
   'vault-from-future',
   'invalid-request',
   'not-found',
@@ -57,6 +58,8 @@ const messages: Record<ErrorKind, string> = {
   'not-a-vault': 'This file is not a PHR Vault. It was left exactly as it was.',
   'vault-damaged':
     'This vault file is damaged. PHR Vault writes nothing more into it, so it stays exactly as it is: restore the vault and its key file together from a backup.',
+  'key-file-damaged':
+    'The vault’s key file (.keys.json) is damaged, so PHR Vault cannot check a passphrase against it. Use your recovery code, or restore the key file from a backup; the vault itself was not changed.',
   'vault-from-future':
     'This vault was made by a newer version of PHR Vault. Update the app to open it; the file was not changed.',
   'invalid-request': 'The app sent a request it should not have. Nothing was changed.',

@@ -103,3 +103,115 @@ describe('a vault file with one flipped byte', () => {
     expect(fingerprint(path)).toBe(before);
   });
 });
+
+describe('a vault file cut short', () => {
+  it('is called damaged and written to no more', async () => {
+    const { path } = await vaultWithRecords();
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / PAGE / 2) * PAGE));
+    const before = fingerprint(path);
+
+    const service = new VaultService({
+      vaultPath: path,
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    const unlocked = await service.dispatch('vault.unlock', { passphrase: PASS });
+    if (unlocked.ok) {
+      await nextTurn();
+      expect(damaged(await service.dispatch('persons.add', { name: 'Sam' }))).toBe(true);
+      await service.dispatch('vault.lock', {});
+    } else {
+      expect(unlocked.error.kind).toBe('vault-damaged');
+    }
+    expect(fingerprint(path)).toBe(before);
+  });
+});
+
+describe('a damaged or altered key file', () => {
+  const KEY_FILE_DAMAGED = {
+    kind: 'key-file-damaged',
+    message:
+      'The vault’s key file (.keys.json) is damaged, so PHR Vault cannot check a passphrase against it. Use your recovery code, or restore the key file from a backup; the vault itself was not changed.',
+  };
+
+  async function lockedVault(): Promise<{ path: string; recoveryCode: string; service: VaultService }> {
+    const path = join(tempDir('phr-vault-keyfile-'), 'vault.phrvault');
+    const service = new VaultService({
+      vaultPath: path,
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    const created = await service.dispatch('vault.create', { passphrase: PASS });
+    if (!created.ok) throw new Error(created.error.message);
+    await service.dispatch('vault.lock', {});
+    return { path, recoveryCode: (created.value as { recoveryCode: string }).recoveryCode, service };
+  }
+
+  type Envelope = {
+    wraps: { passphrase: { kdf: Record<string, unknown>; key: Record<string, string>; check?: string } };
+  };
+  const alter = (path: string, change: (envelope: Envelope) => void) => {
+    const envelope = JSON.parse(readFileSync(envelopePath(path), 'utf8')) as Envelope;
+    change(envelope);
+    writeFileSync(envelopePath(path), JSON.stringify(envelope));
+  };
+
+  it.each([
+    [
+      'cut short',
+      (path: string) => writeFileSync(envelopePath(path), readFileSync(envelopePath(path)).subarray(0, 300)),
+    ],
+    // What the security review tried: gigabytes of memory per attempt, still running after 45 s.
+    [
+      'asking scrypt for 2^20 × 32 × 16',
+      (path: string) =>
+        alter(path, (e) => Object.assign(e.wraps.passphrase.kdf, { N: 2 ** 20, r: 32, p: 16 })),
+    ],
+    ['with an N scrypt cannot take', (path: string) => alter(path, (e) => (e.wraps.passphrase.kdf.N = 1000))],
+    [
+      'with a wrap of the wrong length',
+      (path: string) => alter(path, (e) => (e.wraps.passphrase.key.tag = 'AAAA')),
+    ],
+  ])('%s: says the key file is damaged, at once, and changes nothing', async (_name, damage) => {
+    const { path, service } = await lockedVault();
+    damage(path);
+    const before = fingerprint(path);
+    expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toEqual({
+      ok: false,
+      error: KEY_FILE_DAMAGED,
+    });
+    expect(fingerprint(path)).toBe(before);
+  });
+
+  it('a flipped bit in the passphrase’s wrap: damaged, not a wrong passphrase, and the recovery code still opens it', async () => {
+    const { path, recoveryCode, service } = await lockedVault();
+    alter(path, (e) => {
+      const bytes = Buffer.from(e.wraps.passphrase.key.ciphertext!, 'base64');
+      bytes[5] = bytes[5]! ^ 0x10;
+      e.wraps.passphrase.key.ciphertext = bytes.toString('base64');
+    });
+    expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toEqual({
+      ok: false,
+      error: KEY_FILE_DAMAGED,
+    });
+    const next = 'a new passphrase here';
+    expect(await service.dispatch('vault.recover', { recoveryCode, newPassphrase: next })).toMatchObject({
+      ok: true,
+    });
+    await service.dispatch('vault.lock', {});
+    expect(await service.dispatch('vault.unlock', { passphrase: next })).toMatchObject({ ok: true });
+    service.close();
+  });
+
+  it('a key file written before wraps carried their check still unlocks', async () => {
+    const { path, service } = await lockedVault();
+    alter(path, (e) => {
+      for (const wrap of Object.values(e.wraps) as ({ check?: string } | null)[]) delete wrap?.check;
+    });
+    expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    service.close();
+  });
+});

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
 import { checkIntact, openVaultDatabase, type VaultDatabase } from './database.js';
 import {
+  ensureWrapIntact,
   envelopePath,
   newEnvelope,
   readEnvelope,
@@ -109,6 +110,7 @@ export class VaultFile {
   async unlock(passphrase: string): Promise<void> {
     if (this.#db) return;
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'passphrase');
     const key = await derivePassphraseKey(passphrase, envelope.wraps.passphrase.kdf);
     const dataKey = unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'));
     key.fill(0);
@@ -120,6 +122,7 @@ export class VaultFile {
   async recover(recoveryCode: string, newPassphrase: string): Promise<void> {
     checkStrength(newPassphrase);
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'recovery');
     const code = parseRecoveryCode(recoveryCode);
     if (!code) throw new VaultError('wrong-recovery-code');
     const recoveryKey = deriveRecoveryKey(code, envelope.wraps.recovery.kdf);
@@ -140,6 +143,7 @@ export class VaultFile {
   async changePassphrase(current: string, next: string): Promise<void> {
     checkStrength(next);
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'passphrase');
     const key = await derivePassphraseKey(current, envelope.wraps.passphrase.kdf);
     const dataKey = unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'));
     key.fill(0);
