@@ -28,7 +28,7 @@ const program = new Command('phr-vault-host')
 const opts = program.opts<{ vault: string; renderer: string; port: string; downloads?: string }>();
 
 const vaultPath = resolve(opts.vault);
-mkdirSync(dirname(vaultPath), { recursive: true });
+mkdirSync(dirname(vaultPath), { recursive: true, mode: 0o700 });
 const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
 if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {

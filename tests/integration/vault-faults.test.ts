@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
+import { beginLongWrite } from '../../electron/core/vault/database.js';
 import { envelopePath } from '../../electron/core/vault/key-envelope.js';
 import type { Result } from '../../shared/ipc/contract.js';
 import { FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
@@ -212,6 +213,52 @@ describe('a damaged or altered key file', () => {
       for (const wrap of Object.values(e.wraps) as ({ check?: string } | null)[]) delete wrap?.check;
     });
     expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    service.close();
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('the files of a vault', () => {
+  const modeOf = (file: string) => statSync(file).mode & 0o777;
+
+  it('are the user’s alone: the vault, its WAL, shared memory and journal, and a folder made for it', async () => {
+    const folder = join(tempDir('phr-vault-modes-'), 'new-folder');
+    const path = join(folder, 'vault.phrvault');
+    const service = new VaultService({
+      vaultPath: path,
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    expect(await service.dispatch('vault.create', { passphrase: PASS })).toMatchObject({ ok: true });
+    expect(modeOf(folder)).toBe(0o700);
+    for (const file of [path, `${path}-wal`, `${path}-shm`, envelopePath(path)])
+      expect(modeOf(file)).toBe(0o600);
+
+    // An import writes through a rollback journal (beginLongWrite): looked at mid-transaction.
+    const db = service.vault.db;
+    const endLongWrite = beginLongWrite(db);
+    db.transaction(() => {
+      db.prepare("INSERT INTO persons (name, created_at) VALUES ('Sam', '2026-01-01T00:00:00.000Z')").run();
+      db.prepare('UPDATE persons SET name = name').run();
+      expect(modeOf(`${path}-journal`)).toBe(0o600);
+    })();
+    endLongWrite();
+    service.close();
+  });
+
+  it('made by an earlier version with 0644 are narrowed at the next unlock', async () => {
+    const path = join(tempDir('phr-vault-modes-'), 'vault.phrvault');
+    const service = new VaultService({
+      vaultPath: path,
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    expect(await service.dispatch('vault.create', { passphrase: PASS })).toMatchObject({ ok: true });
+    await service.dispatch('vault.lock', {});
+    chmodSync(path, 0o644);
+    expect(await service.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(modeOf(file)).toBe(0o600);
     service.close();
   });
 });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { VaultError } from '../errors.js';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations/index.js';
 
@@ -21,6 +21,24 @@ function fileHeader(path: string): Buffer {
 
 export function isPlaintextSqlite(path: string): boolean {
   return fileHeader(path).equals(PLAIN_SQLITE_HEADER);
+}
+
+const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Narrows a vault made by an earlier version (0644) and the files SQLite keeps beside it to the
+ * user alone; the mode of those follows the vault's from now on. Windows has no such modes (the
+ * profile's ACL does that job) and a file on a disk without them is left as it is.
+ */
+function keepPrivate(path: string): void {
+  if (process.platform === 'win32') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, PRIVATE_FILE_MODE);
+    } catch {
+      // Absent (no WAL yet), or a file system that keeps no modes.
+    }
+  }
 }
 
 /**
@@ -168,7 +186,12 @@ export function openVaultDatabase(
       throw new VaultError('not-a-vault', 'The file is an ordinary, unencrypted database.');
   } else if (existsSync(path)) {
     throw new VaultError('vault-exists');
+  } else {
+    // SQLite would create the file 0644 (less the umask), and gives its WAL, shared-memory file and
+    // journal the mode of the database: made here first, 0600, all of them are the user's alone.
+    closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
   }
+  keepPrivate(path);
 
   let db: VaultDatabase;
   try {

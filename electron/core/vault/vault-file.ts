@@ -72,7 +72,7 @@ export class VaultFile {
     checkStrength(passphrase);
     if (this.state !== 'absent') throw new VaultError('vault-exists');
     // A new vault may be the first thing in its folder (a fresh app data folder, a USB stick).
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const dataKey = newDataKey();
     try {
       const recovery = newRecoveryCode();
