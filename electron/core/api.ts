@@ -3,8 +3,8 @@ import type { VaultStatus } from '../../shared/domain.js';
 import { userMessage } from '../../shared/errors.js';
 import { isFilesChannel } from '../../shared/ipc/areas/files.js';
 import {
-  contract,
-  isChannel,
+  coreContract,
+  isCoreContractChannel,
   type CoreChannel,
   type EventName,
   type EventOf,
@@ -117,8 +117,8 @@ export class VaultService implements ServiceContext {
   async dispatch(channel: unknown, request: unknown): Promise<Result<unknown>> {
     try {
       // files.* belong to the transport; one reaching the core came from somewhere it should not.
-      if (!isChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
-      const parsed: unknown = contract[channel].request.parse(request ?? {});
+      if (!isCoreContractChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
+      const parsed: unknown = coreContract[channel].request.parse(request ?? {});
       const handler = this.handlers[channel] as (req: unknown) => unknown;
       return { ok: true, value: await handler(parsed) };
     } catch (error) {

@@ -9,6 +9,7 @@ import { userMessage } from '../../shared/errors.js';
 import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
+import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
 import { downloadsFolder } from './downloads.js';
 
@@ -21,6 +22,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
   '.ico': 'image/x-icon',
+};
+
+const refused: Result<never> = {
+  ok: false,
+  error: { kind: 'invalid-request', message: userMessage('invalid-request') },
 };
 
 export type HostServer = {
@@ -113,9 +119,12 @@ export async function startHostServer(
         return;
       }
       // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
+      // Only the page's channels: the shell's (sync.machine) are not a page's to call.
       const answer = isFilesChannel(message.channel)
         ? answerFilesChannel(message.channel, message.request, files)
-        : core.dispatch(message.channel, message.request);
+        : isChannel(message.channel)
+          ? core.dispatch(message.channel, message.request)
+          : Promise.resolve(refused);
       void answer.then((result) => {
         let text: string;
         try {

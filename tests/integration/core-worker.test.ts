@@ -82,7 +82,7 @@ describe('the core worker', () => {
     const core = start(await vaultWithDeepRecords());
     expect(await core.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
     const page = await core.dispatch('timeline.page', { personId: 1, limit: 10 });
-    expect(page.ok).toBe(true);
+    if (!page.ok) throw new Error(page.error.message);
     const ids = (page.value as { entries: { id: number }[] }).entries.map((e) => e.id);
     expect(ids).toHaveLength(3);
 

@@ -133,6 +133,14 @@ describe('the test host', () => {
     ws.close();
   });
 
+  it('refuses the channels only the shell may call', async () => {
+    const api = client(await connect(host));
+    expect(await api.call('sync.machine', { online: false })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+  });
+
   it('closes a socket that sends garbage, and keeps serving others', async () => {
     const bad = await connect(host);
     const closed = new Promise<number>((resolve) => bad.once('close', resolve));
