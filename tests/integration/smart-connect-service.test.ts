@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { ConnectionAccess } from '../../electron/core/smart/connection-access.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import type { Connection, ConnectResult } from '../../shared/ipc/areas/connections.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
@@ -28,6 +27,7 @@ describe('connections through the service (the IPC channels)', () => {
       transport: 'host',
       appVersion: 'test',
       scrypt: FAST_SCRYPT,
+      openBrowser: (url) => void approveInBrowser(url),
     });
     service.on((event, payload) => events.push({ event, payload }));
     await call(service, 'vault.create', {
@@ -35,10 +35,8 @@ describe('connections through the service (the IPC channels)', () => {
       ownerName: 'Geoffrey Abbott',
       ownerBirthDate: '1992-07-03',
     });
-    setSystemBrowser((url) => void approveInBrowser(url));
   });
   afterAll(async () => {
-    setSystemBrowser(() => undefined);
     service.close();
     for (const ehr of ehrs) await ehr.close();
   });

@@ -14,7 +14,6 @@ import {
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
 import { compareIdentity, patientIdentity, type PatientIdentity } from '../smart/patient-match.js';
-import { openInSystemBrowser } from '../smart/system-browser.js';
 import {
   deleteConnection,
   getConnectionDetail,
@@ -80,7 +79,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   }
 
   const ports = (fhirBase: string, connectionId: number | null, signal: AbortSignal) => ({
-    openBrowser: openInSystemBrowser,
+    openBrowser: ctx.options.openBrowser ?? (() => undefined),
     signal,
     dataFolder: dataFolder(),
     onStep: (

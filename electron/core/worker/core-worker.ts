@@ -2,7 +2,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { WireRequest } from '../../../shared/ipc/wire.js';
 import { userMessage } from '../../../shared/errors.js';
 import { VaultService, type ServiceOptions } from '../api.js';
-import { setSystemBrowser } from '../smart/system-browser.js';
 import type { WorkerMessage } from './core-client.js';
 
 /**
@@ -11,9 +10,12 @@ import type { WorkerMessage } from './core-client.js';
  */
 if (!parentPort) throw new Error('core-worker must run as a worker thread');
 const port = parentPort;
-const service = new VaultService(workerData as ServiceOptions);
-
 const send = (message: WorkerMessage) => port.postMessage(message);
+const service = new VaultService({
+  ...(workerData as ServiceOptions),
+  // Only the parent (Electron's main) can open the system browser for a SMART sign-in.
+  openBrowser: (url) => send({ openBrowser: url }),
+});
 
 service.on((event, payload) => {
   try {
@@ -22,8 +24,6 @@ service.on((event, payload) => {
     // An event the thread cannot carry is dropped; the next request reads the state afresh.
   }
 });
-// Only the parent (Electron's main) can open the system browser for a SMART sign-in.
-setSystemBrowser((url) => send({ openBrowser: url }));
 
 /**
  * Every request is answered, whatever its result holds. A reply crosses as JSON text: the
