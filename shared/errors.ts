@@ -19,6 +19,8 @@ export const errorKinds = [
   'bad-input',
   'empty-selection',
   'save-failed',
+  'disk-full',
+  'disk-failed',
   'server-unreachable',
   'server-timeout',
   'tls-error',
@@ -69,6 +71,10 @@ const messages: Record<ErrorKind, string> = {
     'There is nothing to export: no records match the person, dates and kinds of record chosen. Widen the dates or choose more kinds of record.',
   'save-failed':
     'The document could not be saved there. Nothing in your vault changed; choose another folder and try again.',
+  'disk-full':
+    'The disk is full, so the last change was not saved. Everything saved before it is still in your vault; make room on the disk and try again.',
+  'disk-failed':
+    'The disk would not take what PHR Vault was saving (it may be full, removed or failing), so it was not saved. Everything saved before it is still in your vault; check the disk and try again.',
   'server-unreachable':
     'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
   'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',

@@ -157,6 +157,11 @@ export function toFailure(error: unknown): { kind: VaultError['kind']; message: 
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY') return { kind: 'vault-busy', message: userMessage('vault-busy') };
   if (isDamage(error)) return { kind: 'vault-damaged', message: userMessage('vault-damaged') };
+  // SQLite rolls the transaction back; what was committed before stays (synchronous=FULL).
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT')
+    return { kind: 'disk-full', message: userMessage('disk-full') };
+  if ((typeof code === 'string' && code.startsWith('SQLITE_IOERR')) || code === 'EFBIG' || code === 'EIO')
+    return { kind: 'disk-failed', message: userMessage('disk-failed') };
   console.error(
     `phr-vault: unexpected ${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` (${code})` : ''}`,
   );

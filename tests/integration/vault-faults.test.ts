@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,8 +7,10 @@ import { VaultService } from '../../electron/core/api.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import { beginLongWrite } from '../../electron/core/vault/database.js';
 import { envelopePath } from '../../electron/core/vault/key-envelope.js';
+import { userMessage } from '../../shared/errors.js';
 import type { Result } from '../../shared/ipc/contract.js';
-import { FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
+import { CLI, requireBuild, runCli, type CliResult } from '../support/cli.js';
+import { CATALINA, DAISEY, FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
 /**
  * The fault suite: a vault file and its key file damaged the ways disks and copies damage them,
@@ -262,3 +265,55 @@ describe.skipIf(process.platform === 'win32')('the files of a vault', () => {
     service.close();
   });
 });
+
+describe.skipIf(process.platform === 'win32')('a disk that fills during an import', () => {
+  /**
+   * The command line's import in a process whose files may not grow past `kib` KiB (RLIMIT_FSIZE,
+   * as a full disk or a quota stops a write). SIGXFSZ is ignored, as a file system's refusal
+   * reaches a program: a write that fails, not a signal.
+   */
+  function importLimited(vault: string, files: string[], kib: number): CliResult {
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `trap '' XFSZ; ulimit -f ${kib}; exec "$0" "$@"`,
+        process.execPath,
+        CLI,
+        'import',
+        '--vault',
+        vault,
+        ...files,
+      ],
+      { env: { ...process.env, PHR_VAULT_PASSPHRASE: PASS }, encoding: 'utf8' },
+    );
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  it('stops with a plain message, keeps every record saved before, and imports all once there is room', () => {
+    requireBuild();
+    const vault = join(tempDir('phr-vault-full-'), 'family.phrvault');
+    expect(runCli(['create', '--vault', vault, '--name', 'Geoffrey'], PASS).status).toBe(0);
+    expect(runCli(['import', '--vault', vault, GEOFFREY], PASS).status).toBe(0);
+    const before = stats(vault);
+
+    const sizeKib = Math.ceil(statSync(vault).size / 1024);
+    const full = importLimited(vault, [DAISEY, CATALINA], sizeKib + 64);
+    expect(full.status).toBe(1);
+    expect(full.stderr).toContain(`phr-vault: ${userMessage('disk-failed')}\n`);
+    expect(full.stderr).not.toContain('internal');
+
+    // Nothing lost, nothing half-written: the vault opens, passes SQLite's check and holds what it held.
+    expect(stats(vault)).toEqual(before);
+    const again = runCli(['import', '--vault', vault, DAISEY], PASS);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/: [1-9]\d* added/);
+  });
+});
+
+function stats(vault: string): { total: number; byType: Record<string, number> } {
+  const result = runCli(['stats', '--vault', vault, '--json'], PASS);
+  expect(result.status).toBe(0);
+  const { total, byType } = JSON.parse(result.stdout) as { total: number; byType: Record<string, number> };
+  return { total, byType };
+}
