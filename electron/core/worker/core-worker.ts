@@ -33,16 +33,37 @@ service.on((event, payload) => {
  * the other side reads any depth it wrote.
  */
 function answer(id: number, result: unknown): void {
-  let json: string;
+  let json: string | undefined;
   try {
-    json = JSON.stringify(result);
+    if (!nestedDeeperThan(result, MAX_REPLY_DEPTH)) json = JSON.stringify(result);
   } catch {
-    json = JSON.stringify({
-      ok: false,
-      error: { kind: 'answer-too-complex', message: userMessage('answer-too-complex') },
-    });
+    // Too deep for JSON.stringify's recursion: refused below like any other too deep.
   }
+  json ??= JSON.stringify({
+    ok: false,
+    error: { kind: 'answer-too-complex', message: userMessage('answer-too-complex') },
+  });
   send({ id, json });
+}
+
+/**
+ * Past the worker, a reply is cloned again (Electron's IPC to the page, where V8's deserializer
+ * gave up near 3,000 levels on the main thread) and shown by recursive code; a FHIR resource is a
+ * few dozen levels deep. Walked with a stack of its own, so the check itself cannot overflow.
+ */
+const MAX_REPLY_DEPTH = 1000;
+
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 port.on('message', (message: WireRequest | { close: true }) => {
