@@ -1,8 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import { beginLongWrite } from '../../electron/core/vault/database.js';
@@ -317,3 +327,47 @@ function stats(vault: string): { total: number; byType: Record<string, number> }
   const { total, byType } = JSON.parse(result.stdout) as { total: number; byType: Record<string, number> };
   return { total, byType };
 }
+
+/**
+ * The same on a real file system that runs out of space (ENOSPC, which SQLite reports as
+ * SQLITE_FULL): a small tmpfs, where this machine lets the tests mount one (root on Linux).
+ */
+const smallDisk = join(tmpdir(), `phr-vault-small-disk-${process.pid}`);
+const mayMount = process.platform === 'linux' && process.getuid?.() === 0;
+
+describe.runIf(mayMount)('a disk that is really full during an import', () => {
+  let mounted = false;
+  beforeAll(() => {
+    mkdirSync(smallDisk, { recursive: true });
+    mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', smallDisk]).status === 0;
+    if (!mounted) console.warn('No tmpfs could be mounted here: the real full-disk import is skipped.');
+  });
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [smallDisk]);
+    rmSync(smallDisk, { recursive: true, force: true });
+  });
+
+  it('says the disk is full, keeps what was saved, and imports once there is room', (context) => {
+    if (!mounted) return context.skip();
+    requireBuild();
+    const vault = join(smallDisk, 'family.phrvault');
+    expect(runCli(['create', '--vault', vault, '--name', 'Geoffrey'], PASS).status).toBe(0);
+    expect(runCli(['import', '--vault', vault, GEOFFREY], PASS).status).toBe(0);
+    const before = stats(vault);
+
+    // Everything but 32 KiB taken by another file, as a disk fills with other things.
+    const { bavail, bsize } = statfsSync(smallDisk);
+    const filler = join(smallDisk, 'other-things');
+    writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - 32 * 1024)));
+
+    const full = runCli(['import', '--vault', vault, DAISEY], PASS);
+    expect(full.status).toBe(1);
+    expect(full.stderr).toContain(`phr-vault: ${userMessage('disk-full')}\n`);
+
+    rmSync(filler);
+    expect(stats(vault)).toEqual(before);
+    const again = runCli(['import', '--vault', vault, DAISEY], PASS);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/: [1-9]\d* added/);
+  });
+});
