@@ -9,7 +9,7 @@ import {
   shell,
   type WebContents,
 } from 'electron';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VaultStatus } from '../shared/domain.js';
@@ -92,7 +92,9 @@ function run(): void {
       lockDownSession(session.defaultSession, rendererRoot);
 
       const userData = app.getPath('userData');
-      mkdirSync(userData, { recursive: true });
+      // The app's own folder holds the vault and its key file: the user's alone (Electron makes it 0755).
+      mkdirSync(userData, { recursive: true, mode: 0o700 });
+      if (process.platform !== 'win32') chmodSync(userData, 0o700);
       const connection = startCoreWorker(
         {
           vaultPath: join(userData, 'vault.phrvault'),

@@ -12,6 +12,7 @@ export const errorKinds = [
   'vault-busy',
   'not-a-vault',
   'vault-damaged',
+  'key-file-damaged',
   'vault-from-future',
   'not-a-backup',
   'invalid-request',
@@ -19,6 +20,8 @@ export const errorKinds = [
   'bad-input',
   'empty-selection',
   'save-failed',
+  'disk-full',
+  'disk-failed',
   'server-unreachable',
   'server-timeout',
   'tls-error',
@@ -40,6 +43,10 @@ export const errorKinds = [
   'bad-server-answer',
   'identity-mismatch',
   'name-taken',
+  'answer-too-complex',
+  'core-stopped',
+  'core-out-of-memory',
+  'core-not-running',
   'internal',
 ] as const;
 
@@ -56,7 +63,9 @@ const messages: Record<ErrorKind, string> = {
   'vault-busy': 'The vault is open in another window or program. Close it there and try again.',
   'not-a-vault': 'This file is not a PHR Vault. It was left exactly as it was.',
   'vault-damaged':
-    'This vault file is damaged and cannot be read. It was left exactly as it was; restore it from a backup if you have one.',
+    'This vault file is damaged. PHR Vault writes nothing more into it, so it stays exactly as it is: restore the vault and its key file together from a backup.',
+  'key-file-damaged':
+    'The vault’s key file (.keys.json) is damaged, so PHR Vault cannot check a passphrase against it. Use your recovery code, or restore the key file from a backup; the vault itself was not changed.',
   'vault-from-future':
     'This vault was made by a newer version of PHR Vault. Update the app to open it; the file was not changed.',
   'not-a-backup':
@@ -68,6 +77,10 @@ const messages: Record<ErrorKind, string> = {
     'There is nothing to export: no records match the person, dates and kinds of record chosen. Widen the dates or choose more kinds of record.',
   'save-failed':
     'The document could not be saved there. Nothing in your vault changed; choose another folder and try again.',
+  'disk-full':
+    'The disk is full, so the last change was not saved. Everything saved before it is still in your vault; make room on the disk and try again.',
+  'disk-failed':
+    'The disk would not take what PHR Vault was saving (it may be full, removed or failing), so it was not saved. Everything saved before it is still in your vault; check the disk and try again.',
   'server-unreachable':
     'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
   'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',
@@ -104,6 +117,14 @@ const messages: Record<ErrorKind, string> = {
     'The health system’s server is busy. PHR Vault will try again at the next sync; nothing was lost.',
   'bad-server-answer':
     'The health system’s server sent something that is not health records, so it was not stored. Nothing already in your vault changed.',
+  'answer-too-complex':
+    'That record is nested too deeply for PHR Vault to show. It is kept in your vault exactly as it was received; nothing was changed.',
+  'core-stopped':
+    'PHR Vault had to stop what it was doing and locked your vault to keep it safe. Unlock it again; everything already saved is still there.',
+  'core-out-of-memory':
+    'That task needed more memory than PHR Vault allows itself, so it was stopped and your vault was locked. Unlock it again; everything already saved is still there.',
+  'core-not-running':
+    'PHR Vault’s vault stopped several times and was not started again. Quit PHR Vault and open it again; everything already saved is still there.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

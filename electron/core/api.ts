@@ -1,6 +1,7 @@
 import type { VaultStatus } from '../../shared/domain.js';
 import type { CoreChannel, EventName, EventOf, Result } from '../../shared/ipc/contract.js';
 import { dispatchTo } from './service/dispatch.js';
+import { VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
@@ -12,6 +13,7 @@ import { whatsNew } from './vault/whats-new.js';
 import { syncHandlers } from './service/sync-handlers.js';
 import { ConnectionAccess } from './smart/connection-access.js';
 import { SyncScheduler, type SchedulerOptions } from './sync/sync-scheduler.js';
+import { isDamage, refuseWrites, writesRefused } from './vault/database.js';
 import { VaultFile, type VaultFileOptions } from './vault/vault-file.js';
 
 export type ServiceOptions = Omit<VaultFileOptions, 'onUpgrade'> &
@@ -102,7 +104,25 @@ export class VaultService implements ServiceContext {
 
   /** The single entry point of every transport (service/dispatch.ts). */
   dispatch(channel: unknown, request: unknown): Promise<Result<unknown>> {
-    return dispatchTo(this.handlers, channel, request);
+    return dispatchTo(this.handlers, channel, request, (error) => this.#noticeDamage(error));
+  }
+
+  /**
+   * A read that met a damaged page makes the open vault read-only (see refuseWrites); a write
+   * refused because of it is told as the damage it is, not as a read-only file.
+   */
+  #noticeDamage(error: unknown): unknown {
+    if (this.vault.state !== 'unlocked') return error;
+    const db = this.vault.db;
+    if (isDamage(error)) {
+      refuseWrites(db);
+      return error;
+    }
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_READONLY') && writesRefused(db)) {
+      return new VaultError('vault-damaged', undefined, { cause: error });
+    }
+    return error;
   }
 
   close(): void {

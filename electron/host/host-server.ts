@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
+import { userMessage } from '../../shared/errors.js';
 import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
+import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
 import { downloadsFolder } from './downloads.js';
 
@@ -20,6 +22,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
   '.ico': 'image/x-icon',
+};
+
+const refused: Result<never> = {
+  ok: false,
+  error: { kind: 'invalid-request', message: userMessage('invalid-request') },
 };
 
 export type HostServer = {
@@ -49,7 +56,14 @@ export async function startHostServer(
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let path = normalize(decodeURIComponent(url.pathname));
+    let path: string;
+    try {
+      path = normalize(decodeURIComponent(url.pathname));
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) makes decodeURIComponent throw; uncaught, it ended the host.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request');
+      return;
+    }
     if (path.endsWith('/')) path += 'index.html';
     const file = join(root, path);
     if (
@@ -105,11 +119,25 @@ export async function startHostServer(
         return;
       }
       // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
+      // Only the page's channels: the shell's (sync.machine) are not a page's to call.
       const answer = isFilesChannel(message.channel)
         ? answerFilesChannel(message.channel, message.request, files)
-        : core.dispatch(message.channel, message.request);
+        : isChannel(message.channel)
+          ? core.dispatch(message.channel, message.request)
+          : Promise.resolve(refused);
       void answer.then((result) => {
-        socket.send(JSON.stringify({ id: message.id, result } satisfies WireMessage));
+        let text: string;
+        try {
+          text = JSON.stringify({ id: message.id, result } satisfies WireMessage);
+        } catch {
+          // Too deeply nested to write out (see core-worker.ts): answered all the same.
+          const kind = 'answer-too-complex';
+          text = JSON.stringify({
+            id: message.id,
+            result: { ok: false, error: { kind, message: userMessage(kind) } },
+          } satisfies WireMessage);
+        }
+        socket.send(text);
       });
     });
   });

@@ -4,12 +4,20 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appVersion } from '../core/app-version.js';
 import { startCoreWorker } from '../core/worker/core-client.js';
+import { nodeTooOld } from '../node-version.js';
 import { startHostServer } from './host-server.js';
 
 /**
  * `npm run host -- --vault FILE`: the core and the built renderer on 127.0.0.1 for a browser. Prints
  * one JSON line with the address (token included) on stdout once it is ready.
  */
+// Before the core starts: on an older Node its SQLCipher binding crashes the worker without a word.
+const tooOld = nodeTooOld();
+if (tooOld) {
+  process.stderr.write(`phr-vault-host: ${tooOld}\n`);
+  process.exit(1);
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const program = new Command('phr-vault-host')
   .requiredOption('--vault <file>', 'the vault file to serve')
@@ -20,7 +28,7 @@ const program = new Command('phr-vault-host')
 const opts = program.opts<{ vault: string; renderer: string; port: string; downloads?: string }>();
 
 const vaultPath = resolve(opts.vault);
-mkdirSync(dirname(vaultPath), { recursive: true });
+mkdirSync(dirname(vaultPath), { recursive: true, mode: 0o700 });
 const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
 if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {

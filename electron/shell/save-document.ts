@@ -1,7 +1,7 @@
-import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { documentKindOf, safeDocumentName } from '../../shared/ipc/areas/files.js';
 import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc/contract.js';
+import { writePrivateFile } from '../core/exchange/private-file.js';
 
 /**
  * Saving an export where the person chooses, in Electron: the decision part, with the dialog and
@@ -28,24 +28,8 @@ export type SaveDocumentPorts = {
 type SaveRequest = ParsedRequestOf<'files.saveDocument'>;
 type SaveAnswer = ResponseOf<'files.saveDocument'>;
 
-/**
- * Health records are for their owner only: the file is made readable by this user alone (0600).
- * It is written beside the target and renamed over it (as the command line's export does), so a
- * full disk never leaves half a document, nor destroys the file the person chose to replace. The
- * mode is set again because writeFile's applies only to a file it creates. Windows ignores modes;
- * the folder's ACL, inherited from the user's profile, does that job there.
- */
-export async function writePrivateFile(path: string, bytes: Buffer): Promise<void> {
-  const partial = `${path}.partial`;
-  try {
-    await writeFile(partial, bytes, { mode: 0o600 });
-    await chmod(partial, 0o600);
-    await rename(partial, path);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
-}
+// The one way an export is written (the command line's too): see private-file.ts.
+export { writePrivateFile };
 
 export function saveDialogOptions(request: SaveRequest, documentsFolder: string): SaveDialogOptions {
   const kind = documentKindOf(request.mimeType);

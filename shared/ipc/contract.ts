@@ -6,11 +6,11 @@ import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
-import { syncChannels, syncEvents } from './areas/sync.js';
+import { syncChannels, syncEvents, syncShellChannels } from './areas/sync.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
 
 /**
- * The one IPC contract. Every channel the renderer may call is a key here with the schema of its
+ * The one IPC contract. Every channel the page (the renderer) may call is a key here with the schema of its
  * request and of its response; preload, the main-process bridge, the test host and the renderer
  * client are all derived from this object, so no channel name is written anywhere else. Each area
  * of the app keeps its channels in its own file under areas/.
@@ -26,6 +26,18 @@ export const contract = {
   ...filesChannels,
 } as const;
 
+/**
+ * What only the shell may call on the core (what the machine is doing: online, just woken). Kept
+ * apart so that preload, the IPC bridge and the test host, which serve `contract`, cannot even name
+ * them; the core answers both.
+ */
+export const shellContract = {
+  ...syncShellChannels,
+} as const;
+
+/** Every channel the core answers (files.* apart, see CoreChannel), for the core's own dispatch. */
+export const coreContract = { ...contract, ...shellContract } as const;
+
 /** Pushed from the core to every window; part of the contract like the channels. */
 export const events = {
   ...vaultEvents,
@@ -37,16 +49,20 @@ export const events = {
   ...syncEvents,
 } as const;
 
+/** A channel the page may call. */
 export type Channel = keyof typeof contract;
+/** A channel only the shell may call. */
+export type ShellChannel = keyof typeof shellContract;
 /**
- * The channels the core answers: all but those the transport answers itself (files.*: saving
- * needs the shell's own dialog, or the test host's downloads folder).
+ * The channels the core answers: the shell's, and the page's but those the transport answers
+ * itself (files.*: saving needs the shell's own dialog, or the test host's downloads folder).
  */
-export type CoreChannel = Exclude<Channel, FilesChannel>;
+export type CoreChannel = Exclude<Channel, FilesChannel> | ShellChannel;
 export type EventName = keyof typeof events;
-export type RequestOf<C extends Channel> = z.input<(typeof contract)[C]['request']>;
-export type ParsedRequestOf<C extends Channel> = z.output<(typeof contract)[C]['request']>;
-export type ResponseOf<C extends Channel> = z.output<(typeof contract)[C]['response']>;
+type AnyChannel = Channel | ShellChannel;
+export type RequestOf<C extends AnyChannel> = z.input<(typeof coreContract)[C]['request']>;
+export type ParsedRequestOf<C extends AnyChannel> = z.output<(typeof coreContract)[C]['request']>;
+export type ResponseOf<C extends AnyChannel> = z.output<(typeof coreContract)[C]['response']>;
 export type EventOf<E extends EventName> = z.output<(typeof events)[E]>;
 
 export type Failure = { kind: ErrorKind; message: string };
@@ -55,8 +71,14 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };
 export const channels = Object.keys(contract) as Channel[];
 export const eventNames = Object.keys(events) as EventName[];
 
+/** Whether a page may call it: all a transport from a page (preload, the bridge, the host) accepts. */
 export function isChannel(value: unknown): value is Channel {
   return typeof value === 'string' && Object.hasOwn(contract, value);
+}
+
+/** Whether the core answers it (the shell's channels included); for the core's dispatch only. */
+export function isCoreContractChannel(value: unknown): value is AnyChannel {
+  return typeof value === 'string' && Object.hasOwn(coreContract, value);
 }
 
 export { HIGHLIGHT_END, HIGHLIGHT_START } from '../vocabulary.js';

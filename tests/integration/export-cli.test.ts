@@ -1,5 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, runCli } from '../support/cli.js';
 import { DAISEY, GEOFFREY, tempDir } from '../support/temp-dir.js';
@@ -50,6 +59,27 @@ describe('phr-vault export', () => {
       /record\(s\) could not be expressed in this format:\n {2}#\d+ CarePlan “[^”]+”: /,
     );
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'leaves the document readable by its owner only, writing through no loose file or link',
+    () => {
+      const out = join(dir, 'private', 'summary.json');
+      const elsewhere = join(dir, 'elsewhere.json');
+      writeFileSync(elsewhere, '{}', { mode: 0o644 });
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(`${out}.partial`, '', { mode: 0o666 });
+      chmodSync(`${out}.partial`, 0o666);
+      symlinkSync(elsewhere, out);
+      const result = runCli(['export', '--vault', vault, '--format', 'fhir', '--out', out], PASS);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(lstatSync(out).isSymbolicLink()).toBe(false);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      expect(readFileSync(out, 'utf8')).toContain('"resourceType": "Bundle"');
+      expect(readFileSync(elsewhere, 'utf8')).toBe('{}');
+      expect(readFileSync(`${out}.partial`, 'utf8')).toBe('');
+    },
+  );
 
   it('exports a named person within dates and categories, as JSON', () => {
     const out = join(dir, 'daisey.json');

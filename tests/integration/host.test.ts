@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -132,6 +133,14 @@ describe('the test host', () => {
     ws.close();
   });
 
+  it('refuses the channels only the shell may call', async () => {
+    const api = client(await connect(host));
+    expect(await api.call('sync.machine', { online: false })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+  });
+
   it('closes a socket that sends garbage, and keeps serving others', async () => {
     const bad = await connect(host);
     const closed = new Promise<number>((resolve) => bad.once('close', resolve));
@@ -139,6 +148,21 @@ describe('the test host', () => {
     expect(await closed).toBe(1003);
     const good = client(await connect(host));
     expect(await good.call('vault.status')).toMatchObject({ ok: true });
+  });
+
+  it('answers 400 to an address that is not valid percent-encoding, and keeps serving', async () => {
+    // fetch() would normalise the path; a raw request sends it exactly as a hostile page could.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${host.origin}/%E0%A4%A`, { method: 'GET' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(host.process.exitCode).toBeNull();
+    expect((await fetch(`${host.origin}/`)).status).toBe(200);
   });
 });
 

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { ConnectionAccess } from '../../electron/core/smart/connection-access.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import { call } from '../support/connected-vault.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
@@ -22,6 +21,7 @@ describe('connections through the service (the IPC channels)', () => {
       transport: 'host',
       appVersion: 'test',
       scrypt: FAST_SCRYPT,
+      openBrowser: (url) => void approveInBrowser(url),
     });
     service.on((event, payload) => events.push({ event, payload }));
     await call(service, 'vault.create', {
@@ -29,10 +29,8 @@ describe('connections through the service (the IPC channels)', () => {
       ownerName: 'Geoffrey Abbott',
       ownerBirthDate: '1992-07-03',
     });
-    setSystemBrowser((url) => void approveInBrowser(url));
   });
   afterAll(async () => {
-    setSystemBrowser(() => undefined);
     service.close();
     for (const ehr of ehrs) await ehr.close();
   });

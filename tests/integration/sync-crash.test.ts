@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { requireBuild, runCliAsync, spawnCli } from '../support/cli.js';
 import { connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
@@ -31,7 +30,6 @@ function manyLabs(patientId: string): Json[] {
 describe('a sync killed in the middle (kill -9) and run again', () => {
   let ehr: SyncEhr;
   afterAll(async () => {
-    setSystemBrowser(() => undefined);
     await ehr?.close();
   });
 

@@ -167,7 +167,7 @@ describe('the vault file', () => {
     expect(fingerprint(path)).toBe(before);
 
     writeFileSync(envelopePath(path), '{ not json');
-    await expectKind(vault.unlock(PASS), 'vault-damaged');
+    await expectKind(vault.unlock(PASS), 'key-file-damaged');
 
     const empty = join(tempDir(), 'empty.phrvault');
     writeFileSync(empty, '');

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { dirname, join } from 'node:path';
 import { VaultService, type ServiceOptions } from '../../electron/core/api.js';
-import { setSystemBrowser } from '../../electron/core/smart/system-browser.js';
 import type { CoreChannel, RequestOf, ResponseOf } from '../../shared/ipc/contract.js';
 import { approveInBrowser } from './smart-server.js';
 import type { SyncEhr } from './sync-ehr.js';
@@ -35,6 +34,8 @@ export async function newVaultService(
     appVersion: 'test',
     scrypt: FAST_SCRYPT,
     sync,
+    // The sign-in page is approved as the patient would, in place of their browser.
+    openBrowser: (url) => void approveInBrowser(url),
   });
   const events: { event: string; payload: unknown }[] = [];
   service.on((event, payload) => events.push({ event, payload }));
@@ -55,7 +56,6 @@ export async function connectTo(
     join(dirname(service.options.vaultPath), 'smart-clients.json'),
     JSON.stringify({ endpoints: { [ehr.fhir.base]: { clientId: 'phr-vault-test' } } }),
   );
-  setSystemBrowser((url) => void approveInBrowser(url));
   const result = await call(service, 'connections.connect', {
     fhirBase: ehr.fhir.base,
     personId: 1,
@@ -81,13 +81,12 @@ export function pagesStored(events: { event: string; payload: unknown }[], pages
 }
 
 /**
- * Vaults and EHRs a test file opens, closed when the file is done (and the system browser port
- * restored). Call once at the top of a file; push what each test opens.
+ * Vaults and EHRs a test file opens, closed when the file is done. Call once at the top of a
+ * file; push what each test opens.
  */
 export function closedAfterAll(): { service: VaultService; ehr: SyncEhr }[] {
   const opened: { service: VaultService; ehr: SyncEhr }[] = [];
   afterAll(async () => {
-    setSystemBrowser(() => undefined);
     for (const { service, ehr } of opened) {
       service.close();
       await ehr.close();

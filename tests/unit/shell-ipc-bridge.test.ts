@@ -1,6 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import type { Result } from '../../shared/ipc/contract.js';
+import { channels, isChannel, shellContract, type Result } from '../../shared/ipc/contract.js';
 import {
   describeSender,
   routeInvoke,
@@ -94,6 +94,17 @@ describe('routeInvoke', () => {
       expect(core).not.toHaveBeenCalled();
     },
   );
+
+  it('refuses a channel only the shell may call, which the page is never given', async () => {
+    const core = fakeCore();
+    // A page that says the machine is offline would stop every sync, silently.
+    const result = await routeInvoke(page, 'sync.machine', { online: false }, core);
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(core).not.toHaveBeenCalled();
+    expect(channels).not.toContain('sync.machine');
+    expect(Object.keys(shellContract)).toEqual(['sync.machine']);
+    for (const channel of Object.keys(shellContract)) expect(isChannel(channel)).toBe(false);
+  });
 
   it('turns a failed dispatch into an internal error without its text', async () => {
     const core = vi.fn<Dispatch>(async () => {

@@ -1,4 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -101,6 +111,34 @@ describe('the Electron save dialog', () => {
         expect(readFileSync(path, 'utf8')).toBe('<?xml?>');
         expect(statSync(path).mode & 0o777).toBe(0o600);
         expect(readdirSync(dir)).toEqual(['summary.xml']);
+      },
+    );
+
+    it.skipIf(process.platform === 'win32')(
+      'writes through neither a loose .partial file nor a link, at the target or beside it',
+      async () => {
+        dir = mkdtempSync(join(tmpdir(), 'phr-vault-save-'));
+        const path = join(dir, 'summary.xml');
+        const elsewhere = join(dir, 'elsewhere.txt');
+        writeFileSync(elsewhere, 'not yours to change', { mode: 0o644 });
+        // What a previous writer's name for the temporary file would have met: another user's
+        // world-writable file, and a link to a file the person never chose.
+        writeFileSync(`${path}.partial`, '', { mode: 0o666 });
+        chmodSync(`${path}.partial`, 0o666);
+        symlinkSync(elsewhere, path);
+        await writePrivateFile(path, Buffer.from('<?xml?>'));
+        expect(lstatSync(path).isSymbolicLink()).toBe(false);
+        expect(readFileSync(path, 'utf8')).toBe('<?xml?>');
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+        expect(readFileSync(elsewhere, 'utf8')).toBe('not yours to change');
+        expect(readFileSync(`${path}.partial`, 'utf8')).toBe('');
+        expect(readdirSync(dir).sort()).toEqual(['elsewhere.txt', 'summary.xml', 'summary.xml.partial']);
+
+        rmSync(`${path}.partial`);
+        symlinkSync(elsewhere, `${path}.partial`);
+        await writePrivateFile(path, Buffer.from('<?xml version="1.0"?>'));
+        expect(readFileSync(path, 'utf8')).toBe('<?xml version="1.0"?>');
+        expect(readFileSync(elsewhere, 'utf8')).toBe('not yours to change');
       },
     );
   });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { categories, FhirDate, type Category } from '../../../shared/domain.js';
 import { exportRecords } from '../../core/exchange/export/export-document.js';
+import { writePrivateFile } from '../../core/exchange/private-file.js';
 import {
   exportFormats,
   type ExportFormat,
@@ -81,11 +82,8 @@ export function registerExport(program: Command): void {
       await withVault(opts.vault, async (db) => {
         const person = personFor(db, opts.person, false);
         const outcome = await exportRecords(db, format, { personId: person.id, ...selection });
-        // Written beside the target and renamed, so a failure never leaves half a document behind.
         mkdirSync(dirname(out), { recursive: true });
-        const partial = `${out}.partial`;
-        writeFileSync(partial, outcome.bytes, { mode: 0o600 });
-        renameSync(partial, out);
+        await writePrivateFile(out, outcome.bytes);
         if (opts.json) {
           json({
             file: out,

@@ -7,6 +7,7 @@ import { DEFAULT_IMPORT_BATCH, SHARED_IMPORT_BATCH } from '../../core/exchange/i
 import { isVaultError } from '../../core/errors.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
 import { personFor, ToldFailure, UsageError, withVault } from '../cli-support.js';
+import { ensureIntact } from '../../core/vault/database.js';
 
 /** What `--json` prints for each file: `stored` is the records it added. */
 type FileOutcome = {
@@ -73,6 +74,8 @@ export function registerImport(program: Command): void {
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UsageError('--batch takes a whole number above 0.');
         const refused = await withVault(opts.vault, async (db) => {
+          // A damaged file is refused before anything is written into it.
+          ensureIntact(db);
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
           const outcomes: FileOutcome[] = [];
           // Each file on its own: one refused file is said and skipped, and the others still come in.

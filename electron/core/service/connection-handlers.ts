@@ -21,7 +21,6 @@ import {
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
 import { compareIdentity, patientIdentity, type PatientIdentity } from '../smart/patient-match.js';
-import { openInSystemBrowser } from '../smart/system-browser.js';
 import {
   deleteConnection,
   getConnectionDetail,
@@ -29,6 +28,7 @@ import {
   renameConnection,
 } from '../vault/connections.js';
 import { getPerson } from '../vault/persons.js';
+import { ensureIntact } from '../vault/database.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** A sign-in waiting for the user to say whether it belongs to the chosen person. */
@@ -91,7 +91,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   }
 
   const ports = (fhirBase: string, connectionId: number | null, signal: AbortSignal) => ({
-    openBrowser: openInSystemBrowser,
+    openBrowser: ctx.options.openBrowser ?? (() => undefined),
     signal,
     dataFolder: dataFolder(),
     onStep: (
@@ -219,6 +219,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       return { revoked, recordsDeleted };
     },
     'connections.importFile': async (req) => {
+      ensureIntact(db());
       const person = getPerson(db(), req.personId);
       const file = { name: req.fileName, bytes: Buffer.from(req.contentBase64, 'base64') };
       // A caregiver's vault holds several people: a file about someone else is not filed under

@@ -1,12 +1,13 @@
 import type { VaultStatus } from '../../../shared/domain.js';
 import type {
-  Channel,
+  CoreChannel,
   EventName,
   EventOf,
   ParsedRequestOf,
   ResponseOf,
 } from '../../../shared/ipc/contract.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
+import type { SystemBrowser } from '../smart/system-browser.js';
 import type { SyncScheduler } from '../sync/sync-scheduler.js';
 import type { VaultFile } from '../vault/vault-file.js';
 
@@ -14,6 +15,8 @@ export type ServiceOptionsBase = {
   vaultPath: string;
   transport: 'electron' | 'host';
   appVersion: string;
+  /** Opens a SMART sign-in page in the user's own browser; see system-browser.ts. */
+  openBrowser?: SystemBrowser;
 };
 
 /** What every area's handlers may use of the service: the vault, events, and a queue for slow state changes. */
@@ -34,9 +37,9 @@ export interface ServiceContext {
   serial<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export type Handler<C extends Channel> = (
+export type Handler<C extends CoreChannel> = (
   request: ParsedRequestOf<C>,
 ) => ResponseOf<C> | Promise<ResponseOf<C>>;
 
 /** The handlers of some channels; the service checks that the areas together cover the contract. */
-export type HandlersFor<K extends Channel> = { [C in K]: Handler<C> };
+export type HandlersFor<K extends CoreChannel> = { [C in K]: Handler<C> };

@@ -8,6 +8,18 @@ export function vaultHandlers(ctx: ServiceContext): HandlersFor<keyof typeof vau
     ctx.emit('vault.state', status);
     return status;
   };
+  /**
+   * Damage is looked for once the unlock has been answered (the window shows the vault at once),
+   * before the window's next request is read; a damaged vault then refuses every write.
+   */
+  const checkSoon = () =>
+    setImmediate(() => {
+      try {
+        ctx.vault.checkIntact();
+      } catch {
+        // Locked meanwhile, or the check itself failed: the next write meets the damage anyway.
+      }
+    });
   return {
     'app.info': () => ({ version: ctx.options.appVersion, transport: ctx.options.transport }),
     'vault.status': () => ctx.status(),
@@ -24,11 +36,13 @@ export function vaultHandlers(ctx: ServiceContext): HandlersFor<keyof typeof vau
     'vault.unlock': (req) =>
       ctx.serial(async () => {
         await ctx.vault.unlock(req.passphrase);
+        checkSoon();
         return stateChanged();
       }),
     'vault.recover': (req) =>
       ctx.serial(async () => {
         await ctx.vault.recover(req.recoveryCode, req.newPassphrase);
+        checkSoon();
         return stateChanged();
       }),
     'vault.lock': () =>

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { VaultError } from '../errors.js';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations/index.js';
 
@@ -32,6 +32,24 @@ function fileHeader(path: string): Buffer {
 
 export function isPlaintextSqlite(path: string): boolean {
   return fileHeader(path).equals(PLAIN_SQLITE_HEADER);
+}
+
+const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Narrows a vault made by an earlier version (0644) and the files SQLite keeps beside it to the
+ * user alone; the mode of those follows the vault's from now on. Windows has no such modes (the
+ * profile's ACL does that job) and a file on a disk without them is left as it is.
+ */
+function keepPrivate(path: string): void {
+  if (process.platform === 'win32') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, PRIVATE_FILE_MODE);
+    } catch {
+      // Absent (no WAL yet), or a file system that keeps no modes.
+    }
+  }
 }
 
 /**
@@ -120,6 +138,49 @@ export function beginLongWrite(db: VaultDatabase): () => void {
 }
 
 /**
+ * SQLite's words for a file that is not what it wrote: a page whose HMAC fails in SQLCipher, a
+ * truncated file, a broken b-tree (SQLITE_CORRUPT and its extended codes, SQLITE_NOTADB).
+ */
+export function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
+
+/**
+ * From now on this connection reads only: writing into a damaged file can spread the damage (a
+ * b-tree rebalanced over a bad page), and the file as it is may be all there is to rescue from.
+ */
+export function refuseWrites(db: VaultDatabase): void {
+  db.pragma('query_only = ON');
+}
+
+export function writesRefused(db: VaultDatabase): boolean {
+  return Number(db.pragma('query_only', { simple: true })) === 1;
+}
+
+/**
+ * SQLite's quick check (every page read, so every page's HMAC verified, and the b-trees' shape;
+ * not the slower index-against-table comparison of integrity_check). Damage found makes the
+ * connection read-only; returns whether the file is whole.
+ */
+export function checkIntact(db: VaultDatabase): boolean {
+  let intact: boolean;
+  try {
+    intact = db.pragma('quick_check(1)', { simple: true }) === 'ok';
+  } catch (error) {
+    if (!isDamage(error)) throw error;
+    intact = false;
+  }
+  if (!intact) refuseWrites(db);
+  return intact;
+}
+
+/** Before a large write (an import): refuses, in the user's words, a file that is damaged. */
+export function ensureIntact(db: VaultDatabase): void {
+  if (writesRefused(db) || !checkIntact(db)) throw new VaultError('vault-damaged');
+}
+
+/**
  * Opens (or creates) the encrypted vault database and brings its schema up to date. `onUpgrade` is
  * told first when an existing file has to be brought up to date (a rebuild can take minutes).
  */
@@ -136,7 +197,12 @@ export function openVaultDatabase(
       throw new VaultError('not-a-vault', 'The file is an ordinary, unencrypted database.');
   } else if (existsSync(path)) {
     throw new VaultError('vault-exists');
+  } else {
+    // SQLite would create the file 0644 (less the umask), and gives its WAL, shared-memory file and
+    // journal the mode of the database: made here first, 0600, all of them are the user's alone.
+    closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
   }
+  keepPrivate(path);
 
   let db: VaultDatabase;
   try {
@@ -151,7 +217,7 @@ export function openVaultDatabase(
       db.prepare('SELECT count(*) FROM sqlite_master').get();
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      if (isDamage(error)) {
         throw new VaultError('vault-damaged', undefined, { cause: error });
       }
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new VaultError('vault-busy');

@@ -1,9 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { VaultError } from '../errors.js';
-import type { HkdfParams, ScryptParams, WrappedKey } from './key-wrapping.js';
+import {
+  acceptedScrypt,
+  DATA_KEY_BYTES,
+  type HkdfParams,
+  type ScryptParams,
+  type WrappedKey,
+} from './key-wrapping.js';
 
 /**
  * The key envelope sits beside the vault file (`<vault>.keys.json`) and holds the data key
@@ -11,19 +17,30 @@ import type { HkdfParams, ScryptParams, WrappedKey } from './key-wrapping.js';
  * the OS keychain, but it must travel with the vault: a backup needs both files.
  */
 
-const Wrapped = z.object({ iv: z.string(), ciphertext: z.string(), tag: z.string() });
-const Scrypt = z.object({
-  name: z.literal('scrypt'),
-  N: z
-    .number()
-    .int()
-    .min(2 ** 10)
-    .max(2 ** 22),
-  r: z.number().int().min(1).max(32),
-  p: z.number().int().min(1).max(16),
-  salt: z.string(),
-});
-const Hkdf = z.object({ name: z.literal('hkdf-sha256'), salt: z.string() });
+/** Base64 of exactly `bytes` bytes: a wrap or a salt of another length was damaged or altered. */
+const base64Of = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+    .refine((text) => Buffer.from(text, 'base64').length === bytes);
+
+const Wrapped = z.object({ iv: base64Of(12), ciphertext: base64Of(DATA_KEY_BYTES), tag: base64Of(16) });
+const Scrypt = z
+  .object({
+    name: z.literal('scrypt'),
+    N: z.number(),
+    r: z.number(),
+    p: z.number(),
+    salt: base64Of(16),
+  })
+  .refine(acceptedScrypt);
+const Hkdf = z.object({ name: z.literal('hkdf-sha256'), salt: base64Of(16) });
+/**
+ * `check`: a SHA-256 of the wrap with its vault and purpose, written with it, so a wrap damaged in
+ * a way that still parses (a flipped bit in its ciphertext) is told from a wrong passphrase, which
+ * AES-GCM alone cannot do. Key files written before it have none and are read as they are.
+ */
+const Check = z.string().optional();
 
 const Envelope = z.object({
   format: z.literal('phr-vault-key-envelope'),
@@ -31,8 +48,8 @@ const Envelope = z.object({
   vaultId: z.string().uuid(),
   createdAt: z.string(),
   wraps: z.object({
-    passphrase: z.object({ kdf: Scrypt, key: Wrapped }),
-    recovery: z.object({ kdf: Hkdf, key: Wrapped }),
+    passphrase: z.object({ kdf: Scrypt, key: Wrapped, check: Check }),
+    recovery: z.object({ kdf: Hkdf, key: Wrapped, check: Check }),
     /** Filled by the desktop shell when the user lets the OS keychain unlock the vault. */
     keychain: z.object({ backend: z.string(), blob: z.string() }).nullable(),
   }),
@@ -70,18 +87,42 @@ export function readEnvelope(vaultPath: string): KeyEnvelope {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new VaultError('vault-damaged', 'The vault’s key file (.keys.json) cannot be read.');
+    throw new VaultError('key-file-damaged');
   }
   const parsed = Envelope.safeParse(json);
   if (!parsed.success) {
     const version = (json as { version?: unknown } | null)?.version;
     if (typeof version === 'number' && version > 1) throw new VaultError('vault-from-future');
-    throw new VaultError(
-      'vault-damaged',
-      'The vault’s key file (.keys.json) is not in a form this app knows.',
-    );
+    throw new VaultError('key-file-damaged');
   }
   return parsed.data;
+}
+
+type WrapName = 'passphrase' | 'recovery';
+
+function wrapCheck(envelope: KeyEnvelope, name: WrapName): string {
+  const { kdf, key } = envelope.wraps[name];
+  const sorted = (o: object) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
+  const text = JSON.stringify([envelope.vaultId, name, sorted(kdf), sorted(key)]);
+  return createHash('sha256').update(text).digest('base64');
+}
+
+/** Refuses, in the user's words, a wrap whose check does not match (see `Check`). */
+export function ensureWrapIntact(envelope: KeyEnvelope, name: WrapName): void {
+  const check = envelope.wraps[name].check;
+  if (check !== undefined && check !== wrapCheck(envelope, name)) throw new VaultError('key-file-damaged');
+}
+
+function withChecks(envelope: KeyEnvelope): KeyEnvelope {
+  const { passphrase, recovery } = envelope.wraps;
+  return {
+    ...envelope,
+    wraps: {
+      ...envelope.wraps,
+      passphrase: { ...passphrase, check: wrapCheck(envelope, 'passphrase') },
+      recovery: { ...recovery, check: wrapCheck(envelope, 'recovery') },
+    },
+  };
 }
 
 /**
@@ -93,7 +134,7 @@ export function writeEnvelope(vaultPath: string, envelope: KeyEnvelope): void {
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(envelope, null, 2));
+    writeSync(fd, JSON.stringify(withChecks(envelope), null, 2));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

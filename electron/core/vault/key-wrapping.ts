@@ -24,6 +24,24 @@ export type WrappedKey = { iv: string; ciphertext: string; tag: string };
 /** 2^17 × 8 × 128 bytes = 128 MiB and about half a second on a 2-core build machine. */
 export const DEFAULT_SCRYPT: Omit<ScryptParams, 'salt'> = { name: 'scrypt', N: 2 ** 17, r: 8, p: 1 };
 
+/**
+ * The scrypt settings unlock accepts from a key file: what this app writes (DEFAULT_SCRYPT, the
+ * only setting any release has written) and the cheaper powers of two that test builds write
+ * (from 2^12), never more. The key file is not secret and can be altered: settings taken as found
+ * made one unlock attempt ask for gigabytes of memory and run for minutes.
+ */
+export function acceptedScrypt(params: Omit<ScryptParams, 'salt'>): boolean {
+  return (
+    params.name === 'scrypt' &&
+    params.r === DEFAULT_SCRYPT.r &&
+    params.p === DEFAULT_SCRYPT.p &&
+    Number.isInteger(params.N) &&
+    params.N >= 2 ** 12 &&
+    params.N <= DEFAULT_SCRYPT.N &&
+    (params.N & (params.N - 1)) === 0
+  );
+}
+
 export function newDataKey(): Buffer {
   return randomBytes(DATA_KEY_BYTES);
 }
@@ -37,6 +55,8 @@ export function newHkdfParams(): HkdfParams {
 }
 
 export function derivePassphraseKey(passphrase: string, params: ScryptParams): Promise<Buffer> {
+  // readEnvelope refuses other settings already; checked again where the cost is paid.
+  if (!acceptedScrypt(params)) return Promise.reject(new RangeError('scrypt settings not accepted'));
   const { N, r, p } = params;
   // The passphrase is normalised so the same words typed on another keyboard layout still unlock.
   const secret = Buffer.from(passphrase.normalize('NFC'), 'utf8');

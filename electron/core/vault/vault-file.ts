@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VaultError } from '../errors.js';
-import { openVaultDatabase, type VaultDatabase } from './database.js';
+import { checkIntact, openVaultDatabase, type VaultDatabase } from './database.js';
 import {
+  ensureWrapIntact,
   envelopePath,
   newEnvelope,
   readEnvelope,
@@ -89,7 +90,7 @@ export class VaultFile {
     checkStrength(passphrase);
     if (this.state !== 'absent') throw new VaultError('vault-exists');
     // A new vault may be the first thing in its folder (a fresh app data folder, a USB stick).
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const dataKey = newDataKey();
     try {
       const recovery = newRecoveryCode();
@@ -129,6 +130,7 @@ export class VaultFile {
   async unlock(passphrase: string): Promise<void> {
     if (this.#db) return;
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'passphrase');
     const key = await derivePassphraseKey(passphrase, envelope.wraps.passphrase.kdf);
     const dataKey = unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'));
     key.fill(0);
@@ -141,6 +143,7 @@ export class VaultFile {
   async recover(recoveryCode: string, newPassphrase: string): Promise<void> {
     checkStrength(newPassphrase);
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'recovery');
     const code = parseRecoveryCode(recoveryCode);
     if (!code) throw new VaultError('wrong-recovery-code');
     const recoveryKey = deriveRecoveryKey(code, envelope.wraps.recovery.kdf);
@@ -162,6 +165,7 @@ export class VaultFile {
   async changePassphrase(current: string, next: string): Promise<void> {
     checkStrength(next);
     const envelope = this.#envelope();
+    ensureWrapIntact(envelope, 'passphrase');
     const key = await derivePassphraseKey(current, envelope.wraps.passphrase.kdf);
     const dataKey = unwrapKey(envelope.wraps.passphrase.key, key, wrapLabel(envelope, 'passphrase'));
     key.fill(0);
@@ -171,6 +175,14 @@ export class VaultFile {
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * Looks for damage in the open vault (see checkIntact); a damaged one stays open for reading
+   * and refuses writes until it is locked. Returns false only when damage was found.
+   */
+  checkIntact(): boolean {
+    return this.#db ? checkIntact(this.#db) : true;
   }
 
   lock(): void {

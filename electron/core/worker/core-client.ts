@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import { userMessage, type ErrorKind } from '../../../shared/errors.js';
 import type { EventName, Result } from '../../../shared/ipc/contract.js';
-import type { WireMessage } from '../../../shared/ipc/wire.js';
 import type { ServiceOptions } from '../api.js';
 import { isReadChannel } from '../service/read-handlers.js';
 import type { CoreWorkerData } from './core-worker.js';
@@ -26,59 +26,136 @@ export type CorePorts = {
   readWorker?: boolean;
 };
 
-/** Starts the core in a worker thread and talks to it by message; used by Electron's main and the host. */
-export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}): CoreConnection {
-  const reader = ports.readWorker === false ? null : startReadWorker();
-  const worker = new Worker(new URL('./core-worker.js', import.meta.url), {
-    workerData: { options, readers: reader?.writerPort ?? null } satisfies CoreWorkerData,
-    transferList: reader ? [reader.writerPort] : [],
-  });
+export type CoreLimits = {
+  /** The core's JavaScript heap, in MiB (V8's old generation). */
+  memoryMb?: number;
+};
+
+/** What the worker posts: a reply as JSON text (see core-worker.ts), an event, or a browser to open. */
+export type WorkerMessage =
+  { id: number; json: string } | { event: EventName; payload: unknown } | { openBrowser: string };
+
+/**
+ * Generous for the largest import or export of a long history, and still well below what would
+ * take the whole app down: past it the worker alone ends (without a limit, a worker that runs out
+ * of heap aborts the whole process, windows included).
+ */
+const DEFAULT_MEMORY_MB = 3072;
+/** A core that dies this often within a minute is not restarted again (it would only die again). */
+const MAX_RESTARTS_PER_MINUTE = 3;
+
+const failure = (kind: ErrorKind): Result<never> => ({
+  ok: false,
+  error: { kind, message: userMessage(kind) },
+});
+
+/**
+ * Starts the core in a worker thread and talks to it by message; used by Electron's main and the
+ * host. Every request is answered: a worker that dies answers its pending requests with why, and
+ * is started again (with the vault locked, as a fresh core starts) so the window is never left
+ * talking to nothing; the windows hear the locked state at once.
+ */
+export function startCoreWorker(
+  options: ServiceOptions,
+  ports: CorePorts = {},
+  limits: CoreLimits = {},
+): CoreConnection {
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new Set<CoreEventListener>();
+  const restarts: number[] = [];
   let nextId = 1;
-  let exited = false;
+  let closing = false;
+  let running = true;
 
-  worker.on('message', (message: WireMessage | { openBrowser: string }) => {
-    if ('openBrowser' in message) {
-      if (typeof message.openBrowser === 'string') ports.openBrowser?.(message.openBrowser);
+  const emit = (event: EventName, payload: unknown) => {
+    for (const listener of listeners) listener(event, payload);
+  };
+
+  const send = (channel: string, request: unknown): Promise<Result<unknown>> => {
+    if (!running) return Promise.resolve(failure('core-not-running'));
+    const id = nextId++;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      try {
+        worker.postMessage({ id, channel, request });
+      } catch {
+        // A request that cannot be cloned (from the shell's own code; the page's arrive parsed).
+        pending.delete(id);
+        resolve(failure('invalid-request'));
+      }
+    });
+  };
+
+  const start = (): Worker => {
+    // Each writer gets a port of its own to the read worker: a restarted one opens it afresh.
+    const readers = reader?.newWriterPort() ?? null;
+    const started = new Worker(new URL('./core-worker.js', import.meta.url), {
+      workerData: { options, readers } satisfies CoreWorkerData,
+      transferList: readers ? [readers] : [],
+      resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb ?? DEFAULT_MEMORY_MB },
+    });
+    let death: ErrorKind = 'core-stopped';
+    started.on('message', (message: WorkerMessage) => {
+      if ('openBrowser' in message) {
+        if (typeof message.openBrowser === 'string') ports.openBrowser?.(message.openBrowser);
+        return;
+      }
+      if ('event' in message) {
+        emit(message.event, message.payload);
+        return;
+      }
+      const resolve = pending.get(message.id);
+      if (!resolve) return;
+      pending.delete(message.id);
+      try {
+        resolve(JSON.parse(message.json) as Result<unknown>);
+      } catch {
+        resolve(failure('answer-too-complex'));
+      }
+    });
+    // Replies are JSON text and cannot fail to arrive; an event that could not be read is dropped.
+    started.on('messageerror', () => console.error('phr-vault: a message from the core could not be read'));
+    started.on('error', (error) => {
+      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') death = 'core-out-of-memory';
+      console.error(`phr-vault: core worker failed (${error.name})`);
+    });
+    started.on('exit', () => {
+      for (const resolve of pending.values()) resolve(failure(death));
+      pending.clear();
+      if (closing) {
+        running = false;
+        return;
+      }
+      restart();
+    });
+    return started;
+  };
+
+  const restart = () => {
+    const now = Date.now();
+    while (restarts.length > 0 && now - restarts[0]! > 60_000) restarts.shift();
+    if (restarts.length >= MAX_RESTARTS_PER_MINUTE) {
+      running = false;
+      console.error('phr-vault: the core keeps stopping; not restarting it');
       return;
     }
-    if ('event' in message) {
-      for (const listener of listeners) listener(message.event, message.payload);
-      return;
-    }
-    pending.get(message.id)?.(message.result);
-    pending.delete(message.id);
-  });
-  worker.on('exit', () => {
-    exited = true;
-    for (const resolve of pending.values()) {
-      resolve({
-        ok: false,
-        error: { kind: 'internal', message: 'The vault stopped unexpectedly. Restart PHR Vault.' },
-      });
-    }
-    pending.clear();
-  });
-  worker.on('error', (error) => console.error(`phr-vault: core worker failed (${error.name})`));
+    restarts.push(now);
+    worker = start();
+    void send('vault.status', {}).then((status) => {
+      if (status.ok) emit('vault.state', status.value);
+    });
+  };
+
+  const reader = ports.readWorker === false ? null : startReadWorker();
+  let worker = start();
 
   return {
     async dispatch(channel, request) {
-      if (reader && !exited && isReadChannel(channel)) {
+      if (reader && running && isReadChannel(channel)) {
         const answered = await reader.ask(channel, request);
         if (answered) return answered;
       }
-      if (exited) {
-        return Promise.resolve({
-          ok: false,
-          error: { kind: 'internal', message: 'The vault is not running. Restart PHR Vault.' },
-        });
-      }
-      const id = nextId++;
-      return new Promise<Result<unknown>>((resolve) => {
-        pending.set(id, resolve);
-        worker.postMessage({ id, channel, request });
-      });
+      return send(channel, request);
     },
     on(listener) {
       listeners.add(listener);
@@ -86,7 +163,8 @@ export function startCoreWorker(options: ServiceOptions, ports: CorePorts = {}):
     },
     async close() {
       await reader?.close();
-      if (exited) return;
+      if (!running || closing) return;
+      closing = true;
       const done = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ close: true });
       const timer = setTimeout(() => void worker.terminate(), 5000);

@@ -1,27 +1,42 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { WireMessage, WireRequest } from '../../../shared/ipc/wire.js';
+import type { WireRequest } from '../../../shared/ipc/wire.js';
+import { userMessage } from '../../../shared/errors.js';
 import { VaultService, type ServiceOptions } from '../api.js';
-import { setSystemBrowser } from '../smart/system-browser.js';
+import type { WorkerMessage } from './core-client.js';
 import { readersOver } from './read-worker-client.js';
+import { replyJson } from './reply.js';
 
 /** What the client hands the writer: the service's options and, in the app, the read worker's port. */
 export type CoreWorkerData = { options: ServiceOptions; readers: MessagePort | null };
 
 /**
  * The core in its own thread: SQLite queries, scrypt and JSON parsing never block the thread that
- * drives windows (Electron's main) or sockets (the host).
+ * drives windows (Electron's main) or sockets (the host). It is the vault's one writer; the read
+ * worker (read-worker.ts) answers what only reads, on a connection this thread opens for it.
  */
 if (!parentPort) throw new Error('core-worker must run as a worker thread');
 const port = parentPort;
 const data = workerData as CoreWorkerData;
+const send = (message: WorkerMessage) => port.postMessage(message);
 const service = new VaultService({
   ...data.options,
   ...(data.readers ? { readers: readersOver(data.readers) } : {}),
+  // Only the parent (Electron's main) can open the system browser for a SMART sign-in.
+  openBrowser: (url) => send({ openBrowser: url }),
 });
 
-service.on((event, payload) => port.postMessage({ event, payload } satisfies WireMessage));
-// Only the parent (Electron's main) can open the system browser for a SMART sign-in.
-setSystemBrowser((url) => port.postMessage({ openBrowser: url }));
+service.on((event, payload) => {
+  try {
+    send({ event, payload });
+  } catch {
+    // An event the thread cannot carry is dropped; the next request reads the state afresh.
+  }
+});
+
+/** Every request is answered, whatever its result holds (reply.ts). */
+function answer(id: number, result: unknown): void {
+  send({ id, json: replyJson(result) });
+}
 
 port.on('message', (message: WireRequest | { close: true }) => {
   if ('close' in message) {
@@ -30,7 +45,8 @@ port.on('message', (message: WireRequest | { close: true }) => {
     port.close();
     return;
   }
-  void service.dispatch(message.channel, message.request).then((result) => {
-    port.postMessage({ id: message.id, result } satisfies WireMessage);
-  });
+  void service.dispatch(message.channel, message.request).then(
+    (result) => answer(message.id, result),
+    () => answer(message.id, { ok: false, error: { kind: 'internal', message: userMessage('internal') } }),
+  );
 });

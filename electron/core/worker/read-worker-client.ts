@@ -1,29 +1,35 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Result } from '../../../shared/ipc/contract.js';
 import type { VaultReaders } from '../vault/vault-file.js';
-import type { ReaderToWriter, ReadWorkerReply, WriterToReader } from './read-worker.js';
+import type { ReaderToWriter, ReadWorkerReply, ToReadWorker, WriterToReader } from './read-worker.js';
 
 /** The read worker as its client (main, or the host) sees it; `undefined`: ask the writer. */
 export interface ReadWorker {
-  /** The port the writer keeps, to open and close the read connection. */
-  readonly writerPort: MessagePort;
+  /**
+   * A port for a (re)started writer, to open and close the read connection; the read worker
+   * listens to the newest one only (a writer that died has left the vault locked).
+   */
+  newWriterPort(): MessagePort;
   ask(channel: string, request: unknown): Promise<Result<unknown> | undefined>;
   close(): Promise<void>;
 }
 
 export function startReadWorker(): ReadWorker {
-  const { port1: writerPort, port2: readerPort } = new MessageChannel();
-  const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
-    workerData: { writer: readerPort },
-    transferList: [readerPort],
-  });
+  const worker = new Worker(new URL('./read-worker.js', import.meta.url));
   const pending = new Map<number, (result: Result<unknown> | undefined) => void>();
   let nextId = 1;
   let exited = false;
 
   worker.on('message', (reply: ReadWorkerReply) => {
-    pending.get(reply.id)?.('result' in reply ? reply.result : undefined);
+    const resolve = pending.get(reply.id);
     pending.delete(reply.id);
+    if (!resolve) return;
+    if (!('json' in reply)) return resolve(undefined);
+    try {
+      resolve(JSON.parse(reply.json) as Result<unknown>);
+    } catch {
+      resolve(undefined);
+    }
   });
   // A read worker that fails leaves every read to the writer: slower during writes, never wrong.
   const handOverAll = () => {
@@ -35,7 +41,11 @@ export function startReadWorker(): ReadWorker {
   worker.on('error', (error) => console.error(`phr-vault: read worker failed (${error.name})`));
 
   return {
-    writerPort,
+    newWriterPort() {
+      const { port1: writerPort, port2: readerPort } = new MessageChannel();
+      worker.postMessage({ attach: readerPort } satisfies ToReadWorker, [readerPort]);
+      return writerPort;
+    },
     ask(channel, request) {
       if (exited) return Promise.resolve(undefined);
       const id = nextId++;

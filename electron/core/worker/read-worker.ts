@@ -1,8 +1,8 @@
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { Result } from '../../../shared/ipc/contract.js';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { dispatchTo } from '../service/dispatch.js';
 import { readHandlers, WriterNeeded } from '../service/read-handlers.js';
 import { openReadConnection, type ReadableDB } from '../vault/database.js';
+import { replyJson } from './reply.js';
 
 /**
  * The read worker: its own connection to the unlocked vault, answering only the read channels, so
@@ -12,14 +12,16 @@ import { openReadConnection, type ReadableDB } from '../vault/database.js';
  * client, which asks the writer.
  */
 export type ReadWorkerRequest = { id: number; channel: string; request: unknown };
-export type ReadWorkerReply = { id: number; result: Result<unknown> } | { id: number; handOver: true };
+/** A reply as JSON text (see reply.ts), or a request handed back for the writer to answer. */
+export type ReadWorkerReply = { id: number; json: string } | { id: number; handOver: true };
+/** From the client: a request, a (re)started writer's port, or the end. */
+export type ToReadWorker = ReadWorkerRequest | { attach: MessagePort } | { close: true };
 export type WriterToReader = { open: { path: string; key: Uint8Array } } | { close: true };
 export type ReaderToWriter = { opened: boolean };
 
 if (!parentPort) throw new Error('read-worker must run as a worker thread');
 const parent = parentPort;
-const writer = (workerData as { writer: MessagePort }).writer;
-
+let writer: MessagePort | null = null;
 let db: ReadableDB | null = null;
 
 function close(): void {
@@ -27,21 +29,28 @@ function close(): void {
   db = null;
 }
 
-writer.on('message', (message: WriterToReader) => {
-  if ('close' in message) {
-    close();
-    return;
-  }
+function listenTo(port: MessagePort): void {
+  // A new writer (the first, or one restarted after the last died) is the only one listened to.
+  writer?.close();
   close();
-  try {
-    db = openReadConnection(message.open.path, Buffer.from(message.open.key.buffer));
-    writer.postMessage({ opened: true } satisfies ReaderToWriter);
-  } catch (error) {
-    // The writer answers reads until the next unlock; nothing about the key is logged.
-    console.error(`phr-vault: read connection not opened (${error instanceof Error ? error.name : 'error'})`);
-    writer.postMessage({ opened: false } satisfies ReaderToWriter);
-  }
-});
+  writer = port;
+  port.on('message', (message: WriterToReader) => {
+    if (port !== writer) return;
+    if ('close' in message) {
+      close();
+      return;
+    }
+    close();
+    try {
+      db = openReadConnection(message.open.path, Buffer.from(message.open.key.buffer));
+      port.postMessage({ opened: true } satisfies ReaderToWriter);
+    } catch (error) {
+      // The writer answers reads until the next unlock; nothing about the key is logged.
+      console.error(`phr-vault: read connection not opened (${error instanceof Error ? error.name : 'error'})`);
+      port.postMessage({ opened: false } satisfies ReaderToWriter);
+    }
+  });
+}
 
 const handlers = readHandlers(
   () => {
@@ -53,16 +62,20 @@ const handlers = readHandlers(
   },
 );
 
-parent.on('message', (message: ReadWorkerRequest | { close: true }) => {
+parent.on('message', (message: ToReadWorker) => {
+  if ('attach' in message) {
+    listenTo(message.attach);
+    return;
+  }
   if ('close' in message) {
     close();
-    writer.close();
+    writer?.close();
     parent.close();
     return;
   }
   const { id } = message;
   dispatchTo(handlers, message.channel, message.request).then(
-    (result) => parent.postMessage({ id, result } satisfies ReadWorkerReply),
+    (result) => parent.postMessage({ id, json: replyJson(result) } satisfies ReadWorkerReply),
     () => parent.postMessage({ id, handOver: true } satisfies ReadWorkerReply),
   );
 });

@@ -114,6 +114,13 @@ export const syncChannels = {
       .strict(),
     response: ConnectionSyncStatus,
   },
+} as const;
+
+/**
+ * Only the shell (Electron's main) calls these: never exposed to a page, whose word on the machine
+ * being offline would stop syncs silently.
+ */
+export const syncShellChannels = {
   /**
    * What the shell knows of the machine: online or not, and that it has just woken. The scheduler
    * runs nothing while offline and runs what is due after a wake.

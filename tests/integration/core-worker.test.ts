@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreConnection, CoreLimits } from '../../electron/core/worker/core-client.js';
+import { importConnection } from '../../electron/core/vault/connections.js';
+import { addPerson } from '../../electron/core/vault/persons.js';
+import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { repoRoot, requireBuild } from '../support/cli.js';
+import { labResult } from '../support/fhir-builders.js';
+import { storeResources } from '../support/stored-records.js';
+import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
+
+/**
+ * The core in a real worker thread, as Electron's main and the host run it: the worker file only
+ * exists compiled, so the client comes from dist/ (npm test builds first).
+ */
+type StartCoreWorker = (
+  options: Record<string, unknown>,
+  ports?: Record<string, unknown>,
+  limits?: CoreLimits,
+) => CoreConnection;
+let startCoreWorker: StartCoreWorker;
+
+const PASS = 'correct horse battery';
+
+/** A resource nested `depth` objects deep, as JSON text (JSON.stringify itself gives up near 5,000). */
+function nestedResource(id: string, depth: number): string {
+  return `{"resourceType":"Observation","id":"${id}","status":"final","code":{"text":"Deep"},"extension":[${'{"extension":['.repeat(depth)}{"url":"x"}${']}'.repeat(depth)}]}`;
+}
+
+/** A vault whose two records hold a resource nested 4,000 and 20,000 levels deep. */
+async function vaultWithDeepRecords(): Promise<string> {
+  const path = join(tempDir('phr-vault-worker-'), 'vault.phrvault');
+  const vault = new VaultFile(path, { scrypt: FAST_SCRYPT });
+  await vault.create(PASS);
+  const person = addPerson(vault.db, { name: 'Ada', relationship: 'self' });
+  const connection = importConnection(vault.db, person.id, 'Imported files');
+  storeResources(vault.db, person.id, connection, [
+    labResult({ id: 'a', date: '2024-01-01', value: 90 }),
+    labResult({ id: 'b', date: '2024-01-02', value: 91 }),
+    labResult({ id: 'c', date: '2024-01-03', value: 92 }),
+  ]);
+  // Written as an older version or another program could have: the import bound is not the point.
+  const setRaw = vault.db.prepare('UPDATE resources SET raw = ? WHERE server_id = ?');
+  setRaw.run(nestedResource('a', 4_000), 'a');
+  setRaw.run(nestedResource('b', 20_000), 'b');
+  vault.lock();
+  return path;
+}
+
+describe('the core worker', () => {
+  const running: CoreConnection[] = [];
+  beforeAll(async () => {
+    requireBuild();
+    ({ startCoreWorker } = (await import(`${repoRoot}dist/electron/core/worker/core-client.js`)) as {
+      startCoreWorker: StartCoreWorker;
+    });
+  });
+  afterEach(async () => {
+    for (const core of running.splice(0)) await core.close();
+  });
+
+  const start = (vaultPath: string, limits?: CoreLimits) => {
+    const core = startCoreWorker(
+      { vaultPath, transport: 'host', appVersion: 'test', scrypt: FAST_SCRYPT },
+      {},
+      limits,
+    );
+    running.push(core);
+    return core;
+  };
+
+  it('answers a request for a record too deeply nested to send, and keeps answering', async () => {
+    const core = start(await vaultWithDeepRecords());
+    expect(await core.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    const page = await core.dispatch('timeline.page', { personId: 1, limit: 10 });
+    if (!page.ok) throw new Error(page.error.message);
+    const ids = (page.value as { entries: { id: number }[] }).entries.map((e) => e.id);
+    expect(ids).toHaveLength(3);
+
+    const answers = await Promise.all(ids.map((id) => core.dispatch('records.get', { id })));
+    // The 20,000-deep one cannot even be written out; the 4,000-deep one once never came back at
+    // all, and would not survive the clone into the page.
+    const refusal = {
+      ok: false,
+      error: {
+        kind: 'answer-too-complex',
+        message:
+          'That record is nested too deeply for PHR Vault to show. It is kept in your vault exactly as it was received; nothing was changed.',
+      },
+    };
+    expect(answers.filter((a) => !a.ok)).toEqual([refusal, refusal]);
+    expect(answers.filter((a) => a.ok)).toHaveLength(1);
+    expect(await core.dispatch('vault.status', {})).toMatchObject({ ok: true, value: { state: 'unlocked' } });
+  });
+
+  it('restarts a worker that ran out of memory, with the vault locked, and says so plainly', async () => {
+    const path = await vaultWithDeepRecords();
+    const core = start(path, { memoryMb: 96 });
+    const states: unknown[] = [];
+    core.on((event, payload) => {
+      if (event === 'vault.state') states.push(payload);
+    });
+    expect(await core.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+
+    // A runaway job: 9 MB of JSON whose three million empty objects, parsed, outgrow the worker's
+    // 96 MiB as they are made. (One allocation larger than what is left would still end the whole
+    // process: V8 can stop a worker only while its heap fills gradually.)
+    const huge = Buffer.from(
+      `{"resourceType":"Bundle","type":"collection","entry":[${'{},'.repeat(3_000_000)}{}]}`,
+    );
+    const personId = 1;
+    const answer = await core.dispatch('connections.importFile', {
+      personId,
+      fileName: 'huge.json',
+      contentBase64: huge.toString('base64'),
+    });
+    expect(answer).toEqual({
+      ok: false,
+      error: {
+        kind: 'core-out-of-memory',
+        message:
+          'That task needed more memory than PHR Vault allows itself, so it was stopped and your vault was locked. Unlock it again; everything already saved is still there.',
+      },
+    });
+    await expect.poll(() => states.at(-1), { timeout: 20_000 }).toMatchObject({ state: 'locked' });
+    expect(await core.dispatch('vault.status', {})).toMatchObject({ ok: true, value: { state: 'locked' } });
+    expect(await core.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });
+    const page = await core.dispatch('timeline.page', { personId: 1, limit: 10 });
+    expect(page.ok && (page.value as { entries: unknown[] }).entries).toHaveLength(3);
+  });
+});
