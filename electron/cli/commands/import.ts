@@ -8,7 +8,9 @@ import {
   SHARED_IMPORT_BATCH,
 } from '../../core/exchange/import-fhir.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
-import { personFor, UsageError, withVault } from '../cli-support.js';
+import { json, personFor, UsageError, withVault } from '../cli-support.js';
+import { VaultError } from '../../core/errors.js';
+import { cardReportLine, importHealthCardFiles, isHealthCardFile } from './import-health-cards.js';
 
 export function registerImport(program: Command): void {
   program
@@ -34,7 +36,9 @@ export function registerImport(program: Command): void {
       '--batch <n>',
       `records per transaction (default ${DEFAULT_IMPORT_BATCH}; ${SHARED_IMPORT_BATCH} while the app has the vault open)`,
     )
-    .argument('<paths...>', 'FHIR JSON or NDJSON files')
+    .option('--json', 'print what became of each file as JSON')
+    .option('--offline', 'verify health cards only against known issuers’ keys, fetching nothing')
+    .argument('<paths...>', 'FHIR JSON or NDJSON files, SMART Health Cards')
     .action(
       async (
         paths: string[],
@@ -45,6 +49,8 @@ export function registerImport(program: Command): void {
           source?: string;
           fhirVersion: string;
           batch?: string;
+          json?: boolean;
+          offline?: boolean;
         },
       ) => {
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
@@ -59,18 +65,41 @@ export function registerImport(program: Command): void {
           throw new UsageError('--batch takes a whole number above 0.');
         await withVault(opts.vault, async (db) => {
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
-          const reports = await importFhirFiles(
-            db,
-            paths.map((p) => resolve(p)),
-            {
-              personId: person.id,
-              sourceLabel: opts.source,
-              fhirVersion,
-              batchSize,
-              onProgress: ({ file, committed }) =>
-                process.stderr.write(`${committed} records saved (reading ${file})\n`),
-            },
-          );
+          // SMART Health Cards: read, verified and stored by their own import (import-health-cards.ts).
+          const cardPaths: string[] = [];
+          const fhirPaths: string[] = [];
+          for (const p of paths.map((p) => resolve(p)))
+            ((await isHealthCardFile(p)) ? cardPaths : fhirPaths).push(p);
+          const cardReports =
+            cardPaths.length === 0
+              ? []
+              : await importHealthCardFiles(db, person, cardPaths, { online: !opts.offline });
+          if (!opts.json)
+            for (const r of cardReports) process.stdout.write(`${cardReportLine(r, person.name)}\n`);
+          const reports = await importFhirFiles(db, fhirPaths, {
+            personId: person.id,
+            sourceLabel: opts.source,
+            fhirVersion,
+            batchSize,
+            onProgress: ({ file, committed }) =>
+              process.stderr.write(`${committed} records saved (reading ${file})\n`),
+          });
+          if (opts.json)
+            json([
+              ...cardReports,
+              ...reports.map((r) => ({
+                file: r.file,
+                format: `fhir-${r.fhirVersion.toLowerCase()}`,
+                stored: r.added,
+                updated: r.updated,
+                unchanged: r.unchanged,
+                skipped: r.problems.length,
+              })),
+            ]);
+          const refused = cardReports.filter((r) => r.error);
+          if (refused.length > 0)
+            throw new VaultError('bad-input', `Not imported: ${refused.map((r) => r.file).join(', ')}.`);
+          if (opts.json) return;
           for (const r of reports) {
             process.stdout.write(
               `${r.file} (FHIR ${r.fhirVersion}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
