@@ -9,7 +9,7 @@ import {
   type HealthCardFile,
   type Verification,
 } from '../../core/exchange/health-cards/read-health-card.js';
-import { storeHealthCard, vaultKeyCache } from '../../core/exchange/health-cards/store-health-card.js';
+import { storeHealthCards, vaultKeyCache } from '../../core/exchange/health-cards/store-health-card.js';
 import type { VaultDatabase } from '../../core/vault/database.js';
 import { UsageError } from '../cli-support.js';
 
@@ -98,6 +98,13 @@ export async function importHealthCardFiles(
       ),
     );
   }
+  // Every card of the run in one transaction, linked to likely duplicates once.
+  const stored = storeHealthCards(
+    db,
+    person.id,
+    outcomes.flatMap((o) => (o.ok ? o.file.cards : [])),
+  );
+  let next = 0;
   return outcomes.map((outcome, index): CardFileReport => {
     const name = basename(paths[index]!);
     if (!outcome.ok) {
@@ -110,13 +117,9 @@ export async function importHealthCardFiles(
       };
     }
     const cards = outcome.file.cards.map((card) => {
-      const stored = storeHealthCard(db, person.id, card);
+      const { added, alreadyStored } = stored[next++]!;
       const { status, issuer, reason } = card.verification;
-      return {
-        stored: stored.added,
-        alreadyStored: stored.alreadyStored,
-        verification: { status, issuer, reason },
-      };
+      return { stored: added, alreadyStored, verification: { status, issuer, reason } };
     });
     const worst = [...cards].sort(
       (a, b) => TRUST_ORDER.indexOf(a.verification.status) - TRUST_ORDER.indexOf(b.verification.status),

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { VaultDatabase } from './database.js';
 
 /** SQL for SMART Health Cards and their issuers' keys (migration 14 says what each column holds). */
@@ -16,6 +17,43 @@ export type HealthCardRow = StoredCardVerification & {
   connectionId: number;
   verifiedAt: string;
 };
+
+type Statements = {
+  labelCopies: Database.Statement<[number, string, string], number>;
+  labelTaken: Database.Statement<[number, string]>;
+  newSource: Database.Statement<[number, string, string]>;
+  byHash: Database.Statement<[number, string], { id: number; connectionId: number }>;
+  insert: Database.Statement<unknown[]>;
+};
+
+const statementCache = new WeakMap<VaultDatabase, Statements>();
+
+/** Prepared once per database: a file of many cards stores each with these. */
+function statements(db: VaultDatabase): Statements {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = {
+      labelCopies: db
+        .prepare(
+          `SELECT count(*) FROM connections WHERE person_id = ? AND (label = ? OR label LIKE ? ESCAPE '\\')`,
+        )
+        .pluck() as Database.Statement<[number, string, string], number>,
+      labelTaken: db.prepare('SELECT 1 FROM connections WHERE person_id = ? AND label = ?'),
+      newSource: db.prepare(
+        `INSERT INTO connections (person_id, kind, label, state, created_at) VALUES (?, 'import', ?, 'connected', ?)`,
+      ),
+      byHash: db.prepare(
+        'SELECT id, connection_id AS connectionId FROM health_cards WHERE person_id = ? AND jws_hash = ?',
+      ),
+      insert: db.prepare(
+        `INSERT INTO health_cards (person_id, connection_id, jws, jws_hash, iss, issuer, status, reason, issued_at, verified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+    statementCache.set(db, s);
+  }
+  return s;
+}
 
 export function cachedIssuerKeys(
   db: VaultDatabase,
@@ -47,22 +85,14 @@ export function cardByHash(
 
 /** A source of its own for a card's records, named so that two cards of one issuer stay told apart. */
 export function newCardSource(db: VaultDatabase, personId: number, label: string): number {
-  const taken = new Set(
-    db
-      .prepare(
-        `SELECT label FROM connections WHERE person_id = ? AND (label = ? OR label LIKE ? ESCAPE '\\')`,
-      )
-      .pluck()
-      .all(personId, label, `${label.replace(/[\\%_]/g, (c) => `\\${c}`)} (%)`) as string[],
-  );
-  let name = label;
-  for (let n = 2; taken.has(name); n++) name = `${label} (${n})`;
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO connections (person_id, kind, label, state, created_at) VALUES (?, 'import', ?, 'connected', ?)`,
-    )
-    .run(personId, name, new Date().toISOString());
-  return Number(lastInsertRowid);
+  const s = statements(db);
+  // Counting the label's numbered copies finds a free number at once where trying 2, 3, … in
+  // turn would ask once per copy (a thousand cards of one issuer on one day is a bench, or a family).
+  const pattern = `${label.replace(/[\\%_]/g, (c) => `\\${c}`)} (%)`;
+  const copies = s.labelCopies.get(personId, label, pattern) ?? 0;
+  let name = copies === 0 ? label : `${label} (${copies + 1})`;
+  for (let n = copies + 2; s.labelTaken.get(personId, name); n++) name = `${label} (${n})`;
+  return Number(s.newSource.run(personId, name, new Date().toISOString()).lastInsertRowid);
 }
 
 export function insertCard(
@@ -76,23 +106,18 @@ export function insertCard(
   },
 ): number {
   const v = card.verification;
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO health_cards (person_id, connection_id, jws, jws_hash, iss, issuer, status, reason, issued_at, verified_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      card.personId,
-      card.connectionId,
-      card.jws,
-      card.jwsHash,
-      v.iss,
-      v.issuer,
-      v.status,
-      v.reason,
-      v.issuedAt,
-      new Date().toISOString(),
-    );
+  const { lastInsertRowid } = statements(db).insert.run(
+    card.personId,
+    card.connectionId,
+    card.jws,
+    card.jwsHash,
+    v.iss,
+    v.issuer,
+    v.status,
+    v.reason,
+    v.issuedAt,
+    new Date().toISOString(),
+  );
   return Number(lastInsertRowid);
 }
 

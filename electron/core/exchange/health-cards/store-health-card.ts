@@ -56,38 +56,50 @@ export function cardSourceLabel(card: ReadCard): string {
 }
 
 /**
- * Stores a card read by readHealthCardFile into a person's records, in one transaction: its
- * bundle's records under a source of the card's own, and the card itself with its verification.
+ * Stores cards read by readHealthCardFile into a person's records, in one transaction: each
+ * card's records under a source of the card's own, and the card itself with its verification.
  * The same card again (for the same person) adds nothing and keeps the newer verification.
+ * Likely duplicates are linked once for them all (linking reads the person's records).
  */
+export function storeHealthCards(
+  db: VaultDatabase,
+  personId: number,
+  cards: readonly ReadCard[],
+): StoredCard[] {
+  const stored = db.transaction(() => cards.map((card) => storeOne(db, personId, card))).immediate();
+  if (stored.some((s) => s.added > 0)) linkLikelyDuplicates(db, personId);
+  return stored;
+}
+
 export function storeHealthCard(db: VaultDatabase, personId: number, card: ReadCard): StoredCard {
+  return storeHealthCards(db, personId, [card])[0]!;
+}
+
+function storeOne(db: VaultDatabase, personId: number, card: ReadCard): StoredCard {
   const jwsHash = createHash('sha256').update(card.jws).digest('base64url');
   const records: IncomingRecord[] = (card.bundle.entry as unknown[])
     .map((entry) => (isObject(entry) && isObject(entry.resource) ? (entry.resource as Json) : null))
     .filter((resource): resource is Json => resource !== null && typeof resource.resourceType === 'string')
     // The standard's cards are FHIR R4.
     .map((resource) => ({ resource, fhirVersion: 'R4' }));
-  const stored = db
-    .transaction((): StoredCard => {
-      const existing = cardByHash(db, personId, jwsHash);
-      const connectionId = existing?.connectionId ?? newCardSource(db, personId, cardSourceLabel(card));
-      const tally = storeRecords(db, personId, connectionId, records);
-      let cardId: number;
-      if (existing) {
-        updateCardVerification(db, existing.id, card.verification);
-        cardId = existing.id;
-      } else {
-        cardId = insertCard(db, {
-          personId,
-          connectionId,
-          jws: card.jws,
-          jwsHash,
-          verification: card.verification,
-        });
-      }
-      return { ...tally, cardId, connectionId, alreadyStored: existing !== undefined };
-    })
-    .immediate();
-  if (stored.added > 0) linkLikelyDuplicates(db, personId);
-  return stored;
+  const existing = cardByHash(db, personId, jwsHash);
+  const connectionId = existing?.connectionId ?? newCardSource(db, personId, cardSourceLabel(card));
+  const tally = storeRecords(db, personId, connectionId, records);
+  let cardId: number;
+  if (existing) {
+    // Read again somewhere its issuer cannot be checked (offline, another directory), a card
+    // keeps the answer it had; a definite answer (a revocation since) replaces it.
+    if (card.verification.status !== 'unknown-issuer')
+      updateCardVerification(db, existing.id, card.verification);
+    cardId = existing.id;
+  } else {
+    cardId = insertCard(db, {
+      personId,
+      connectionId,
+      jws: card.jws,
+      jwsHash,
+      verification: card.verification,
+    });
+  }
+  return { ...tally, cardId, connectionId, alreadyStored: existing !== undefined };
 }
