@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createDeflateRaw } from 'node:zlib';
+import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
 import { directoryWith } from '../../electron/core/exchange/health-cards/issuer-directory.js';
 import {
@@ -96,6 +97,20 @@ describe('reading SMART Health Cards in every form', () => {
     );
     const [first] = await readHealthCardFiles(pair, offline);
     expect(first!.cards[0]!.verification.status).toBe('verified');
+  });
+
+  it('reads a card from a picture on a PDF’s page, and says so when a PDF shows none', async () => {
+    const qr = readFileSync(`${SDK}test-example-00-g-qr-code-0-single_qr_segment.png`);
+    const withCard = await pdfOf((doc) => {
+      doc.text('Your COVID-19 vaccination record');
+      doc.addPage().text('Scan to verify').image(qr, 100, 150, { width: 250 });
+    });
+    const { form, cards } = await readHealthCardFile(withCard, offline);
+    expect([form, cards.length, cards[0]!.verification.status]).toEqual(['pdf', 1, 'verified']);
+    const without = await pdfOf((doc) => doc.text('A letter from the clinic'));
+    expect(await answer2Bytes(without)).toBe(
+      'refused: This file is a PDF with no health card QR code on its pages that could be read.',
+    );
   });
 
   it('gives every bad case of the validation SDK its answer', async () => {
@@ -299,9 +314,25 @@ describe('reading SMART Health Cards in every form', () => {
   });
 });
 
+/** A PDF as a clinic's system might print one (pdfkit), with what `draw` puts on it. */
+async function pdfOf(draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
+  const doc = new PDFDocument();
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve) => doc.on('end', resolve));
+  draw(doc);
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
+
 async function answer2(jws: string): Promise<string> {
+  return answer2Bytes(Buffer.from(jws));
+}
+
+async function answer2Bytes(bytes: Buffer): Promise<string> {
   try {
-    const { cards } = await readHealthCardFile(Buffer.from(jws), offline);
+    const { cards } = await readHealthCardFile(bytes, offline);
     return `${cards[0]!.verification.status}: ${cards[0]!.verification.reason}`;
   } catch (error) {
     if (!isVaultError(error, 'bad-input')) throw error;

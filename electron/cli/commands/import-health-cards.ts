@@ -21,7 +21,7 @@ import { UsageError } from '../cli-support.js';
 /** An issuer directory file of the person's own (the VCI snapshot's format), joined to the shipped one. */
 export const OWN_DIRECTORY_ENV = 'PHR_VAULT_SHC_DIRECTORY';
 
-const CARD_EXTENSIONS = new Set(['.smart-health-card', '.png', '.jpg', '.jpeg']);
+const CARD_EXTENSIONS = new Set(['.smart-health-card', '.png', '.jpg', '.jpeg', '.pdf']);
 /** Enough of a file to tell a card from FHIR JSON without reading a large export whole. */
 const SNIFF_BYTES = 64 * 1024;
 

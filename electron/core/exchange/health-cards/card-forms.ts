@@ -1,13 +1,14 @@
 import { VaultError } from '../../errors.js';
 import { isObject } from '../../records/fhir-values.js';
 import { isNumericQr, jwsFromQrParts, readQrPart, type QrPart } from './numeric-qr.js';
+import { isPdf, picturesInPdf } from './pdf-pictures.js';
 import { isJpeg, isPng, pictureFrom, qrTextIn } from './qr-images.js';
 
 /**
  * Every form a SMART Health Card reaches a patient in, down to its JWS (one or several cards):
  * a `.smart-health-card` file, the answer of a FHIR server's `$health-cards-issue`, the JWS text,
  * the `shc:/` text of its QR code (one code or a card split over several), and a picture of the
- * QR code (PNG or JPEG).
+ * QR code (PNG or JPEG) or a PDF with one on its pages.
  */
 
 /** More than any wallet export holds; bounds the work one file can ask for. */
@@ -15,17 +16,21 @@ export const MAX_CARDS_PER_FILE = 100;
 /** Text forms: a file of a hundred cards is a few hundred kilobytes. */
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
-export type CardForm = 'file' | 'fhir-parameters' | 'jws' | 'qr-text' | 'qr-picture';
+export type CardForm = 'file' | 'fhir-parameters' | 'jws' | 'qr-text' | 'qr-picture' | 'pdf';
 
 const notACard = (why = 'is not a SMART Health Card') => new VaultError('bad-input', `This file ${why}.`);
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-/** Whether a file holds health cards, for telling formats apart; any picture might show one. */
+/**
+ * Whether a file holds health cards, for telling formats apart: any picture might show one; a
+ * PDF is more often something else, so it is not claimed here.
+ */
 export function isHealthCardContent(bytes: Uint8Array): boolean {
   if (isPng(bytes) || isJpeg(bytes)) return true;
+  if (isPdf(bytes)) return false;
   try {
-    readCardForms(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), false);
+    readTextForms(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return true;
   } catch {
     return false;
@@ -38,14 +43,28 @@ export function isHealthCardContent(bytes: Uint8Array): boolean {
  */
 export type CardsInFile = { form: CardForm; jws: string[]; parts: QrPart[] };
 
-export function readCardForms(bytes: Buffer, readPictures = true): CardsInFile {
+export async function readCardForms(bytes: Buffer): Promise<CardsInFile> {
   if (isPng(bytes) || isJpeg(bytes)) {
-    if (!readPictures) throw notACard();
     const text = qrTextIn(pictureFrom(bytes));
     if (text === null) throw notACard('shows no QR code that could be read');
     if (!isNumericQr(text)) throw notACard(qrElse(text));
     return { form: 'qr-picture', ...jwsFromQrTexts([text]) };
   }
+  if (isPdf(bytes)) {
+    const texts = (await picturesInPdf(bytes)).map(qrTextIn).filter((t): t is string => t !== null);
+    const cards = texts.filter(isNumericQr);
+    if (cards.length === 0)
+      throw notACard(
+        texts.length > 0
+          ? qrElse(texts[0]!)
+          : 'is a PDF with no health card QR code on its pages that could be read',
+      );
+    return { form: 'pdf', ...jwsFromQrTexts(cards) };
+  }
+  return readTextForms(bytes);
+}
+
+function readTextForms(bytes: Buffer): CardsInFile {
   if (bytes.length > MAX_TEXT_BYTES) throw notACard('is far larger than a file of health cards');
   // A byte-order mark before the file's text is an editor's habit, not part of the card.
   const text = bytes

@@ -50,8 +50,8 @@ export async function readHealthCardFiles(
   files: readonly Uint8Array[],
   options: ReadHealthCardOptions = {},
 ): Promise<HealthCardFile[]> {
-  const read = files.map((bytes) =>
-    readCardForms(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  const read = await Promise.all(
+    files.map((bytes) => readCardForms(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))),
   );
   const parts = read.flatMap((file, index) => file.parts.map((part) => ({ part, index })));
   const jws = read.map((file) => [...file.jws]);
