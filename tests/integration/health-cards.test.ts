@@ -127,6 +127,24 @@ describe('SMART Health Cards in the vault', () => {
     });
   });
 
+  it('asks an issuer once for its keys and revocation list however many of its cards one import holds', async () => {
+    const fresh = await startIssuer();
+    try {
+      const cards = await Promise.all([0, 1, 2].map(() => cardFrom(fresh, '03')));
+      const { cards: read } = await readHealthCardFile(Buffer.from(cards.join('\n')), {
+        directory: known(fresh.iss),
+        online: true,
+      });
+      expect(read.map((c) => c.verification.status)).toEqual(['verified', 'verified', 'verified']);
+      expect(fresh.requests).toEqual([
+        'GET /issuer/.well-known/jwks.json',
+        'GET /issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json',
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('says revoked when the issuer’s published list names the card', async () => {
     const options = { directory: known(issuer.iss), online: true };
     // Example 03's rid is on the list for cards issued before June 2023; re-dated, it is not.

@@ -61,7 +61,11 @@ export async function readHealthCardFiles(
   }
   // Every card is taken apart before any is verified: one unreadable card refuses the lot.
   const taken = jws.map((list) => list.map(takeApart));
-  const verifyOptions = { ...options, directory: options.directory ?? bundledDirectory() };
+  const verifyOptions = {
+    ...options,
+    directory: options.directory ?? bundledDirectory(),
+    fetched: new Map(),
+  };
   const out: HealthCardFile[] = [];
   for (const [index, cardsInFile] of taken.entries()) {
     const cards: ReadCard[] = [];

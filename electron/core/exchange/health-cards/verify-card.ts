@@ -36,7 +36,24 @@ export type VerifyOptions = {
   keyCache?: IssuerKeyCache;
   limits?: FetchLimits;
   now?: Date;
+  /**
+   * What was fetched during one import, by address: a thousand cards of one issuer ask it once
+   * (a failure too: an issuer that did not answer is not waited for again).
+   */
+  fetched?: Map<string, Promise<unknown>>;
 };
+
+function once<T>(options: VerifyOptions, address: string, fetch: () => Promise<T>): Promise<T> {
+  if (!options.fetched) return fetch();
+  let pending = options.fetched.get(address) as Promise<T> | undefined;
+  if (!pending) {
+    pending = fetch();
+    // Settled either way before it is kept, so an unobserved failure is never unhandled.
+    pending.catch(() => undefined);
+    options.fetched.set(address, pending);
+  }
+  return pending;
+}
 
 const HEALTH_CARD_TYPE = 'https://smarthealth.cards#health-card';
 /** Seconds since 1970 stay below this until the year 5138; milliseconds passed it in 1973. */
@@ -145,7 +162,7 @@ async function keyFor(
   if (fromCache) return { key: fromCache, fetchFailed: false };
   if (!options.online) return { key: null, fetchFailed: false };
   try {
-    const keys = await fetchIssuerKeys(iss, options.limits);
+    const keys = await once(options, `keys ${iss}`, () => fetchIssuerKeys(iss, options.limits));
     options.keyCache?.put(iss, keys);
     return { key: find(keys), fetchFailed: false };
   } catch {
@@ -165,7 +182,9 @@ async function isRevoked(
   let list: RevocationList | undefined = known.crls.find((c) => c.kid === key.kid);
   if (options.online) {
     try {
-      list = await fetchRevocationList(known.iss, key.kid, options.limits);
+      list = await once(options, `crl ${known.iss} ${key.kid}`, () =>
+        fetchRevocationList(known.iss, key.kid, options.limits),
+      );
     } catch {
       // Offline or unanswered: the snapshot's list (if any) is what is known.
     }
