@@ -75,7 +75,8 @@ export function registerImport(program: Command): void {
               ? []
               : await importHealthCardFiles(db, person, cardPaths, { online: !opts.offline });
           if (!opts.json)
-            for (const r of cardReports) process.stdout.write(`${cardReportLine(r, person.name)}\n`);
+            for (const r of cardReports)
+              (r.error ? process.stderr : process.stdout).write(`${cardReportLine(r, person.name)}\n`);
           const reports = await importFhirFiles(db, fhirPaths, {
             personId: person.id,
             sourceLabel: opts.source,
