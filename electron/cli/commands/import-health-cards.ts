@@ -1,8 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Person } from '../../../shared/domain.js';
 import { toFailure } from '../../core/api.js';
-import { isHealthCardContent } from '../../core/exchange/health-cards/card-forms.js';
 import { directoryWith, type IssuerDirectory } from '../../core/exchange/health-cards/issuer-directory.js';
 import {
   readHealthCardFiles,
@@ -14,29 +13,13 @@ import type { VaultDatabase } from '../../core/vault/database.js';
 import { UsageError } from '../cli-support.js';
 
 /**
- * `phr-vault import` for SMART Health Cards: which of the files given are cards, and importing
- * those. Kept apart from the FHIR import so each reads on its own.
+ * `phr-vault import` for SMART Health Cards: importing the files health-card-files.ts found to be
+ * cards. Kept apart from the FHIR import so each reads on its own, and loaded only when a card is
+ * given (its decoders and the issuer directory take a moment to load).
  */
 
 /** An issuer directory file of the person's own (the VCI snapshot's format), joined to the shipped one. */
 export const OWN_DIRECTORY_ENV = 'PHR_VAULT_SHC_DIRECTORY';
-
-const CARD_EXTENSIONS = new Set(['.smart-health-card', '.png', '.jpg', '.jpeg', '.pdf']);
-/** Enough of a file to tell a card from FHIR JSON without reading a large export whole. */
-const SNIFF_BYTES = 64 * 1024;
-
-export async function isHealthCardFile(path: string): Promise<boolean> {
-  if (CARD_EXTENSIONS.has(extname(path).toLowerCase())) return true;
-  const file = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-    const head = buffer.subarray(0, bytesRead);
-    if (bytesRead < SNIFF_BYTES) return isHealthCardContent(head);
-    return /"verifiableCredential"/.test(head.toString('utf8'));
-  } finally {
-    await file.close();
-  }
-}
 
 export type CardFileReport = {
   file: string;

@@ -10,7 +10,7 @@ import {
 import type { FhirVersion } from '../../core/records/record-columns.js';
 import { json, personFor, UsageError, withVault } from '../cli-support.js';
 import { VaultError } from '../../core/errors.js';
-import { cardReportLine, importHealthCardFiles, isHealthCardFile } from './import-health-cards.js';
+import { isHealthCardFile } from './health-card-files.js';
 
 export function registerImport(program: Command): void {
   program
@@ -70,13 +70,13 @@ export function registerImport(program: Command): void {
           const fhirPaths: string[] = [];
           for (const p of paths.map((p) => resolve(p)))
             ((await isHealthCardFile(p)) ? cardPaths : fhirPaths).push(p);
-          const cardReports =
-            cardPaths.length === 0
-              ? []
-              : await importHealthCardFiles(db, person, cardPaths, { online: !opts.offline });
-          if (!opts.json)
+          const cards = cardPaths.length === 0 ? null : await import('./import-health-cards.js');
+          const cardReports = cards
+            ? await cards.importHealthCardFiles(db, person, cardPaths, { online: !opts.offline })
+            : [];
+          if (!opts.json && cards)
             for (const r of cardReports)
-              (r.error ? process.stderr : process.stdout).write(`${cardReportLine(r, person.name)}\n`);
+              (r.error ? process.stderr : process.stdout).write(`${cards.cardReportLine(r, person.name)}\n`);
           const reports = await importFhirFiles(db, fhirPaths, {
             personId: person.id,
             sourceLabel: opts.source,

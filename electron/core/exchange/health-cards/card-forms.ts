@@ -1,8 +1,7 @@
 import { VaultError } from '../../errors.js';
 import { isObject } from '../../records/fhir-values.js';
 import { isNumericQr, jwsFromQrParts, readQrPart, type QrPart } from './numeric-qr.js';
-import { isPdf, picturesInPdf } from './pdf-pictures.js';
-import { isJpeg, isPng, pictureFrom, qrTextIn } from './qr-images.js';
+import { isJpeg, isPdf, isPng } from './picture-kinds.js';
 
 /**
  * Every form a SMART Health Card reaches a patient in, down to its JWS (one or several cards):
@@ -45,12 +44,18 @@ export type CardsInFile = { form: CardForm; jws: string[]; parts: QrPart[] };
 
 export async function readCardForms(bytes: Buffer): Promise<CardsInFile> {
   if (isPng(bytes) || isJpeg(bytes)) {
+    // The decoders load only when a picture comes: telling formats apart stays cheap.
+    const { pictureFrom, qrTextIn } = await import('./qr-images.js');
     const text = qrTextIn(pictureFrom(bytes));
     if (text === null) throw notACard('shows no QR code that could be read');
     if (!isNumericQr(text)) throw notACard(qrElse(text));
     return { form: 'qr-picture', ...jwsFromQrTexts([text]) };
   }
   if (isPdf(bytes)) {
+    const [{ picturesInPdf }, { qrTextIn }] = await Promise.all([
+      import('./pdf-pictures.js'),
+      import('./qr-images.js'),
+    ]);
     const texts = (await picturesInPdf(bytes)).map(qrTextIn).filter((t): t is string => t !== null);
     const cards = texts.filter(isNumericQr);
     if (cards.length === 0)

@@ -1,5 +1,5 @@
 import { VaultError } from '../../errors.js';
-import { MAX_PICTURE_PIXELS, type Picture } from './qr-images.js';
+import { MAX_PICTURE_PIXELS, type Picture } from './picture-kinds.js';
 
 /**
  * The pictures on the pages of a PDF (a printed vaccination record, a portal's "download your
@@ -13,9 +13,6 @@ export const MAX_PDF_PAGES = 50;
 export const MAX_PDF_BYTES = 64 * 1024 * 1024;
 /** Pictures looked at per file, whatever their pages: logos and signatures are pictures too. */
 const MAX_PICTURES = 200;
-
-export const isPdf = (bytes: Uint8Array) =>
-  bytes.length > 5 && Buffer.from(bytes.buffer, bytes.byteOffset, 5).toString('latin1') === '%PDF-';
 
 type PdfImage = { width: number; height: number; kind: number; data: Uint8Array | Uint8ClampedArray };
 

@@ -2,6 +2,7 @@ import jsQRModule from 'jsqr';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { VaultError } from '../../errors.js';
+import { isPng, MAX_PICTURE_PIXELS, type Picture } from './picture-kinds.js';
 
 /**
  * Finds the QR code in a picture of a health card (a PNG or JPEG: a screenshot, a photo, a
@@ -11,16 +12,6 @@ import { VaultError } from '../../errors.js';
 
 // jsqr is CommonJS with a `default` member that Node's ESM loader hands over as the module itself.
 const jsQR = jsQRModule.default;
-
-/** A phone photo is 12 to 50 megapixels; a QR code needs far fewer, and this bounds memory (4 bytes a pixel). */
-export const MAX_PICTURE_PIXELS = 50_000_000;
-
-export type Picture = { data: Uint8ClampedArray; width: number; height: number };
-
-export const isPng = (bytes: Uint8Array) =>
-  bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-export const isJpeg = (bytes: Uint8Array) =>
-  bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
 const tooLarge = () =>
   new VaultError(
