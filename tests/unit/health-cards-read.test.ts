@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createDeflateRaw } from 'node:zlib';
+import { crc32, createDeflateRaw } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
 import { directoryWith } from '../../electron/core/exchange/health-cards/issuer-directory.js';
@@ -325,6 +325,23 @@ async function pdfOf(draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
   await ended;
   return Buffer.concat(chunks);
 }
+
+it('refuses a picture claiming to be vast before decoding any of it', async () => {
+  // A real QR picture whose header claims 100,000 × 100,000 pixels (40 GB decoded).
+  const png = Buffer.from(readFileSync(`${SDK}test-example-00-g-qr-code-0-single_qr_segment.png`));
+  png.writeUInt32BE(100_000, 16);
+  png.writeUInt32BE(100_000, 20);
+  // With the header's checksum made right, so only its size can refuse it.
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  const before = process.memoryUsage();
+  expect(await answer2Bytes(png)).toBe(
+    'refused: This picture is far larger than a photo of a health card, so it was not read.',
+  );
+  const after = process.memoryUsage();
+  expect(after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)).toBeLessThan(
+    32 * 1024 * 1024,
+  );
+});
 
 async function answer2(jws: string): Promise<string> {
   return answer2Bytes(Buffer.from(jws));
