@@ -12,7 +12,7 @@ import { MAX_PICTURE_PIXELS, type Picture } from './picture-kinds.js';
 export const MAX_PDF_PAGES = 50;
 export const MAX_PDF_BYTES = 64 * 1024 * 1024;
 /** Pictures looked at per file, whatever their pages: logos and signatures are pictures too. */
-const MAX_PICTURES = 200;
+const MAX_PICTURES = 50;
 
 type PdfImage = { width: number; height: number; kind: number; data: Uint8Array | Uint8ClampedArray };
 

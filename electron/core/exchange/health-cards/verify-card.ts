@@ -170,7 +170,7 @@ async function keyFor(
   }
 }
 
-/** Whether the issuer lists the card's `rid` as revoked; null when it publishes no list to ask. */
+/** Whether the issuer lists the card's `rid` as revoked; false when it publishes no list to ask, or none is known. */
 async function isRevoked(
   parts: CardParts,
   key: IssuerKey,
