@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { crc32, createDeflateRaw } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
@@ -242,6 +242,42 @@ describe('reading SMART Health Cards in every form', () => {
       expect.stringMatching(VERIFIED),
     ]);
     expect(await answer(`${SDK}test-example-00-fhirhealthcard-with-resource-link.json`)).toHaveLength(2);
+  });
+
+  it('makes whole a card the SDK split into too many or too large QR codes, given all of them', async () => {
+    for (const [pattern, records] of [
+      [/^test-example-00-f-qr-code-numeric-value-\d+-qr_chunk_too_small\.txt$/, 3],
+      [/^test-example-02-f-qr-code-numeric-value-\d-qr_chunk_too_big\.txt$/, 55],
+    ] as const) {
+      const parts = readdirSync(SDK).filter((f) => pattern.test(f));
+      const files = await readHealthCardFiles(
+        parts.map((f) => readFileSync(`${SDK}${f}`)),
+        offline,
+      );
+      const cards = files.flatMap((f) => f.cards);
+      expect(cards.map((c) => [c.verification.status, c.bundle.entry])).toEqual([
+        ['verified', expect.toSatisfy((e: unknown[]) => e.length === records)],
+      ]);
+    }
+  });
+
+  it('answers for every file of the SDK’s test data: the FHIR bundles and payloads on their own are not cards', async () => {
+    const notCards =
+      /^test-example-(00-a-|00-b-jws-payload-expanded|covid-lab-jwspayload)|^(test-issuers|private_key)\.json$|^README\.md$/;
+    const files = readdirSync(SDK, { withFileTypes: true }).filter((f) => f.isFile());
+    expect(files.length).toBeGreaterThan(90);
+    for (const { name } of files) {
+      const said = await answer(`${SDK}${name}`);
+      expect(said.length, name).toBeGreaterThan(0);
+      if (notCards.test(name))
+        expect([name, said]).toEqual([name, ['refused: This file is not a SMART Health Card.']]);
+      // Nothing the SDK made to be wrong reads as verified, except what is only wrong about its QR code's size,
+      // the spacing around it, or its file name.
+      if (said.some((a) => a.startsWith('verified')))
+        expect(name).toMatch(
+          /trailing_chars|wrong-extension|1195-byte|qr_version|single_qr_segment|inflated-to-v22|multi-jws|fhirhealthcard|scaled|qr_chunk_too_small\.png/,
+        );
+    }
   });
 
   it('flags the SDK’s bad payloads, signed as an issuer would sign them, for what is wrong with each', async () => {
