@@ -159,6 +159,40 @@ describe('SMART Health Cards in the vault', () => {
     expect(issuer.requests.some((r) => r.startsWith('GET /issuer/.well-known/crl/3Kfdg'))).toBe(true);
   });
 
+  it('checks the SDK’s badly made revocation lists for what they say, and ignores one of another method', async () => {
+    const BADCRL = `${SHC}validation-sdk-testdata/badcrl/`;
+    const badKey = JSON.parse(readFileSync(`${BADCRL}private.json`, 'utf8')) as Parameters<
+      typeof signCard
+    >[1];
+    for (const [name, rid, expected] of [
+      ['duplicate-rid', 'XkNHp2Iyk0Y', 'revoked'],
+      ['invalid-method', 'FKDIxsTCGlU', 'verified'],
+      ['non-base64url-rid', 'abcde', 'verified'],
+      ['too-long-rid', 'TqB_qu_6OtM', 'revoked'],
+      // The key says version 1 and the list 2: the list is newer, and it is what the issuer says now.
+      ['version-mismatch', 'FKDIxsTCGlU', 'revoked'],
+    ] as const) {
+      const caseIssuer = await startIssuer('plain', `${BADCRL}${name}`);
+      try {
+        const jws = readFileSync(`${BADCRL}${name}/jws-crl-${name}.txt`, 'utf8').trim();
+        const { inflateRawSync } = await import('node:zlib');
+        const payload = JSON.parse(
+          inflateRawSync(Buffer.from(jws.split('.')[1]!, 'base64url')).toString(),
+        ) as {
+          vc: Record<string, unknown>;
+        };
+        const card = await signCard({ ...payload, iss: caseIssuer.iss, vc: { ...payload.vc, rid } }, badKey);
+        const { cards } = await readHealthCardFile(Buffer.from(card), {
+          directory: known(caseIssuer.iss),
+          online: true,
+        });
+        expect([name, cards[0]!.verification.status]).toEqual([name, expected]);
+      } finally {
+        await caseIssuer.close();
+      }
+    }
+  });
+
   it('marks a card of an issuer it does not know, even when the signature matches that address’s keys', async () => {
     const { cards } = await readHealthCardFile(await cardFrom(issuer), {
       directory: known('https://elsewhere.example'),

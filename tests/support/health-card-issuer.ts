@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
@@ -72,7 +72,14 @@ export type TestIssuer = {
   close: () => Promise<void>;
 };
 
-export async function startIssuer(behaviour: IssuerBehaviour = 'plain'): Promise<TestIssuer> {
+/**
+ * `folder`: an issuer's published files instead of the spec's (its `.well-known/jwks.json` and
+ * `.well-known/crl/<kid>.json`), as the validation SDK's test issuers lay them out.
+ */
+export async function startIssuer(
+  behaviour: IssuerBehaviour = 'plain',
+  folder?: string,
+): Promise<TestIssuer> {
   const requests: string[] = [];
   const held: (() => void)[] = [];
   const state: TestIssuer = {
@@ -110,6 +117,13 @@ export async function startIssuer(behaviour: IssuerBehaviour = 'plain'): Promise
     const path = url.pathname.replace(/^\/moved/, '');
     const send = (body: unknown) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (folder && path.startsWith('/issuer/.well-known/')) {
+      const file = `${folder}/${path.slice('/issuer/'.length)}`;
+      if (/^[\w./-]+$/.test(path) && !path.includes('..') && existsSync(file))
+        return send(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
     if (path === '/issuer/.well-known/jwks.json') return send({ keys: specPublicKeys() });
     if (path === `/issuer/.well-known/crl/${specRevocations().kid}.json`) return send(specRevocations());
     res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
