@@ -193,6 +193,44 @@ describe('SMART Health Cards in the vault', () => {
     }
   });
 
+  it('uses only keys the standard allows: P-256, for signing, named by their thumbprint; and says so of a key set that is not one', async () => {
+    const jose = await import('jose');
+    const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    const pub = await jose.exportJWK(publicKey);
+    const kid = await jose.calculateJwkThumbprint(pub);
+    const signer = { ...(await jose.exportJWK(privateKey)), kid };
+    const own = await startIssuer();
+    try {
+      const card = Buffer.from(
+        await signCard(specPayload('00', { iss: own.iss, nbf: Math.floor(Date.now() / 1000) - 60 }), signer),
+      );
+      const check = async (published: unknown) => {
+        own.keys = published;
+        const { cards } = await readHealthCardFile(card, { directory: known(own.iss), online: true });
+        return `${cards[0]!.verification.status}: ${cards[0]!.verification.reason}`;
+      };
+      expect(await check({ keys: [{ ...pub, kid, use: 'sig', alg: 'ES256' }] })).toMatch(/^verified/);
+      // The SDK's wrong keys, made with this key: for encryption, another algorithm, a made-up name.
+      const refused = /^invalid: It was signed with a key Loopback Test Issuer does not publish/;
+      expect(await check({ keys: [{ ...pub, kid, use: 'enc' }] })).toMatch(refused);
+      expect(await check({ keys: [{ ...pub, kid, alg: 'ES256K' }] })).toMatch(refused);
+      const misnamed = Buffer.from(
+        await signCard(specPayload('00', { iss: own.iss, nbf: 1_700_000_000 }), {
+          ...signer,
+          kid: 'ThisIsNotTheThumbprintOfTheKey',
+        }),
+      );
+      own.keys = { keys: [{ ...pub, kid: 'ThisIsNotTheThumbprintOfTheKey' }] };
+      const { cards } = await readHealthCardFile(misnamed, { directory: known(own.iss), online: true });
+      expect(cards[0]!.verification.status).toBe('invalid');
+      // The SDK's badjwks: not a key set at all.
+      own.keys = readFileSync(`${SHC}validation-sdk-testdata/badjwks/.well-known/jwks.json`, 'utf8');
+      expect(await check(own.keys)).toMatch(/^unknown-issuer: .*keys could not be fetched/);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('marks a card of an issuer it does not know, even when the signature matches that address’s keys', async () => {
     const { cards } = await readHealthCardFile(await cardFrom(issuer), {
       directory: known('https://elsewhere.example'),

@@ -69,6 +69,8 @@ export type TestIssuer = {
   behaviour: IssuerBehaviour;
   /** Where 'redirect-elsewhere' sends its callers. */
   elsewhere: string;
+  /** The key set it publishes, when not the spec's (or the `folder`'s). */
+  keys?: unknown;
   close: () => Promise<void>;
 };
 
@@ -124,7 +126,7 @@ export async function startIssuer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
       return;
     }
-    if (path === '/issuer/.well-known/jwks.json') return send({ keys: specPublicKeys() });
+    if (path === '/issuer/.well-known/jwks.json') return send(state.keys ?? { keys: specPublicKeys() });
     if (path === `/issuer/.well-known/crl/${specRevocations().kid}.json`) return send(specRevocations());
     res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
   });

@@ -1,4 +1,4 @@
-import { compactVerify, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { isObject } from '../../records/fhir-values.js';
 import { isLoopback } from '../../smart/addresses.js';
 import type { CardParts } from './card-payload.js';
@@ -136,8 +136,20 @@ function verdict(
   };
 }
 
+/**
+ * A key the standard lets sign a card: P-256 for ES256, for signing, named by its own thumbprint
+ * (so a key set cannot pass one key off under another's name).
+ */
+async function isCardKey(key: IssuerKey): Promise<boolean> {
+  if (key.kty !== 'EC' || key.crv !== 'P-256' || typeof key.x !== 'string' || typeof key.y !== 'string')
+    return false;
+  if (key.use !== undefined && key.use !== 'sig') return false;
+  if (key.alg !== undefined && key.alg !== 'ES256') return false;
+  const { kty, crv, x, y } = key;
+  return (await calculateJwkThumbprint({ kty, crv, x, y } as JWK)) === key.kid;
+}
+
 async function signatureMatches(jws: string, key: IssuerKey): Promise<boolean> {
-  if (key.kty !== 'EC' || key.crv !== 'P-256') return false;
   try {
     const { x, y, kty, crv } = key as JWK;
     await compactVerify(jws, await importJWK({ kty, crv, x, y }, 'ES256'), { algorithms: ['ES256'] });
@@ -154,17 +166,20 @@ async function keyFor(
   known: KnownIssuer | undefined,
   options: VerifyOptions,
 ): Promise<{ key: IssuerKey | null; fetchFailed: boolean }> {
-  const find = (keys: readonly IssuerKey[]) => keys.find((k) => k.kid === kid) ?? null;
-  const fromDirectory = known ? find(known.keys) : null;
+  const find = async (keys: readonly IssuerKey[]) => {
+    const key = keys.find((k) => k.kid === kid);
+    return key && (await isCardKey(key)) ? key : null;
+  };
+  const fromDirectory = known ? await find(known.keys) : null;
   if (fromDirectory) return { key: fromDirectory, fetchFailed: false };
   const cached = options.keyCache?.get(iss);
-  const fromCache = cached ? find(cached.keys) : null;
+  const fromCache = cached ? await find(cached.keys) : null;
   if (fromCache) return { key: fromCache, fetchFailed: false };
   if (!options.online) return { key: null, fetchFailed: false };
   try {
     const keys = await once(options, `keys ${iss}`, () => fetchIssuerKeys(iss, options.limits));
     options.keyCache?.put(iss, keys);
-    return { key: find(keys), fetchFailed: false };
+    return { key: await find(keys), fetchFailed: false };
   } catch {
     return { key: null, fetchFailed: true };
   }
