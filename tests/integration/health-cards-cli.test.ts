@@ -144,5 +144,15 @@ describe('phr-vault import with SMART Health Cards', () => {
       'Not imported: test-example-00-e-file-invalid_deflate.smart-health-card, enormous.smart-health-card.',
     );
     expect(total()).toBe(before);
+    // In words, the reason goes to standard error with the other errors.
+    const words = runCli(
+      ['import', '--vault', vault, `${SDK}test-example-00-d-jws-utf8_bom_prefix.txt`],
+      PASS,
+    );
+    expect(words.status).toBe(1);
+    expect(words.stdout).toBe('');
+    expect(words.stderr).toContain(
+      'test-example-00-d-jws-utf8_bom_prefix.txt: not imported. This health card has contents that are not readable JSON.',
+    );
   });
 });
