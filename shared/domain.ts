@@ -55,6 +55,17 @@ export const TimelineEntry = z.object({
    * records. Only timeline pages and "what is new" say; elsewhere it is left out.
    */
   isNew: z.boolean().optional(),
+  /**
+   * The record came from a SMART Health Card: whether the card verified, who issued it, and
+   * exactly why not when it did not. Left out for every other record.
+   */
+  healthCard: z
+    .object({
+      status: z.enum(['verified', 'unknown-issuer', 'invalid', 'revoked']),
+      issuer: z.string().nullable(),
+      reason: z.string(),
+    })
+    .optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 

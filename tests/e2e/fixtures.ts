@@ -31,7 +31,7 @@ export type Seed = {
   ownerName?: string;
   ownerBirthDate?: string;
   /** FHIR files to import, each for the person named (created by the import when missing). */
-  imports?: { person: string; files: string[]; source?: string; relationship?: string }[];
+  imports?: { person: string; files: string[]; source?: string; relationship?: string; args?: string[] }[];
   /**
    * Instead of a vault from the CLI: one as an earlier version of the app left it (schema
    * `version`, one person, `observations` results), which the first unlock brings up to date.
@@ -211,10 +211,11 @@ export const test = base.extend<Fixtures>({
           ),
         ) as { recoveryCode: string };
         recoveryCode = created.recoveryCode;
-        for (const { person, files, source, relationship } of seed.imports ?? []) {
+        for (const { person, files, source, relationship, args } of seed.imports ?? []) {
           const options = [
             ...(source ? ['--source', source] : []),
             ...(relationship ? ['--relationship', relationship] : []),
+            ...(args ?? []),
           ];
           await run(['import', '--vault', vaultPath, '--person', person, ...options, ...files], env);
         }

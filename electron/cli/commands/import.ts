@@ -21,6 +21,7 @@ type FileOutcome = {
   verification: ImportedFile['verification'];
   refused: string | null;
 };
+import { isHealthCardFile } from './health-card-files.js';
 
 export function registerImport(program: Command): void {
   program
@@ -49,7 +50,8 @@ export function registerImport(program: Command): void {
       `records per transaction (default ${DEFAULT_IMPORT_BATCH}; ${SHARED_IMPORT_BATCH} while the app has the vault open)`,
     )
     .option('--json', 'print what became of each file as JSON')
-    .argument('<paths...>', 'FHIR JSON, NDJSON or C-CDA (XML) files')
+    .option('--offline', 'verify health cards only against known issuers’ keys, fetching nothing')
+    .argument('<paths...>', 'FHIR JSON, NDJSON or C-CDA (XML) files, SMART Health Cards')
     .action(
       async (
         paths: string[],
@@ -61,6 +63,7 @@ export function registerImport(program: Command): void {
           fhirVersion: string;
           batch?: string;
           json?: boolean;
+          offline?: boolean;
         },
       ) => {
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
@@ -77,9 +80,22 @@ export function registerImport(program: Command): void {
           // A damaged file is refused before anything is written into it.
           ensureIntact(db);
           const person = personFor(db, opts.person, true, opts.relationship as Relationship);
+          // SMART Health Cards: read together (a card split over several QR codes is made whole),
+          // verified and stored by their own import (import-health-cards.ts).
+          const cardPaths: string[] = [];
+          const otherPaths: string[] = [];
+          for (const p of paths.map((p) => resolve(p)))
+            ((await isHealthCardFile(p)) ? cardPaths : otherPaths).push(p);
+          const cards = cardPaths.length === 0 ? null : await import('./import-health-cards.js');
+          const cardReports = cards
+            ? await cards.importHealthCardFiles(db, person, cardPaths, { online: !opts.offline })
+            : [];
+          if (!opts.json && cards)
+            for (const r of cardReports)
+              (r.error ? process.stderr : process.stdout).write(`${cards.cardReportLine(r, person.name)}\n`);
           const outcomes: FileOutcome[] = [];
-          // Each file on its own: one refused file is said and skipped, and the others still come in.
-          for (const path of paths.map((p) => resolve(p))) {
+          // Each other file on its own: one refused file is said and skipped, and the others still come in.
+          for (const path of otherPaths) {
             let format: string | null = null;
             try {
               format = await recogniseFormat(path);
@@ -129,8 +145,8 @@ export function registerImport(program: Command): void {
               });
             }
           }
-          if (opts.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
-          return outcomes.some((o) => o.refused !== null);
+          if (opts.json) process.stdout.write(`${JSON.stringify([...cardReports, ...outcomes], null, 2)}\n`);
+          return outcomes.some((o) => o.refused !== null) || cardReports.some((r) => r.error);
         });
         if (refused) throw new ToldFailure();
       },

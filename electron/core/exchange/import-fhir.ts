@@ -42,6 +42,8 @@ export type ImportOptions = {
   /** Records per transaction (default DEFAULT_IMPORT_BATCH, or SHARED_IMPORT_BATCH). */
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Health cards are verified only against issuers' keys known offline; no issuer is asked. */
+  offline?: boolean;
   /**
    * Sees each file's Patient resources once the file has been read and before anything of it is
    * stored; false leaves the file out (no report for it). For asking whose records a file holds.

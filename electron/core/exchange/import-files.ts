@@ -15,10 +15,9 @@ import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './im
  * its name), then the reader for that format turns it into records stored for one person.
  *
  * Each format is a branch of `importFile`: FHIR JSON (bundles, resources, NDJSON; a FHIR document
- * such as an International Patient Summary is FHIR too, reported as `ips`) and C-CDA documents
- * are read here. SMART Health Cards, SMART Health Links and Apple Health exports are recognised
- * and refused with a plain message until their readers exist; a card's reader plugs in at
- * `readHealthCard` below, giving a bundle (stored as FHIR) and the card's verification.
+ * such as an International Patient Summary is FHIR too, reported as `ips`), C-CDA documents and
+ * SMART Health Cards (health-cards/) are read here. SMART Health Links and Apple Health exports are
+ * recognised and refused with a plain message until their readers exist.
  */
 
 export type { FileFormat };
@@ -70,6 +69,10 @@ export async function recogniseFormat(file: FhirFile): Promise<FileFormat> {
     // A ZIP: what Apple Health's "Export All Health Data" writes (export.zip).
     return 'apple-health';
   }
+  // A picture or a PDF: what a health card's QR code comes as (photo, screenshot, printout).
+  const png = head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'PNG';
+  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  if (png || jpeg || head.subarray(0, 5).toString('latin1') === '%PDF-') return 'smart-health-card';
   const text = head
     .toString('utf8')
     .replace(/^\uFEFF/, '')
@@ -163,16 +166,59 @@ async function importCcda(
   };
 }
 
+/** A card's answer for a file of several: the least trustworthy, so a file never reads as verified when a card of it is not. */
+const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
+
 /**
- * Where a SMART Health Card reader plugs in: it gives the card's bundle (stored as FHIR, like any
- * bundle) and what its signature check found, shown with the records.
+ * A SMART Health Card file (any of its forms): each card read, verified (its issuer's keys from the
+ * shipped directory, the vault's cache, or the issuer itself) and stored with its records under a
+ * source of its own. Loaded only when a card is given: its decoders and directory take a moment.
  */
-function readHealthCard(name: string): never {
-  throw new VaultError(
-    'bad-input',
-    `${name} is a SMART Health Card. PHR Vault cannot check and read health cards yet.`,
-  );
+async function importHealthCard(
+  db: VaultDatabase,
+  file: FhirFile,
+  options: ImportOptions,
+): Promise<ImportedFile | null> {
+  const name = fileName(file);
+  const { readHealthCardFile } = await import('./health-cards/read-health-card.js');
+  const { storeHealthCards, vaultKeyCache } = await import('./health-cards/store-health-card.js');
+  const read = await readHealthCardFile(await bytesOf(file, HEALTH_CARD_MAX_BYTES), {
+    online: options.offline !== true,
+    keyCache: vaultKeyCache(db),
+  });
+  if (read.cards.length === 0)
+    throw new VaultError(
+      'bad-input',
+      `${name} is part of a health card split over several QR codes: import all its parts together from the command line.`,
+    );
+  const stored = storeHealthCards(db, options.personId, read.cards);
+  const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
+  for (const s of stored) {
+    tally.added += s.added;
+    tally.updated += s.updated;
+    tally.unchanged += s.unchanged;
+  }
+  options.onProgress?.({ file: name, committed: tally.added + tally.updated });
+  const worst = read.cards
+    .map((card) => card.verification)
+    .sort((a, b) => TRUST_ORDER.indexOf(a.status) - TRUST_ORDER.indexOf(b.status))[0]!;
+  return {
+    file: name,
+    format: 'smart-health-card',
+    connectionId: stored[0]!.connectionId,
+    about:
+      worst.status === 'verified'
+        ? `SMART Health Card, verified: issued by ${worst.issuer}`
+        : `SMART Health Card, not verified: ${worst.reason}`,
+    fhirVersion: 'R4',
+    problems: [],
+    verification: { status: worst.status, issuer: worst.issuer, reason: worst.reason },
+    ...tally,
+  };
 }
+
+/** A card file, picture or PDF is far smaller than this; larger is not one a person was handed. */
+const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
 
 /**
  * Imports one file of any format into one person's records. Returns null when `acceptPatients`
@@ -189,7 +235,7 @@ export async function importFile(
     case 'ccda':
       return importCcda(db, file, options);
     case 'smart-health-card':
-      return readHealthCard(name);
+      return importHealthCard(db, file, options);
     case 'smart-health-link':
       throw new VaultError(
         'bad-input',

@@ -17,6 +17,7 @@ type EntryRow = {
   connection_id: number;
   source_label: string;
   sources: number;
+  health_card: string | null;
 };
 
 /**
@@ -25,7 +26,8 @@ type EntryRow = {
  */
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
   r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
-  1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources`;
+  1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources,
+  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
 
 /**
  * `newAbove`: the id above which the person's records arrived since they last looked
@@ -47,7 +49,18 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
     ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
+    ...(row.health_card === null ? {} : { healthCard: healthCardOf(row.health_card) }),
   };
+}
+
+/** A card's verification, read from the one-row lookup ENTRY_COLUMNS makes (by its unique source). */
+function healthCardOf(text: string): NonNullable<TimelineEntry['healthCard']> {
+  const [status, issuer, reason] = JSON.parse(text) as [
+    NonNullable<TimelineEntry['healthCard']>['status'],
+    string | null,
+    string,
+  ];
+  return { status, issuer, reason };
 }
 
 export type TimelineQuery = {

@@ -8,6 +8,7 @@ import { likelyDuplicates } from './005-likely-duplicates.js';
 import { sourceKeys } from './006-source-key.js';
 import { documentFiles } from './007-document-files.js';
 import { kindsNotShared } from './008-kinds-not-shared.js';
+import { healthCards } from './009-health-cards.js';
 
 export type Migration = {
   version: number;
@@ -30,6 +31,7 @@ export const migrations: readonly Migration[] = [
   sourceKeys,
   documentFiles,
   kindsNotShared,
+  healthCards,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;

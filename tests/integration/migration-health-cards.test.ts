@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
+import { migrate } from '../../electron/core/vault/migrations/index.js';
+import { keyedDatabase } from '../support/keyed-database.js';
+import { tempDir } from '../support/temp-dir.js';
+
+describe('migration 9: SMART Health Cards and issuers’ fetched keys', () => {
+  it('adds the tables, one card per source, each card once per person, and only the four answers', () => {
+    const db = keyedDatabase(join(tempDir(), 'v9.db'), newDataKey());
+    db.pragma('foreign_keys = ON');
+    migrate(db, 7);
+    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
+      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES
+        (1, 1, 'import', 'Health card from State of California, Jun 1, 2021', 'now'),
+        (2, 1, 'import', 'Health card from State of California, Jun 2, 2021', 'now');`);
+
+    migrate(db, 9);
+    expect(db.pragma('user_version', { simple: true })).toBe(9);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const card =
+      db.prepare(`INSERT INTO health_cards (person_id, connection_id, jws, jws_hash, iss, issuer, status,
+      reason, issued_at, verified_at) VALUES (1, ?, 'a.b.c', ?, 'https://x', 'X', ?, 'why', NULL, 'now')`);
+    card.run(1, 'h1', 'verified');
+    expect(() => card.run(2, 'h1', 'verified')).toThrow(/UNIQUE/);
+    expect(() => card.run(1, 'h2', 'verified')).toThrow(/UNIQUE/);
+    expect(() => card.run(2, 'h2', 'trusted')).toThrow(/CHECK constraint/);
+    card.run(2, 'h2', 'revoked');
+    db.prepare(
+      `INSERT INTO health_card_issuer_keys (iss, keys, fetched_at) VALUES ('https://x', '[]', 'now')`,
+    ).run();
+    // Removing a card's source (Remove… on the Connections tab) removes the card with it.
+    db.prepare('DELETE FROM connections WHERE id = 1').run();
+    expect(db.prepare('SELECT status FROM health_cards').pluck().all()).toEqual(['revoked']);
+    db.close();
+  });
+});
