@@ -46,7 +46,9 @@ function listenTo(port: MessagePort): void {
       port.postMessage({ opened: true } satisfies ReaderToWriter);
     } catch (error) {
       // The writer answers reads until the next unlock; nothing about the key is logged.
-      console.error(`phr-vault: read connection not opened (${error instanceof Error ? error.name : 'error'})`);
+      console.error(
+        `phr-vault: read connection not opened (${error instanceof Error ? error.name : 'error'})`,
+      );
       port.postMessage({ opened: false } satisfies ReaderToWriter);
     }
   });
