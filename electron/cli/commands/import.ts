@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { relationships, type Relationship } from '../../../shared/domain.js';
+import { relationships, type Person, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
 import {
   DEFAULT_IMPORT_BATCH,
@@ -58,12 +58,15 @@ export function registerImport(program: Command): void {
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UsageError('--batch takes a whole number above 0.');
         await withVault(opts.vault, async (db) => {
-          const person = personFor(db, opts.person, true, opts.relationship as Relationship);
+          // Made (when missing) with the first record stored, so a refused file leaves no one behind.
+          let person: Person | undefined;
+          const personId = () =>
+            (person ??= personFor(db, opts.person, true, opts.relationship as Relationship)).id;
           const reports = await importFhirFiles(
             db,
             paths.map((p) => resolve(p)),
             {
-              personId: person.id,
+              personId,
               sourceLabel: opts.source,
               fhirVersion,
               batchSize,
@@ -75,7 +78,7 @@ export function registerImport(program: Command): void {
             process.stdout.write(
               `${r.file} (FHIR ${r.fhirVersion}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
                 (r.problems.length ? `; ${r.problems.length} skipped` : '') +
-                ` (for ${person.name})\n`,
+                ` (for ${person?.name ?? ''})\n`,
             );
             for (const p of r.problems.slice(0, 20))
               process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);
