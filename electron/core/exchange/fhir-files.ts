@@ -103,10 +103,11 @@ function recordsOfBundle(
 type Line = { text: string } | { tooLong: true };
 
 /**
- * A file's lines, each cut off at MAX_LINE_BYTES. Written by hand: readline has no bound on a
- * line's length. Split on the newline byte, which no multi-byte UTF-8 character contains.
+ * A file's lines, each cut off at MAX_LINE_BYTES, handed over a chunk's worth at a time (one await
+ * a line costs more than reading it). Written by hand: readline has no bound on a line's length.
+ * Split on the newline byte, which no multi-byte UTF-8 character contains.
  */
-async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Line> {
+async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Line[]> {
   let parts: Buffer[] = [];
   let bytes = 0;
   let started = false;
@@ -118,13 +119,16 @@ async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
   };
   const line = (): Line => {
     const done: Line =
-      bytes > MAX_LINE_BYTES ? { tooLong: true } : { text: Buffer.concat(parts).toString('utf8') };
+      bytes > MAX_LINE_BYTES
+        ? { tooLong: true }
+        : { text: (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8') };
     parts = [];
     bytes = 0;
     started = false;
     return done;
   };
   for await (const chunk of chunks) {
+    const lines: Line[] = [];
     let start = 0;
     for (;;) {
       const end = chunk.indexOf(0x0a, start);
@@ -133,11 +137,12 @@ async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
         break;
       }
       take(chunk.subarray(start, end));
-      yield line();
+      lines.push(line());
       start = end + 1;
     }
+    if (lines.length > 0) yield lines;
   }
-  if (started) yield line();
+  if (started) yield [line()];
 }
 
 async function* ndjsonRecords(
@@ -149,44 +154,45 @@ async function* ndjsonRecords(
   let lineNumber = 0;
   let good = 0;
   const firstProblem = problems.length;
-  for await (const line of boundedLines(chunks)) {
-    lineNumber++;
-    const where = `line ${lineNumber}`;
-    if ('tooLong' in line) {
-      problems.push({
-        where,
-        problem: `is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB, more than any record PHR Vault reads`,
-      });
-      continue;
-    }
-    const text = (lineNumber === 1 ? line.text.replace(/^\uFEFF/, '') : line.text).trim();
-    if (text === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      problems.push({ where, problem: 'is not valid JSON' });
-      continue;
-    }
-    if (!looksLikeResource(value)) {
-      problems.push({ where, problem: 'is not a FHIR resource' });
-      continue;
-    }
-    if (value.resourceType === 'Bundle') {
-      for (const record of recordsOfBundle(value, text, problems, where, onBundle)) {
-        good++;
-        yield record;
+  for await (const lines of boundedLines(chunks))
+    for (const line of lines) {
+      lineNumber++;
+      const where = `line ${lineNumber}`;
+      if ('tooLong' in line) {
+        problems.push({
+          where,
+          problem: `is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB, more than any record PHR Vault reads`,
+        });
+        continue;
       }
-      continue;
+      const text = (lineNumber === 1 ? line.text.replace(/^\uFEFF/, '') : line.text).trim();
+      if (text === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        problems.push({ where, problem: 'is not valid JSON' });
+        continue;
+      }
+      if (!looksLikeResource(value)) {
+        problems.push({ where, problem: 'is not a FHIR resource' });
+        continue;
+      }
+      if (value.resourceType === 'Bundle') {
+        for (const record of recordsOfBundle(value, text, problems, where, onBundle)) {
+          good++;
+          yield record;
+        }
+        continue;
+      }
+      const problem = outOfBounds(value);
+      if (problem) {
+        problems.push({ where, problem });
+        continue;
+      }
+      good++;
+      yield { resource: value, raw: text };
     }
-    const problem = outOfBounds(value);
-    if (problem) {
-      problems.push({ where, problem });
-      continue;
-    }
-    good++;
-    yield { resource: value, raw: text };
-  }
   if (good === 0) {
     const first = problems[firstProblem];
     throw new VaultError(

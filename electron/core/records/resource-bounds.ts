@@ -35,7 +35,9 @@ export function outOfBounds(resource: Json): string | undefined {
 }
 
 function walk(value: unknown, depth: number, key: string): string | undefined {
+  // Called for every value of every record imported: no arrays made, the common case first.
   if (typeof value === 'string') {
+    if (value.length <= MAX_TEXT_CHARS) return undefined;
     const limit = textLimit(key);
     return value.length > limit
       ? `has a text of ${count(value.length)} characters${key ? ` in “${key.slice(0, 40)}”` : ''} (the most PHR Vault keeps is ${count(limit)})`
@@ -44,14 +46,15 @@ function walk(value: unknown, depth: number, key: string): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > MAX_NESTING) return `is nested more than ${MAX_NESTING} levels deep`;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const problem = walk(item, depth + 1, key);
+    for (let i = 0; i < value.length; i++) {
+      const problem = walk(value[i], depth + 1, key);
       if (problem) return problem;
     }
     return undefined;
   }
-  for (const [name, item] of Object.entries(value)) {
-    const problem = walk(item, depth + 1, name);
+  // JSON.parse makes plain objects: for…in sees their own keys only.
+  for (const name in value) {
+    const problem = walk((value as Json)[name], depth + 1, name);
     if (problem) return problem;
   }
   return undefined;
