@@ -181,4 +181,40 @@ describe('hostile files through the import', () => {
     expect(answer).toMatchObject({ added: odd.length, problemCount: 0 });
     expect(await everyViewProblems(service, owner)).toEqual([]);
   });
+
+  it('keeps records holding, where text belongs, objects JavaScript cannot turn into text', async () => {
+    // {"toString":1,"valueOf":1}: String(x) and `${x}` throw on it.
+    const lines = [
+      '{"resourceType":"Observation","id":"u1","meta":{"profile":[{"toString":1,"valueOf":1}]},"status":"final","code":{"coding":[{"system":{"toString":1},"code":{"toString":1,"valueOf":1},"display":{"toString":1}}],"text":{"toString":1}},"valueQuantity":{"value":{"toString":1},"unit":{"toString":1}},"effectiveDateTime":{"toString":1,"valueOf":1}}',
+      '{"resourceType":"Condition","id":"u2","code":{"toString":1,"valueOf":1},"clinicalStatus":{"toString":1},"onsetDateTime":{"toString":1,"valueOf":1},"recordedDate":{"valueOf":1,"toString":1}}',
+      '{"resourceType":"MedicationRequest","id":"u3","medicationCodeableConcept":{"coding":{"toString":1}},"authoredOn":{"toString":1,"valueOf":1},"status":{"toString":1,"valueOf":1}}',
+      '{"resourceType":"Immunization","id":"u4","vaccineCode":{"text":{"toString":1,"valueOf":1}},"occurrenceDateTime":{"toString":1,"valueOf":1},"status":{"toString":1,"valueOf":1}}',
+      '{"resourceType":"Patient","id":"u5","name":[{"given":[{"toString":1,"valueOf":1}],"family":{"toString":1,"valueOf":1}}],"birthDate":{"toString":1,"valueOf":1},"gender":{"toString":1,"valueOf":1}}',
+    ];
+    const answer = await call<{ added: number; problemCount: number }>('connections.importFile', {
+      personId: owner,
+      fileName: 'unprintable.ndjson',
+      contentBase64: Buffer.from(lines.join('\n')).toString('base64'),
+      anyPatient: true,
+    });
+    expect(answer).toMatchObject({ added: lines.length, problemCount: 0 });
+    expect(await everyViewProblems(service, owner)).toEqual([]);
+  });
+
+  it('converts, or leaves out saying why, older records with keys every object answers to and codes that are not text', async () => {
+    const lines = [
+      '{"resourceType":"Condition","id":"s1","__proto__":{"a":1},"constructor":2,"code":{"text":"Gout"},"clinicalStatus":"active"}',
+      '{"resourceType":"Condition","id":"s2","code":{"coding":[{"code":{"toString":1,"valueOf":1}}]},"clinicalStatus":{"toString":1,"valueOf":1},"verificationStatus":"confirmed","assertedDate":"2020"}',
+      '{"resourceType":"Observation","id":"s3","status":"final","category":[{"coding":[{"code":"constructor"}]}],"code":{"text":"Odd"},"context":{"reference":"Encounter/1"}}',
+      '{"resourceType":"AllergyIntolerance","id":"s4","clinicalStatus":"active","verificationStatus":{"toString":1,"valueOf":1},"assertedDate":"2020","code":{"text":"Peanut"}}',
+    ];
+    const answer = await call<{ added: number; fhirVersion: string }>('connections.importFile', {
+      personId: owner,
+      fileName: 'older.ndjson',
+      contentBase64: Buffer.from(lines.join('\n')).toString('base64'),
+      anyPatient: true,
+    });
+    expect(answer).toMatchObject({ added: lines.length, fhirVersion: 'STU3' });
+    expect(await everyViewProblems(service, owner)).toEqual([]);
+  });
 });

@@ -89,6 +89,8 @@ const valueMutation = fc.oneof(
     length: fc.constantFrom(5000, 300_000, 1_000_001),
   }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
+  // An object JavaScript cannot turn into text: String(x) and `${x}` throw on it.
+  fc.record({ kind: fc.constant('unprintable' as const), at: fc.nat() }),
   fc.record({
     kind: fc.constant('odd-text' as const),
     at: fc.nat(),
@@ -120,6 +122,7 @@ function mutated(seed: Json, mutations: ValueMutation[]): Json {
     else if (mutation.kind === 'deep') set(nested(mutation.levels, (holder as Json)[key as string]));
     else if (mutation.kind === 'huge') set('x'.repeat(mutation.length));
     else if (mutation.kind === 'odd-text') set(mutation.value);
+    else if (mutation.kind === 'unprintable') set({ toString: 1, valueOf: 1 });
     else if (Array.isArray(holder)) holder.splice(key as number, 1);
     else delete holder[key as string];
   }
