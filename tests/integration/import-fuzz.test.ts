@@ -103,6 +103,9 @@ const valueMutation = fc.oneof(
       '-0',
       'NaN',
       '💊'.repeat(50),
+      'constructor',
+      '__proto__',
+      'toString',
     ),
   }),
 );
