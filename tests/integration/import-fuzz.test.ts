@@ -70,6 +70,9 @@ function places(value: unknown): [Json | unknown[], string | number][] {
   return found;
 }
 
+const READ_KEYS =
+  /^(code|coding|system|display|text|value.*|unit|status|clinicalStatus|verificationStatus|category|gender|use|profile|meta|effective.*|onset.*|occurrence.*|performed.*|authoredOn|recordedDate|issued|date|birthDate|name|given|family|medication.*|vaccineCode|result|component|interpretation|referenceRange|low|high|attachment|data|contentType|url|reference|class|period|start|end)$/;
+
 const nested = (levels: number, inside: unknown): unknown => {
   let value = inside;
   for (let i = 0; i < levels; i++) value = i % 2 === 0 ? [value] : { a: value };
@@ -114,9 +117,13 @@ type ValueMutation = typeof valueMutation extends fc.Arbitrary<infer T> ? T : ne
 function mutated(seed: Json, mutations: ValueMutation[]): Json {
   const resource = structuredClone(seed);
   for (const mutation of mutations) {
-    const all = places(resource);
+    const everywhere = places(resource);
+    // Every other mutation goes where the app reads (codes, dates, values, statuses), which
+    // uniform picks in a large record seldom reach.
+    const read = everywhere.filter(([, key]) => typeof key === 'string' && READ_KEYS.test(key));
+    const all = mutation.at % 2 === 0 && read.length > 0 ? read : everywhere;
     if (all.length === 0) break;
-    const [holder, key] = all[mutation.at % all.length]!;
+    const [holder, key] = all[Math.floor(mutation.at / 2) % all.length]!;
     // The resource's type stays, most of the time: a record of a known type with a broken body
     // goes further into the app than one that is not FHIR at all.
     if (key === 'resourceType' && holder === resource && mutation.at % 4 !== 0) continue;
