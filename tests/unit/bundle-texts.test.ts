@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleEntryTexts } from '../../electron/core/records/bundle-texts.js';
+import { bundleEntryTexts, nestedBundleTexts } from '../../electron/core/records/bundle-texts.js';
 import { fixtures } from '../support/fixture-paths.js';
 
 function jsonFiles(dir: string): string[] {
@@ -109,5 +109,26 @@ describe("a Bundle entry's resource as its sender wrote it", () => {
     }
     expect(bundleEntryTexts('{"resourceType":"Bundle"}')).toBeNull();
     expect(bundleEntryTexts('{"resourceType":"Bundle","entry":[]}')).toEqual([]);
+  });
+
+  it('finds the texts of Bundles inside Bundles in the same pass, as deep as asked', () => {
+    const inner =
+      '{"resourceType":"Bundle", "entry":[{"resource":{"resourceType":"Condition","id":"c"}}, {"resource" :{"resourceType":"Bundle","entry":[{"resource":{"id":"deepest"}}]}}]}';
+    const text = `{"entry":[{"resource":{"resourceType":"Observation","id":"o"}},{"fullUrl":"x","resource":${inner}}],"resourceType":"Bundle"}`;
+    const parsed = JSON.parse(text) as unknown;
+    const found = nestedBundleTexts(text, parsed, 3);
+    expect(found?.texts).toEqual(['{"resourceType":"Observation","id":"o"}', inner]);
+    expect(found?.inner[0]).toBeNull();
+    expect(found?.inner[1]?.texts).toEqual([
+      '{"resourceType":"Condition","id":"c"}',
+      '{"resourceType":"Bundle","entry":[{"resource":{"id":"deepest"}}]}',
+    ]);
+    expect(found?.inner[1]?.inner[1]?.texts).toEqual(['{"id":"deepest"}']);
+    // Two levels asked: the innermost Bundle is not walked.
+    expect(nestedBundleTexts(text, parsed, 2)?.inner[1]?.inner[1]).toBeNull();
+    // What JSON.parse kept of repeated keys, and nothing when the counts disagree.
+    const repeated = '{"entry":[{"resource":{"id":"first"}}],"entry":[{"resource":{"id":"last"}}]}';
+    expect(nestedBundleTexts(repeated, JSON.parse(repeated), 2)?.texts).toEqual(['{"id":"last"}']);
+    expect(nestedBundleTexts(text, { entry: [{}] }, 2)).toBeNull();
   });
 });

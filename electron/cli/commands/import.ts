@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
-import { relationships, type Relationship } from '../../../shared/domain.js';
+import { relationships, type Person, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
 import { importFile, recogniseFormat, type ImportedFile } from '../../core/exchange/import-files.js';
 import { DEFAULT_IMPORT_BATCH, SHARED_IMPORT_BATCH } from '../../core/exchange/import-fhir.js';
@@ -79,7 +79,10 @@ export function registerImport(program: Command): void {
         const refused = await withVault(opts.vault, async (db) => {
           // A damaged file is refused before anything is written into it.
           ensureIntact(db);
-          const person = personFor(db, opts.person, true, opts.relationship as Relationship);
+          // Made (when missing) with the first record stored, so a refused file leaves no one behind.
+          let person: Person | undefined;
+          const thePerson = () =>
+            (person ??= personFor(db, opts.person, true, opts.relationship as Relationship));
           // SMART Health Cards: read together (a card split over several QR codes is made whole),
           // verified and stored by their own import (import-health-cards.ts).
           const cardPaths: string[] = [];
@@ -88,11 +91,13 @@ export function registerImport(program: Command): void {
             ((await isHealthCardFile(p)) ? cardPaths : otherPaths).push(p);
           const cards = cardPaths.length === 0 ? null : await import('./import-health-cards.js');
           const cardReports = cards
-            ? await cards.importHealthCardFiles(db, person, cardPaths, { online: !opts.offline })
+            ? await cards.importHealthCardFiles(db, thePerson(), cardPaths, { online: !opts.offline })
             : [];
           if (!opts.json && cards)
             for (const r of cardReports)
-              (r.error ? process.stderr : process.stdout).write(`${cards.cardReportLine(r, person.name)}\n`);
+              (r.error ? process.stderr : process.stdout).write(
+                `${cards.cardReportLine(r, thePerson().name)}\n`,
+              );
           const outcomes: FileOutcome[] = [];
           // Each other file on its own: one refused file is said and skipped, and the others still come in.
           for (const path of otherPaths) {
@@ -100,7 +105,7 @@ export function registerImport(program: Command): void {
             try {
               format = await recogniseFormat(path);
               const r = await importFile(db, path, {
-                personId: person.id,
+                personId: () => thePerson().id,
                 sourceLabel: opts.source,
                 fhirVersion,
                 batchSize,
@@ -124,7 +129,7 @@ export function registerImport(program: Command): void {
               process.stdout.write(
                 `${r.file} (${what}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
                   (r.problems.length ? `; ${r.problems.length} skipped` : '') +
-                  ` (for ${person.name})\n`,
+                  ` (for ${thePerson().name})\n`,
               );
               for (const p of r.problems.slice(0, 20))
                 process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { VaultError } from '../errors.js';
-import { bundleEntryTexts } from '../records/bundle-texts.js';
+import { nestedBundleTexts, type BundleTexts } from '../records/bundle-texts.js';
 import { isObject, type Json } from '../records/fhir-values.js';
+import { outOfBounds } from '../records/resource-bounds.js';
 
 /**
  * Reads the FHIR JSON a patient is handed or downloads: a Bundle of any type, a single resource,
@@ -26,6 +25,17 @@ export type FhirFile = string | { name: string; bytes: Buffer };
 export const fileName = (file: FhirFile) => basename(typeof file === 'string' ? file : file.name);
 
 const MAX_JSON_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * The longest NDJSON line read as a record: a resource with the largest attachment PHR Vault keeps
+ * (records/resource-bounds.ts) fits several times over. Lines are cut off here rather than joined
+ * whole, since a string past V8's limit (about 512 MB) throws out of the stream reading it.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * Bundles inside Bundles: a searchset of documents is two levels, and nothing real goes near eight.
+ * Beyond it entries are left out, saying so, so the reading stays linear in the file's size.
+ */
+export const MAX_BUNDLE_NESTING = 8;
 
 function looksLikeResource(value: unknown): value is Json {
   return (
@@ -33,34 +43,106 @@ function looksLikeResource(value: unknown): value is Json {
   );
 }
 
-/** Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say). */
+/**
+ * Entries of a Bundle, recursing into Bundles inside it (a searchset of documents, say) down to
+ * MAX_BUNDLE_NESTING. `texts` are its entries' texts as the file wrote them, nested Bundles' too.
+ */
 function* bundleRecords(
   bundle: Json,
-  text: string | undefined,
+  texts: BundleTexts | null,
   problems: FileProblem[],
   where: string,
+  level: number,
   onBundle?: (bundle: Json) => void,
 ): Generator<FileRecord> {
   onBundle?.(bundle);
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
-  // Each record is kept as the file wrote it; where the text cannot be read that way, as
-  // JSON.stringify writes it.
-  const texts = text === undefined ? null : bundleEntryTexts(text, entries.length);
   for (const [index, entry] of entries.entries()) {
-    const raw = texts?.[index];
+    const at = `${where} entry ${index + 1}`;
     const resource = isObject(entry) ? entry.resource : undefined;
     if (!looksLikeResource(resource)) {
       if (!(isObject(entry) && isObject(entry.request) && entry.request.method === 'DELETE')) {
-        problems.push({ where: `${where} entry ${index + 1}`, problem: 'has no FHIR resource' });
+        problems.push({ where: at, problem: 'has no FHIR resource' });
       }
       continue;
     }
     if (resource.resourceType === 'Bundle') {
-      yield* bundleRecords(resource, raw, problems, `${where} entry ${index + 1}`, onBundle);
-    } else {
-      yield { resource, raw: raw ?? JSON.stringify(resource) };
+      if (level >= MAX_BUNDLE_NESTING) {
+        problems.push({
+          where: at,
+          problem: `is a Bundle nested more than ${MAX_BUNDLE_NESTING} deep: what it holds was left out`,
+        });
+        continue;
+      }
+      yield* bundleRecords(resource, texts?.inner[index] ?? null, problems, at, level + 1, onBundle);
+      continue;
     }
+    const problem = outOfBounds(resource);
+    if (problem) {
+      problems.push({ where: at, problem });
+      continue;
+    }
+    // Each record is kept as the file wrote it; where the text cannot be read that way, as
+    // JSON.stringify writes it.
+    yield { resource, raw: texts?.texts[index] ?? JSON.stringify(resource) };
   }
+}
+
+/** A Bundle's records with the texts the file wrote them as, read from `text` in one pass. */
+function recordsOfBundle(
+  bundle: Json,
+  text: string,
+  problems: FileProblem[],
+  where: string,
+  onBundle?: (bundle: Json) => void,
+): Generator<FileRecord> {
+  const texts = nestedBundleTexts(text, bundle, MAX_BUNDLE_NESTING);
+  return bundleRecords(bundle, texts, problems, where, 1, onBundle);
+}
+
+type Line = { text: string } | { tooLong: true };
+
+/**
+ * A file's lines, each cut off at MAX_LINE_BYTES, handed over a chunk's worth at a time (one await
+ * a line costs more than reading it). Written by hand: readline has no bound on a line's length.
+ * Split on the newline byte, which no multi-byte UTF-8 character contains.
+ */
+async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Line[]> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  let started = false;
+  const take = (part: Buffer) => {
+    started = true;
+    bytes += part.length;
+    if (bytes <= MAX_LINE_BYTES) parts.push(part);
+    else parts = [];
+  };
+  const line = (): Line => {
+    const done: Line =
+      bytes > MAX_LINE_BYTES
+        ? { tooLong: true }
+        : { text: (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8') };
+    parts = [];
+    bytes = 0;
+    started = false;
+    return done;
+  };
+  for await (const chunk of chunks) {
+    const lines: Line[] = [];
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(0x0a, start);
+      if (end < 0) {
+        if (start < chunk.length) take(chunk.subarray(start));
+        break;
+      }
+      take(chunk.subarray(start, end));
+      lines.push(line());
+      start = end + 1;
+    }
+    if (lines.length > 0) yield lines;
+  }
+  if (started) yield [line()];
 }
 
 async function* ndjsonRecords(
@@ -68,34 +150,56 @@ async function* ndjsonRecords(
   problems: FileProblem[],
   onBundle?: (bundle: Json) => void,
 ): AsyncGenerator<FileRecord> {
-  const input =
-    typeof file === 'string'
-      ? createReadStream(file, { encoding: 'utf8' })
-      : Readable.from([file.bytes.toString('utf8')]);
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const chunks = typeof file === 'string' ? createReadStream(file, { highWaterMark: 1 << 20 }) : [file.bytes];
   let lineNumber = 0;
   let good = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    const text = line.trim();
-    if (text === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      problems.push({ where: `line ${lineNumber}`, problem: 'is not valid JSON' });
-      continue;
+  const firstProblem = problems.length;
+  for await (const lines of boundedLines(chunks))
+    for (const line of lines) {
+      lineNumber++;
+      const where = `line ${lineNumber}`;
+      if ('tooLong' in line) {
+        problems.push({
+          where,
+          problem: `is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB, more than any record PHR Vault reads`,
+        });
+        continue;
+      }
+      const text = (lineNumber === 1 ? line.text.replace(/^\uFEFF/, '') : line.text).trim();
+      if (text === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        problems.push({ where, problem: 'is not valid JSON' });
+        continue;
+      }
+      if (!looksLikeResource(value)) {
+        problems.push({ where, problem: 'is not a FHIR resource' });
+        continue;
+      }
+      if (value.resourceType === 'Bundle') {
+        for (const record of recordsOfBundle(value, text, problems, where, onBundle)) {
+          good++;
+          yield record;
+        }
+        continue;
+      }
+      const problem = outOfBounds(value);
+      if (problem) {
+        problems.push({ where, problem });
+        continue;
+      }
+      good++;
+      yield { resource: value, raw: text };
     }
-    if (!looksLikeResource(value)) {
-      problems.push({ where: `line ${lineNumber}`, problem: 'is not a FHIR resource' });
-      continue;
-    }
-    good++;
-    if (value.resourceType === 'Bundle')
-      yield* bundleRecords(value, text, problems, `line ${lineNumber}`, onBundle);
-    else yield { resource: value, raw: text };
+  if (good === 0) {
+    const first = problems[firstProblem];
+    throw new VaultError(
+      'bad-input',
+      `${fileName(file)} holds no FHIR resources${first ? ` (${first.where} ${first.problem})` : ''}.`,
+    );
   }
-  if (good === 0) throw new VaultError('bad-input', `${fileName(file)} holds no FHIR resources.`);
 }
 
 function isNdjsonName(name: string): boolean {
@@ -138,10 +242,12 @@ export async function* readFhirFile(
   if (!looksLikeResource(value))
     throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
   if (value.resourceType === 'Bundle') {
-    const records = [...bundleRecords(value, text, problems, name, onBundle)];
+    const records = [...recordsOfBundle(value, text, problems, name, onBundle)];
     if (records.length === 0) throw new VaultError('bad-input', `${name} is a Bundle with no records in it.`);
     yield* records;
   } else {
+    const problem = outOfBounds(value);
+    if (problem) throw new VaultError('bad-input', `${name} ${problem}.`);
     yield { resource: value, raw: text.trim() };
   }
 }

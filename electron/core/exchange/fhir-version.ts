@@ -57,7 +57,9 @@ export function declaredVersion(resource: Json): FhirVersion | undefined {
   const fromNumber = number ? versionFromNumber(number) : undefined;
   if (fromNumber) return fromNumber;
   for (const profile of list(meta.profile)) {
-    const match = /hl7\.org\/fhir\/(DSTU2|STU3|R4)\//.exec(String(profile));
+    // Only a text is a profile address; String() would throw on some objects a file can hold.
+    if (typeof profile !== 'string') continue;
+    const match = /hl7\.org\/fhir\/(DSTU2|STU3|R4)\//.exec(profile);
     if (match) return match[1] as FhirVersion;
   }
   return undefined;

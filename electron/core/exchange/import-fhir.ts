@@ -34,7 +34,11 @@ export type FileImportReport = StoreTally & {
 export type ImportProgress = { file: string; committed: number };
 
 export type ImportOptions = {
-  personId: number;
+  /**
+   * Whose records these are; a function is called (once) as the first record is written, so a
+   * person made for the import exists only if something is stored for them.
+   */
+  personId: number | (() => number);
   /** The source the records are shown as coming from; one per person and label. */
   sourceLabel?: string;
   /** Omitted: decided per file from what the file says and how its records are shaped. */
@@ -62,11 +66,13 @@ export async function importFhirFiles(
   files: readonly FhirFile[],
   options: ImportOptions,
 ): Promise<FileImportReport[]> {
-  // The source is made once a file has been read through without refusal, so a file that is not
-  // FHIR at all leaves no empty source behind.
+  // The person (when made for the import) and the source are made in the transaction of the
+  // first record written, so a refused file leaves neither behind.
+  let personId = typeof options.personId === 'number' ? options.personId : null;
+  const person = () => (personId ??= (options.personId as () => number)());
   let connectionId: number | null = null;
   const sourceId = () =>
-    (connectionId ??= importConnection(db, options.personId, options.sourceLabel ?? DEFAULT_IMPORT_SOURCE));
+    (connectionId ??= importConnection(db, person(), options.sourceLabel ?? DEFAULT_IMPORT_SOURCE));
   const reports: FileImportReport[] = [];
   const endLongWrite = beginLongWrite(db);
   const alone = db.pragma('journal_mode', { simple: true }) === 'delete';
@@ -77,9 +83,10 @@ export async function importFhirFiles(
   const told = () => options.onProgress?.({ file, committed: commits.committed });
   const write = (piece: IncomingRecord[], report: FileImportReport) => {
     if (
-      commits.write(piece.length, () =>
-        storeRecords(db, options.personId, report.connectionId, piece, report),
-      )
+      commits.write(piece.length, () => {
+        report.connectionId = sourceId();
+        storeRecords(db, person(), report.connectionId, piece, report);
+      })
     )
       told();
   };
@@ -92,7 +99,8 @@ export async function importFhirFiles(
       file = fileName(source);
       const report: FileImportReport = {
         file,
-        connectionId: sourceId(),
+        // Set with the first record written (readFhirFile yields one at least, or refuses).
+        connectionId: 0,
         fhirVersion,
         added: 0,
         updated: 0,
@@ -133,7 +141,7 @@ export async function importFhirFiles(
   }
   // The same results often arrive from a portal and from a file: linked, never merged. (Nothing to
   // link when every file was left out.)
-  if (reports.length > 0) arrivalsEnded(db, options.personId);
+  if (reports.length > 0) arrivalsEnded(db, person());
   return reports;
 }
 

@@ -2,7 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import type { FileFormat } from '../../../shared/ipc/areas/imports.js';
 import { VaultError } from '../errors.js';
 import type { Json } from '../records/fhir-values.js';
-import { linkLikelyDuplicates } from '../records/likely-duplicates.js';
+import { arrivalsEnded } from '../records/ingest.js';
 import { importConnection } from '../vault/connections.js';
 import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
 import { storeRecords, type StoreTally } from '../vault/record-store.js';
@@ -125,6 +125,13 @@ export function aboutCcda(doc: ReadCcda): string {
   return parts.join(', ');
 }
 
+/**
+ * The person the records go to; made (when the import names a new one) only once a file has been
+ * read through, so a refused file leaves no one behind.
+ */
+const personOf = (options: ImportOptions): number =>
+  typeof options.personId === 'number' ? options.personId : options.personId();
+
 async function importCcda(
   db: VaultDatabase,
   file: FhirFile,
@@ -136,14 +143,15 @@ async function importCcda(
   // Each document's source is named after who wrote it (shown as "From files"), so its records
   // say where they came from.
   const label = options.sourceLabel ?? doc.organization ?? DEFAULT_IMPORT_SOURCE;
-  const connectionId = importConnection(db, options.personId, label);
+  const personId = personOf(options);
+  const connectionId = importConnection(db, personId, label);
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
   const endLongWrite = beginLongWrite(db);
   try {
     db.transaction(() =>
       storeRecords(
         db,
-        options.personId,
+        personId,
         connectionId,
         doc.records.map((resource: Json) => ({ resource, fhirVersion: 'R4' as const })),
         tally,
@@ -153,7 +161,7 @@ async function importCcda(
     endLongWrite();
   }
   options.onProgress?.({ file: name, committed: tally.added + tally.updated });
-  if (tally.added + tally.updated > 0) linkLikelyDuplicates(db, options.personId);
+  if (tally.added + tally.updated > 0) arrivalsEnded(db, personId);
   return {
     file: name,
     format: 'ccda',
@@ -191,7 +199,7 @@ async function importHealthCard(
       'bad-input',
       `${name} is part of a health card split over several QR codes: import all its parts together from the command line.`,
     );
-  const stored = storeHealthCards(db, options.personId, read.cards);
+  const stored = storeHealthCards(db, personOf(options), read.cards);
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
   for (const s of stored) {
     tally.added += s.added;

@@ -38,19 +38,90 @@ export function bundleEntryTexts(text: string, expectedEntries?: number): (strin
   }
 }
 
+/**
+ * A Bundle's entry texts, and for each entry whose resource is itself a Bundle, that Bundle's own
+ * (null where they could not be found).
+ */
+export type BundleTexts = { texts: (string | undefined)[]; inner: (BundleTexts | null)[] };
+
+/**
+ * bundleEntryTexts for a Bundle and the Bundles inside it, `levels` deep (1: the Bundle's own
+ * entries only), found in one pass over the text: reading each nested Bundle's text again would
+ * re-scan everything below it at every level, quadratic in the nesting. `bundle` is what
+ * JSON.parse made of `text`; it says which entries are Bundles, and how many entries to expect.
+ */
+export function nestedBundleTexts(text: string, bundle: unknown, levels: number): BundleTexts | null {
+  try {
+    let result: BundleTexts | null = null;
+    let i = skipSpace(text, 0);
+    if (text[i] !== '{') return null;
+    i = bundleMembers(text, i, parsedEntries(bundle), levels, (found) => (result = found));
+    if (skipSpace(text, i) !== text.length) return null;
+    return result;
+  } catch {
+    return null;
+  }
+}
+
+function parsedEntries(bundle: unknown): unknown[] | null {
+  if (typeof bundle !== 'object' || bundle === null) return null;
+  const entry = (bundle as { entry?: unknown }).entry;
+  return Array.isArray(entry) ? entry : null;
+}
+
+function parsedResource(entry: unknown): { resourceType?: unknown } | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const resource = (entry as { resource?: unknown }).resource;
+  return typeof resource === 'object' && resource !== null ? resource : undefined;
+}
+
+/** Walks a Bundle object from its `{`, handing over its entries' texts; returns the index after `}`. */
+function bundleMembers(
+  text: string,
+  at: number,
+  expected: unknown[] | null,
+  levels: number,
+  onEntries: (found: BundleTexts | null) => void,
+): number {
+  return members(text, at, (key, start) => {
+    // JSON.parse keeps the last of repeated keys; so does this, the last call winning.
+    if (key !== 'entry') return undefined;
+    if (text[start] !== '[' || expected === null) {
+      onEntries(null);
+      return undefined;
+    }
+    const { texts, inner, end } = entries(text, start, expected, levels);
+    onEntries(texts.length === expected.length ? { texts, inner } : null);
+    return end;
+  });
+}
+
 class Unexpected extends Error {}
 
-function entries(text: string, at: number): { texts: (string | undefined)[]; end: number } {
+function entries(
+  text: string,
+  at: number,
+  expected: unknown[] | null = null,
+  levels = 1,
+): { texts: (string | undefined)[]; inner: (BundleTexts | null)[]; end: number } {
   const found: (string | undefined)[] = [];
+  const inner: (BundleTexts | null)[] = [];
   let i = skipSpace(text, at + 1);
-  if (text[i] === ']') return { texts: found, end: i + 1 };
+  if (text[i] === ']') return { texts: found, inner, end: i + 1 };
   for (;;) {
     const start = skipSpace(text, i);
     let resource: string | undefined;
+    let nested: BundleTexts | null = null;
     if (text[start] === '{') {
+      const parsed = parsedResource(expected?.[found.length]);
+      const isBundle = levels > 1 && parsed?.resourceType === 'Bundle';
       i = members(text, start, (key, from) => {
         if (key !== 'resource') return undefined;
-        const to = skipValue(text, from);
+        nested = null;
+        const to =
+          isBundle && text[from] === '{'
+            ? bundleMembers(text, from, parsedEntries(parsed), levels - 1, (texts) => (nested = texts))
+            : skipValue(text, from);
         resource = text[from] === '{' ? text.slice(from, to) : undefined;
         return to;
       });
@@ -58,12 +129,13 @@ function entries(text: string, at: number): { texts: (string | undefined)[]; end
       i = skipValue(text, start);
     }
     found.push(resource);
+    inner.push(nested);
     i = skipSpace(text, i);
     if (text[i] === ',') {
       i++;
       continue;
     }
-    if (text[i] === ']') return { texts: found, end: i + 1 };
+    if (text[i] === ']') return { texts: found, inner, end: i + 1 };
     throw new Unexpected();
   }
 }

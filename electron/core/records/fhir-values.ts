@@ -53,7 +53,10 @@ export function firstConceptText(concepts: unknown): string | undefined {
 }
 
 export function hasCode(concepts: unknown, codes: readonly string[]): boolean {
-  return list(concepts).some((concept) => codings(concept).some((c) => codes.includes(String(c.code ?? ''))));
+  // A code is a text; String() would throw on some objects a file can hold in its place.
+  return list(concepts).some((concept) =>
+    codings(concept).some((c) => typeof c.code === 'string' && codes.includes(c.code)),
+  );
 }
 
 /**

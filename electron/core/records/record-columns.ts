@@ -98,7 +98,12 @@ function documentTitle(r: Json): string | undefined {
 function category(r: Json, type: string): Category {
   if (type === 'Observation') {
     for (const c of list(r.category).flatMap(codings)) {
-      const mapped = OBSERVATION_CATEGORIES[String(c.code ?? '')];
+      // Only a text of the table's own keys: a file can hold an object String() throws on, or
+      // "constructor", which every object answers.
+      const mapped =
+        typeof c.code === 'string' && Object.hasOwn(OBSERVATION_CATEGORIES, c.code)
+          ? OBSERVATION_CATEGORIES[c.code]
+          : undefined;
       if (mapped) return mapped;
     }
     return 'other';

@@ -819,11 +819,7 @@ export function toR4(resource: Json, version: FhirVersion): R4Conversion {
     for (const [key, value] of Object.entries(resource)) {
       // A primitive's extension (`_birthDate`) is kept only where its element keeps its name.
       const base = key.startsWith('_') ? key.slice(1) : undefined;
-      const rule = base
-        ? (COMMON[base] ?? spec.rules[base]) === SAME
-          ? SAME
-          : undefined
-        : (COMMON[key] ?? spec.rules[key]);
+      const rule = base ? (ruleFor(spec, base) === SAME ? SAME : undefined) : ruleFor(spec, key);
       if (!rule) refuse(`its ${version} element “${key}” has no R4 equivalent`);
       if (rule === SAME) out[key] = value;
       else rule(value, out, resource, version);
@@ -834,8 +830,18 @@ export function toR4(resource: Json, version: FhirVersion): R4Conversion {
     return { ok: true, resource: out };
   } catch (error) {
     if (error instanceof NotFaithful) return { ok: false, reason: error.message };
+    // A value of a type its element never has (an object where a code belongs) breaks a rule
+    // written for the types FHIR defines: such a record has no faithful R4 form either.
+    if (error instanceof TypeError)
+      return { ok: false, reason: `some of its elements are not of the types FHIR ${version} defines` };
     throw error;
   }
+}
+
+/** An element's rule: only the tables' own keys ("constructor" and "__proto__" are elements too). */
+function ruleFor(spec: (typeof TYPES)[string], key: string) {
+  if (Object.hasOwn(COMMON, key)) return COMMON[key];
+  return Object.hasOwn(spec.rules, key) ? spec.rules[key] : undefined;
 }
 
 function humanType(type: string): string {

@@ -1,4 +1,5 @@
 import { timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
+import { withinNesting } from '../records/resource-bounds.js';
 import { VaultError } from '../errors.js';
 import { toInstant } from '../records/fhir-values.js';
 import type { ReadableDB } from './database.js';
@@ -285,7 +286,8 @@ export function getRecord(db: ReadableDB, id: number) {
   return {
     entry: toEntry(row),
     fhirVersion: row.fhir_version,
-    resource: JSON.parse(row.raw) as unknown,
+    // A vault filled before imports had bounds may hold records too deep to send to the window.
+    resource: withinNesting(JSON.parse(row.raw)),
     versions: row.version,
     firstSeenAt: row.first_seen_at,
     updatedAt: row.updated_at,

@@ -36,6 +36,17 @@ export function printable(text: string): string {
   );
 }
 
+/**
+ * The most of one text a table cell (or a line) lays out: a few lines of the column, the rest cut
+ * with "…". pdfkit lays out whatever it is given, and a record holding megabytes in one field would
+ * grow the document to gigabytes; the record itself is kept whole, and the FHIR export carries it.
+ */
+export const MAX_CELL_CHARS = 600;
+
+export function cellText(text: string, max = MAX_CELL_CHARS): string {
+  return printable(text.length > max ? `${text.slice(0, max - 1)}…` : text);
+}
+
 function patientLine(chosen: RecordSelection): string {
   const p = chosen.patient.patient;
   const parts: string[] = [];
@@ -83,7 +94,7 @@ export async function writePrintableSummary(
     .text(printable(`Health summary: ${chosen.patient.name}`));
   doc.font(FONT).fontSize(10).fillColor('#333333');
   const line = patientLine(chosen);
-  if (line) doc.text(printable(line));
+  if (line) doc.text(cellText(line));
   doc.text(`Made on ${options.now.toISOString().slice(0, 10)} by PHR Vault from the patient's own records.`);
   const sources = [...new Set(chosen.records.map((r) => r.source.label))];
   doc.text(printable(`Sources: ${sources.join('; ') || 'none'}`));
@@ -145,7 +156,7 @@ function columnWidths(columns: string[], width: number): number[] {
 
 function row(doc: Doc, cells: string[], widths: number[], bold: boolean): void {
   doc.font(bold ? BOLD : FONT).fontSize(8.5);
-  const texts = cells.map(printable);
+  const texts = cells.map((cell) => cellText(cell));
   const height =
     Math.max(...texts.map((t, i) => doc.heightOfString(t || ' ', { width: (widths[i] ?? 50) - 6 }))) + 6;
   const y = doc.y;
@@ -178,7 +189,7 @@ function writeSection(doc: Doc, section: SummarySection, width: number): void {
       doc
         .font(BOLD)
         .fontSize(8.5)
-        .text(printable(entry.report.title), MARGIN + 3, doc.y + 3);
+        .text(cellText(entry.report.title), MARGIN + 3, doc.y + 3);
       doc.x = MARGIN;
     }
     for (const r of entry.rows) {

@@ -1,4 +1,5 @@
 import { timelineCategories, type Category } from '../../../../shared/domain.js';
+import { withinNesting } from '../../records/resource-bounds.js';
 import { VaultError } from '../../errors.js';
 import { isObject, type Json } from '../../records/fhir-values.js';
 import type { FhirVersion } from '../../records/record-columns.js';
@@ -84,7 +85,9 @@ export function selectRecords(db: VaultDatabase, selection: ExportSelection): Re
  * know older versions; one with no faithful R4 form keeps its version and the reason.
  */
 function toRecord(row: Row): ExportRecord {
-  const parsed: unknown = JSON.parse(row.raw);
+  // A vault filled before imports had bounds may hold a record nested too deep for the exporters,
+  // which walk records recursively: it goes out cut where it goes too deep.
+  const parsed = withinNesting(JSON.parse(row.raw));
   const received = isObject(parsed) ? parsed : {};
   const conversion = toR4(received, row.fhir_version as FhirVersion);
   const older = row.fhir_version === 'R4' ? {} : { receivedAs: row.fhir_version };
@@ -117,7 +120,7 @@ function patientFacts(db: VaultDatabase, person: { id: number; name: string; bir
     .all(person.id) as { raw: string; fhir_version: string }[];
   let patient: Json | null = null;
   for (const row of rows) {
-    const parsed: unknown = JSON.parse(row.raw);
+    const parsed = withinNesting(JSON.parse(row.raw));
     if (!isObject(parsed)) continue;
     const conversion = toR4(parsed, row.fhir_version as FhirVersion);
     if (conversion.ok) {

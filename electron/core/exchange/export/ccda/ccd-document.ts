@@ -119,6 +119,15 @@ export type CcdOptions = {
 export type CcdDocument = { xml: string; sections: SectionCount[]; issues: ExportIssue[] };
 
 const GENDER: Record<string, string> = { male: 'M', female: 'F' };
+const ADDRESS_USE: Record<string, string> = { home: 'HP', work: 'WP', temp: 'TMP' };
+
+/**
+ * A record's code looked up in a table: only a text of the table's own keys (a file can hold an
+ * object String() throws on, or "constructor", which every object answers).
+ */
+function lookUp(table: Record<string, string>, code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(table, code) ? table[code] : undefined;
+}
 const TELECOM_USE: Record<string, string> = { home: 'HP', work: 'WP', mobile: 'MC', temp: 'TMP' };
 const OMB_RACE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race';
 const OMB_ETHNICITY = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity';
@@ -182,7 +191,7 @@ function writeAddress(w: XmlWriter, patient: Json): void {
     w.el('addr', { nullFlavor: 'UNK' });
     return;
   }
-  const use = { home: 'HP', work: 'WP', temp: 'TMP' }[String(address.use)] ?? 'HP';
+  const use = lookUp(ADDRESS_USE, address.use) ?? 'HP';
   w.el('addr', { use }, () => {
     const lines = list(address.line).map(str).filter(Boolean) as string[];
     if (lines.length === 0) w.el('streetAddressLine', { nullFlavor: 'UNK' });
@@ -211,7 +220,7 @@ function writeTelecoms(w: XmlWriter, patient: Json): void {
   for (const t of telecoms) {
     const value = String(t.value).trim();
     const uri = t.system === 'email' ? `mailto:${value}` : `tel:${value.replace(/[^\d+()-.]/g, '')}`;
-    w.el('telecom', { use: TELECOM_USE[String(t.use)] ?? 'HP', value: uri });
+    w.el('telecom', { use: lookUp(TELECOM_USE, t.use) ?? 'HP', value: uri });
   }
 }
 
@@ -265,7 +274,7 @@ function writeRecordTarget(w: XmlWriter, facts: PatientFacts, p: Json, idSeed: s
       writeTelecoms(w, p);
       w.el('patient', {}, () => {
         writePatientName(w, facts, p);
-        const gender = GENDER[String(p.gender)];
+        const gender = lookUp(GENDER, p.gender);
         if (gender)
           w.el('administrativeGenderCode', {
             code: gender,
