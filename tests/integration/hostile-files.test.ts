@@ -4,7 +4,6 @@ import type { VaultService } from '../../electron/core/api.js';
 import { CUT_NOTE, MAX_NESTING } from '../../electron/core/records/resource-bounds.js';
 import { importConnection } from '../../electron/core/vault/connections.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
-import type { Connection } from '../../shared/ipc/areas/connections.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
 import { everyViewProblems } from '../support/every-view.js';
 
