@@ -9,6 +9,7 @@ import { registerCreate } from './commands/create.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerStats } from './commands/stats.js';
+import { registerSummary } from './commands/summary.js';
 import { registerSync } from './commands/sync.js';
 import { registerTimeline } from './commands/timeline.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerStats(program);
+  registerSummary(program);
   registerSync(program);
   registerTimeline(program);
   return program;
