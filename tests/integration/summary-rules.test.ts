@@ -162,8 +162,8 @@ describe('the Summary of Synthea patients', () => {
     // Every one of the 20 prescriptions is stopped; 8 of 31 conditions are still active.
     expect(s.medications).toEqual([]);
     expect(titles(s.problems)).toEqual([
-      "Alzheimer's disease (disorder)",
-      'Anemia (disorder)',
+      "Alzheimer's disease",
+      'Anemia',
       'Cardiac Arrest',
       'Fear of becoming fat',
       'Osteoarthritis of knee',

@@ -17,6 +17,7 @@ import {
   toInstant,
   type Json,
 } from './fhir-values.js';
+import { plainConceptName, withoutSemanticTag } from './plain-names.js';
 
 export type FhirVersion = 'R4' | 'STU3' | 'DSTU2';
 
@@ -205,7 +206,7 @@ function sortDate(r: Json, type: string): string {
 
 function medicationName(r: Json): string | undefined {
   return (
-    conceptText(r.medicationCodeableConcept) ??
+    plainConceptName(r.medicationCodeableConcept) ??
     referenceDisplay(r.medicationReference) ??
     list(r.contained)
       .filter(isObject)
@@ -219,10 +220,10 @@ function display(r: Json, type: string): string {
   let text: string | undefined;
   switch (type) {
     case 'AllergyIntolerance':
-      text = conceptText(r.code) ?? conceptText(r.substance);
+      text = plainConceptName(r.code) ?? plainConceptName(r.substance);
       break;
     case 'Immunization':
-      text = conceptText(r.vaccineCode);
+      text = plainConceptName(r.vaccineCode);
       break;
     case 'MedicationRequest':
     case 'MedicationOrder':
@@ -273,9 +274,9 @@ function display(r: Json, type: string): string {
       text = conceptText(r.type);
       break;
     default:
-      text = conceptText(r.code);
+      text = plainConceptName(r.code);
   }
-  return text ?? humanReadableType(type);
+  return text ? withoutSemanticTag(text) : humanReadableType(type);
 }
 
 /** "MedicationRequest" → "Medication request", for records that carry no name of their own. */
