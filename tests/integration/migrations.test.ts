@@ -21,9 +21,10 @@ const tables = (db: Database.Database) =>
     .all() as string[];
 
 describe('schema migrations', () => {
-  it('are numbered 1, 2, 3… without gaps', () => {
-    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-    expect(LATEST_SCHEMA_VERSION).toBe(migrations.length);
+  it('are numbered in increasing order, the newest last', () => {
+    const versions = migrations.map((m) => m.version);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+    expect(LATEST_SCHEMA_VERSION).toBe(versions.at(-1));
   });
 
   it('1: creates persons, connections, resources with history and full-text search, sync log, attachments, settings', () => {
@@ -72,7 +73,7 @@ describe('schema migrations', () => {
     const steps = [
       ...migrations,
       {
-        version: migrations.length + 1,
+        version: LATEST_SCHEMA_VERSION + 1,
         name: 'fails half way',
         up(d: Database.Database) {
           d.exec('CREATE TABLE half_done (x)');
@@ -80,7 +81,7 @@ describe('schema migrations', () => {
         },
       },
     ];
-    expect(() => migrate(db, steps.length, steps)).toThrow('boom');
+    expect(() => migrate(db, LATEST_SCHEMA_VERSION + 1, steps)).toThrow('boom');
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(tables(db)).not.toContain('half_done');
     db.close();

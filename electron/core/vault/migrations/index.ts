@@ -7,6 +7,7 @@ import { syncState } from './004-sync.js';
 import { likelyDuplicates } from './005-likely-duplicates.js';
 import { sourceKeys } from './006-source-key.js';
 import { documentFiles } from './007-document-files.js';
+import { plainTitles } from './015-plain-titles.js';
 
 export type Migration = {
   version: number;
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   likelyDuplicates,
   sourceKeys,
   documentFiles,
+  plainTitles,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
