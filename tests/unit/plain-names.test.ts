@@ -92,3 +92,18 @@ describe('units as people write them', () => {
     expect([spo2.display, spo2.valueText, spo2.valueUnit]).toEqual(['Oxygen saturation', '96 %', '%']);
   });
 });
+
+describe('the LOINC notice', () => {
+  it('is the one the license asks for, shown by the window and shipped with the table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { LOINC_NOTICE } = await import('../../shared/loinc-notice.js');
+    const generated = await import('../../electron/core/records/loinc-names.generated.js');
+    const notice = readFileSync(
+      new URL('../../build/loinc/LOINC_short_license.txt', import.meta.url),
+      'utf8',
+    );
+    expect(LOINC_NOTICE).toBe(notice.trim());
+    expect(generated.LOINC_NOTICE).toBe(notice.trim());
+    expect(generated.LOINC_LICENSE).toContain('LOINC and RELMA Terms of Use');
+  });
+});

@@ -1,0 +1,76 @@
+import type { Page } from '@playwright/test';
+import { SMART_2502813, SMART_2502813_VITALS } from '../support/fixture-paths.js';
+import { expect, test, unlock, type Seed } from './fixtures.js';
+
+const passphrase = 'quiet harbour maple nine';
+const mum = 'Ruth Parker';
+
+// The SMART sample patient with pharmacy fills (FHIR STU3): 9 active prescriptions, each filled
+// at a pharmacy after it was written, and results with reference ranges.
+const seed = (): Seed => ({
+  passphrase,
+  ownerName: 'Sam Lee',
+  imports: [
+    {
+      person: mum,
+      relationship: 'parent',
+      source: 'Pharmacy and clinic',
+      files: [SMART_2502813, SMART_2502813_VITALS],
+    },
+  ],
+});
+
+async function openSummary(page: Page) {
+  await page.getByRole('button', { name: new RegExp(mum) }).click();
+  await expect(page.getByRole('heading', { level: 2, name: mum })).toBeVisible();
+  await page.getByRole('tab', { name: 'Summary' }).click();
+}
+
+test('the Summary lists the active prescriptions a pharmacy filled, and says which results are high or low', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  // A vault made and filled through the command line, then looked at in two sizes and two themes.
+  test.slow();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openVault(seed());
+  await unlock(page, passphrase);
+  await openSummary(page);
+
+  const medications = page.getByRole('region', { name: 'Current medications' });
+  await expect(medications.getByRole('listitem')).toHaveCount(9);
+  const atenolol = medications.getByRole('listitem').filter({ hasText: 'Atenolol 100 MG Oral Tablet' });
+  await expect(atenolol).toContainText('last filled Feb 16, 2013');
+  await expect(medications).not.toContainText('active');
+  await expect(page.getByRole('region', { name: 'Allergies' })).toContainText('No known allergies');
+
+  const flagged = page.getByRole('region', { name: 'Results to look at' });
+  const potassium = flagged.getByRole('listitem').filter({ hasText: 'Potassium (serum or plasma)' });
+  await expect(potassium).toContainText('3.4 mmol/L');
+  await expect(potassium).toContainText('Low');
+  await expect(flagged.getByRole('listitem').filter({ hasText: 'Blood pressure' })).toContainText(
+    '134/70 mmHg',
+  );
+  await expect(flagged.getByRole('listitem').filter({ hasText: 'Blood pressure' })).toContainText('High');
+
+  // Vital signs in words, units as people write them, and no status on every row.
+  const vitals = page.getByRole('region', { name: 'Recent vital signs' });
+  await expect(vitals.getByRole('listitem').filter({ hasText: 'Oxygen saturation' })).toContainText('96 %');
+  await expect(vitals).not.toContainText('{');
+  await expect(vitals).not.toContainText('_');
+  await expect(vitals).not.toContainText('unknown');
+  await expect(page.getByText(/This material contains content from LOINC/)).toBeVisible();
+  await checkScreen('summary-wide');
+
+  // A record's detail: a date without a time of day shows none.
+  await atenolol.getByRole('button').click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).not.toContainText('12:00');
+  await page.keyboard.press('Escape');
+
+  await page.setViewportSize({ width: 760, height: 700 });
+  await expect(flagged).toBeVisible();
+  await checkScreen('summary-narrow');
+});
