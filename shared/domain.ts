@@ -72,6 +72,18 @@ export const SummaryEntry = TimelineEntry.extend({
 });
 export type SummaryEntry = z.infer<typeof SummaryEntry>;
 
+/** What a result's detail shows: its flag, and its value against the range its source gave. */
+export const ResultReading = z.object({
+  flag: ResultFlag.nullable(),
+  value: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  unit: z.string().nullable(),
+  /** The LOINC code its trend is charted by (trends.series), when it has one. */
+  trendCode: z.string().nullable(),
+});
+export type ResultReading = z.infer<typeof ResultReading>;
+
 export const PatientSummary = z.object({
   problems: z.array(SummaryEntry),
   medications: z.array(SummaryEntry),

@@ -70,6 +70,21 @@ test('the Summary lists the active prescriptions a pharmacy filled, and says whi
   await expect(dialog).not.toContainText('12:00');
   await page.keyboard.press('Escape');
 
+  // A flagged result's detail: its flag in words, its value against its range, and its trend.
+  await potassium.getByRole('button').click();
+  await expect(dialog.getByRole('heading', { name: 'Potassium (serum or plasma)' })).toBeVisible();
+  await expect(dialog).toContainText('▼ Low');
+  await expect(
+    dialog.getByRole('img', { name: '3.4 mmol/L, below the usual range of 3.6 to 5.5 mmol/L' }),
+  ).toBeVisible();
+  await expect(dialog).toContainText('Usual range: 3.6 to 5.5 mmol/L');
+  await checkScreen('summary-result-detail');
+  await dialog.getByRole('button', { name: 'See how it changed over time' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('tab', { name: 'Trends' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel')).toContainText('Potassium');
+  await page.getByRole('tab', { name: 'Summary' }).click();
+
   await page.setViewportSize({ width: 760, height: 700 });
   await expect(flagged).toBeVisible();
   await checkScreen('summary-narrow');

@@ -106,8 +106,8 @@ describe('the Summary of the SMART sample patient (STU3, with pharmacy fills)', 
 
   it('flags results out of their reference range, high or low, and a blood pressure above 130/80', () => {
     const flagged = new Map(summaryOf('Smart').flagged.map((f) => [f.value, f.flag]));
-    // The latest potassium (3.4 mmol/L, range 3.5–5.0) is low; the latest creatinine in blood
-    // (1.6 mg/dL, range 0.6–1.2) high; the latest blood pressure (134/70) is stage 1 hypertension.
+    // The latest potassium (3.4 mmol/L, normal range 3.6–5.5) is low; the latest creatinine in
+    // blood (1.6 mg/dL) above its range; the latest blood pressure (134/70) is stage 1 hypertension.
     expect(flagged.get('3.4 mmol/L')).toBe('low');
     expect(flagged.get('1.6 mg/dL')).toBe('high');
     expect(flagged.get('134/70 mmHg')).toBe('high');

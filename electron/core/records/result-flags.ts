@@ -1,5 +1,15 @@
-import type { ResultFlag } from '../../../shared/domain.js';
-import { codings, conceptText, hasCode, isObject, list, num, str, type Json } from './fhir-values.js';
+import type { ResultFlag, ResultReading } from '../../../shared/domain.js';
+import {
+  codings,
+  conceptText,
+  hasCode,
+  isObject,
+  list,
+  num,
+  readableUnit,
+  str,
+  type Json,
+} from './fhir-values.js';
 
 /**
  * Whether a result is high, low or critical, and who says so. The source's own interpretation
@@ -156,10 +166,29 @@ export function resultFlag(r: Json): ResultFlag | null {
   return vitalSignFlag(r);
 }
 
-/** The numbers a range bar needs: the value and the source's range, where it gave one. */
-export function resultRange(r: Json): { value: number; low: number | null; high: number | null } | null {
-  const value = isObject(r.valueQuantity) ? num(r.valueQuantity.value) : undefined;
-  const range = referenceRange(r);
-  if (value === undefined || !range) return null;
-  return { value, low: range.low ?? null, high: range.high ?? null };
+const TREND_CODE = /^[A-Za-z0-9.-]{1,64}$/;
+
+/**
+ * What a result's detail shows beside its value: its flag, the numbers a range bar needs (the
+ * source's range, where it gave one), and the LOINC code its trend is charted by. Null for a
+ * record that is not an Observation.
+ */
+export function resultReading(resource: unknown): ResultReading | null {
+  if (!isObject(resource) || resource.resourceType !== 'Observation') return null;
+  const q = isObject(resource.valueQuantity) ? resource.valueQuantity : undefined;
+  const value = q ? (num(q.value) ?? null) : null;
+  const range = value === null ? null : referenceRange(resource);
+  const trendCode =
+    codings(resource.code)
+      .filter((c) => c.system === 'http://loinc.org')
+      .map((c) => str(c.code))
+      .find((code): code is string => code !== undefined && TREND_CODE.test(code)) ?? null;
+  return {
+    flag: resultFlag(resource),
+    value,
+    low: range?.low ?? null,
+    high: range?.high ?? null,
+    unit: (q && readableUnit(str(q.unit) ?? str(q.code))) || null,
+    trendCode,
+  };
 }
