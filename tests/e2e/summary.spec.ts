@@ -88,4 +88,14 @@ test('the Summary lists the active prescriptions a pharmacy filled, and says whi
   await page.setViewportSize({ width: 760, height: 700 });
   await expect(flagged).toBeVisible();
   await checkScreen('summary-narrow');
+
+  // The export's check says what is left out by kind and cause, not one sentence per record.
+  await page.getByRole('tab', { name: 'Export' }).click();
+  await page.getByRole('radio', { name: /International Patient Summary/ }).check();
+  const notIn = page.getByRole('list', { name: 'Not in the document as they are:' });
+  await expect(notIn).toContainText(
+    '24 pharmacy fills: an older record format that has no exact equivalent in the document',
+  );
+  await expect(notIn.getByRole('listitem')).toHaveCount(3);
+  await checkScreen('export-left-out-narrow');
 });
