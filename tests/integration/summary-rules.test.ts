@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
+import { resultReading } from '../../electron/core/records/result-flags.js';
 import { patientSummary, type PatientSummary } from '../../electron/core/records/summary.js';
+import { getRecord } from '../../electron/core/vault/timeline.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { labResult } from '../support/fhir-builders.js';
@@ -113,6 +115,21 @@ describe('the Summary of the SMART sample patient (STU3, with pharmacy fills)', 
     expect(flagged.get('134/70 mmHg')).toBe('high');
     // The latest sodium (138 mmol/L, range 135–145) is within range.
     expect(flagged.has('138 mmol/L')).toBe(false);
+  });
+
+  it('gives a result’s detail its flag, its value against the source’s range, and its trend code', () => {
+    const potassium = summaryOf('Smart').flagged.find((f) => f.value === '3.4 mmol/L')!;
+    const record = getRecord(vault.db, potassium.id);
+    expect(resultReading(record.resource)).toEqual({
+      flag: 'low',
+      value: 3.4,
+      low: 3.6,
+      high: 5.5,
+      unit: 'mmol/L',
+      trendCode: '2823-3',
+    });
+    const problem = getRecord(vault.db, summaryOf('Smart').problems[0]!.id);
+    expect(resultReading(problem.resource)).toBeNull();
   });
 });
 
