@@ -31,8 +31,11 @@ export type { PatientSummary } from '../../../shared/domain.js';
  */
 
 // A 100k-record person has thousands of labs: reading them all to find the latest of each would
-// take seconds, so each section's walk stops after this many records.
+// take seconds, so each section's walk stops after this many records. Medicines and problems are
+// decided by their whole history, as far as it goes; results, vaccines and allergies need only
+// the newest.
 const MOST_RECORDS_READ = 5000;
+const RECENT_RECORDS_READ = 1000;
 
 const ACTIVE_PROBLEM = new Set(['active', 'recurrence', 'relapse']);
 const CURRENT_MEDICATION = new Set(['active', 'on-hold', 'on hold', 'intended']);
@@ -221,7 +224,7 @@ function allergies(
   personId: number,
   limit: number,
 ): { allergies: SummaryEntry[]; noKnownAllergies: SummaryEntry | null } {
-  const rows = summaryRows(db, personId, 'allergies', MOST_RECORDS_READ);
+  const rows = summaryRows(db, personId, 'allergies', RECENT_RECORDS_READ);
   const out: SummaryEntry[] = [];
   let noneKnown: SummaryEntry | null = null;
   for (const group of gather(rows, (row) => sameThingKeys(row.codes, row.entry.title))) {
@@ -242,7 +245,7 @@ function allergies(
 }
 
 function immunizations(db: VaultDatabase, personId: number, limit: number): SummaryEntry[] {
-  const rows = summaryRows(db, personId, 'immunizations', MOST_RECORDS_READ);
+  const rows = summaryRows(db, personId, 'immunizations', RECENT_RECORDS_READ);
   const out: SummaryEntry[] = [];
   for (const group of gather(rows, (row) => [`words:${lower(row.entry.title)}`])) {
     const decided = decide(db, group, (row, r) => {
@@ -266,7 +269,7 @@ function latestResults(
   category: Category,
   names: number,
 ): SummaryEntry[] {
-  const rows = summaryRows(db, personId, category, MOST_RECORDS_READ);
+  const rows = summaryRows(db, personId, category, RECENT_RECORDS_READ);
   const seen = new Set<string>();
   const out: SummaryEntry[] = [];
   for (const row of rows) {

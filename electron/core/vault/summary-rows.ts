@@ -1,12 +1,21 @@
 import type { Category, TimelineEntry } from '../../../shared/domain.js';
 import type { VaultDatabase } from './database.js';
 import { sourceKey } from './source-key.js';
-import { ENTRY_COLUMNS, toEntry } from './timeline.js';
+import { toEntry } from './timeline.js';
 
 /** A record as the Summary weighs it: its timeline entry and the codes it carries. */
 export type SummaryRow = { entry: TimelineEntry; codes: string };
 
 type Row = Parameters<typeof toEntry>[0] & { codes: string };
+
+/**
+ * The timeline's columns without its join and its count of likely duplicates. With the join,
+ * SQLite may read every record of the category and sort them before the first row comes back;
+ * the count is a subquery per row. The Summary names each thing's other sources itself
+ * (`alsoFrom`), so connections' names are read once, apart.
+ */
+const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
+  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes`;
 
 /**
  * A person's records of one category, newest first, at most `limit`: the Summary decides from
@@ -18,13 +27,23 @@ export function* summaryRows(
   category: Category,
   limit: number,
 ): Generator<SummaryRow> {
+  const labels = new Map(
+    (
+      db.prepare('SELECT id, label FROM connections WHERE person_id = ?').all(personId) as {
+        id: number;
+        label: string;
+      }[]
+    ).map((c) => [c.id, c.label]),
+  );
   const rows = db
     .prepare(
-      `SELECT ${ENTRY_COLUMNS}, r.codes FROM resources r JOIN connections c ON c.id = r.connection_id
+      `SELECT ${SUMMARY_COLUMNS} FROM resources r
        WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
     )
-    .iterate(personId, category, limit) as IterableIterator<Row>;
-  for (const row of rows) yield { entry: toEntry(row), codes: row.codes };
+    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label'>>;
+  for (const row of rows) {
+    yield { entry: toEntry({ ...row, source_label: labels.get(row.connection_id) ?? '' }), codes: row.codes };
+  }
 }
 
 /** A record's JSON as its source sent it. */
