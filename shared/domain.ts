@@ -67,6 +67,8 @@ export const SummaryEntry = TimelineEntry.extend({
   flag: ResultFlag.nullable().optional(),
   /** The other sources that sent the same medicine, problem or allergy, by name. */
   alsoFrom: z.array(z.string()).optional(),
+  /** The date as its source wrote it, when only a year or a month ("2000", "2012-05"). */
+  dateText: z.string().optional(),
   /** A medicine's latest pharmacy fill or administration: ISO instant. */
   lastFilled: z.string().nullable().optional(),
 });

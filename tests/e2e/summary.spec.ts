@@ -43,7 +43,9 @@ test('the Summary lists the active prescriptions a pharmacy filled, and says whi
   const atenolol = medications.getByRole('listitem').filter({ hasText: 'Atenolol 100 MG Oral Tablet' });
   await expect(atenolol).toContainText('last filled Feb 16, 2013');
   await expect(medications).not.toContainText('active');
-  await expect(page.getByRole('region', { name: 'Allergies' })).toContainText('No known allergies');
+  await expect(page.getByRole('region', { name: 'Allergies' })).toContainText(
+    'No known allergies (recorded 2000).',
+  );
 
   const flagged = page.getByRole('region', { name: 'Results to look at' });
   const potassium = flagged.getByRole('listitem').filter({ hasText: 'Potassium (serum or plasma)' });

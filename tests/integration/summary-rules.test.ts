@@ -104,6 +104,9 @@ describe('the Summary of the SMART sample patient (STU3, with pharmacy fills)', 
     ]);
     expect(s.allergies).toEqual([]);
     expect(s.noKnownAllergies?.title).toBe('No known allergies');
+    // Asserted in "2000": said as the year, not as January 1.
+    expect(s.noKnownAllergies?.dateText).toBe('2000');
+    expect(s.problems.every((p) => p.dateText === undefined)).toBe(true);
   });
 
   it('flags results out of their reference range, high or low, and a blood pressure above 130/80', () => {

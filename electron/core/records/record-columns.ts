@@ -121,7 +121,21 @@ function dosageStart(r: Json): string | undefined {
   return repeat ? periodStart(repeat.boundsPeriod) : undefined;
 }
 
+/** The record's date as its source wrote it ("2000", "2012-05", a dateTime), before it is made an instant. */
+export function dateAsWritten(r: Json, type: string): string | undefined {
+  return dateCandidates(r, type).find((candidate) => toInstant(candidate) !== undefined) as
+    string | undefined;
+}
+
 function sortDate(r: Json, type: string): string {
+  for (const candidate of dateCandidates(r, type)) {
+    const instant = toInstant(candidate);
+    if (instant) return instant;
+  }
+  return '';
+}
+
+function dateCandidates(r: Json, type: string): unknown[] {
   const candidates: unknown[] = [];
   switch (type) {
     case 'Observation':
@@ -197,11 +211,7 @@ function sortDate(r: Json, type: string): string {
     default:
       candidates.push(r.date, r.effectiveDateTime, periodStart(r.period));
   }
-  for (const candidate of candidates) {
-    const instant = toInstant(candidate);
-    if (instant) return instant;
-  }
-  return '';
+  return candidates;
 }
 
 function medicationName(r: Json): string | undefined {

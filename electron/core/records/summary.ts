@@ -2,6 +2,7 @@ import type { Category, PatientSummary, SummaryEntry } from '../../../shared/dom
 import type { VaultDatabase } from '../vault/database.js';
 import { medicationJson, recordJson, summaryRows, type SummaryRow } from '../vault/summary-rows.js';
 import { codings, conceptText, hasCode, isObject, list, str, toInstant, type Json } from './fhir-values.js';
+import { dateAsWritten } from './record-columns.js';
 import { resultFlag } from './result-flags.js';
 
 export type { PatientSummary } from '../../../shared/domain.js';
@@ -129,9 +130,19 @@ function decide(
     const json = parse(db, row.entry.id);
     const said = verdict(row, json);
     if (said === 'skip') continue;
-    return said === 'show' ? { row, json } : null;
+    return said === 'show' ? { row: withDateText(row, json), json } : null;
   }
   return null;
+}
+
+/**
+ * A date the source gave as a year or a month only is stored as its first instant; the Summary
+ * says it as written ("2000", not "Jan 1, 2000").
+ */
+function withDateText(row: SummaryRow, r: Json): SummaryRow {
+  const written = dateAsWritten(r, row.entry.resourceType);
+  if (!written || !/^\d{4}(-\d{2})?$/.test(written)) return row;
+  return { ...row, entry: { ...row.entry, dateText: written } as SummaryEntry };
 }
 
 /** A medicine's name and codes where the record only points at a Medication the source sent. */
