@@ -13,6 +13,7 @@ import { addPerson } from '../electron/core/vault/persons.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../electron/core/vault/record-store.js';
 import { ftsQuery, searchRecords } from '../electron/core/vault/search.js';
 import { timelinePage } from '../electron/core/vault/timeline.js';
+import { patientSummary } from '../electron/core/records/summary.js';
 import { syntheticBatches } from '../tests/support/synthetic-patient.js';
 import { measure, percentile, timeMs, type Latency } from './stats.js';
 import { checkStore, fileSizes, openStore, removeStore } from './stores.js';
@@ -42,6 +43,11 @@ export type QueryFigures = {
     walkPageP95Ms: number;
   };
   search: SearchFigures[];
+  /**
+   * The person's Summary (records/summary.ts), and how many times the first timeline page it
+   * costs in the same run: the baseline the machine's load moves as much.
+   */
+  summary: Latency & { timesFirstPage: number; medications: number; flagged: number };
 };
 
 export type ChildResult = {
@@ -211,8 +217,19 @@ function queries(args: ChildArgs, db: VaultDatabase): Omit<QueryFigures, 'openMs
     return { query, matches: n, returned, ...latency };
   });
 
+  let shown = patientSummary(db, personId);
+  const summaryLatency = measure(args.queryRuns, () => {
+    shown = patientSummary(db, personId);
+  });
+
   return {
     timelineFirst,
+    summary: {
+      ...summaryLatency,
+      timesFirstPage: summaryLatency.p50Ms / Math.max(timelineFirst.p50Ms, 0.001),
+      medications: shown.medications.length,
+      flagged: shown.flagged.length,
+    },
     timelineDeep: {
       ...deep,
       pagesWalked: pageMs.length,

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { categories, relationships } from './vocabulary.js';
+import { categories, relationships, resultFlags } from './vocabulary.js';
 
-export { categories, relationships, timelineCategories } from './vocabulary.js';
+export { categories, relationships, resultFlags, timelineCategories } from './vocabulary.js';
 
 export const Category = z.enum(categories);
 export type Category = z.infer<typeof Category>;
+
+export const ResultFlag = z.enum(resultFlags);
+export type ResultFlag = z.infer<typeof ResultFlag>;
 
 export const Relationship = z.enum(relationships);
 export type Relationship = z.infer<typeof Relationship>;
@@ -68,6 +71,45 @@ export const TimelineEntry = z.object({
     .optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+/** A record as the Summary lists it: what it decided about it, beside the timeline's columns. */
+export const SummaryEntry = TimelineEntry.extend({
+  /** High, low or critical, for a result. */
+  flag: ResultFlag.nullable().optional(),
+  /** The other sources that sent the same medicine, problem or allergy, by name. */
+  alsoFrom: z.array(z.string()).optional(),
+  /** The date as its source wrote it, when only a year or a month ("2000", "2012-05"). */
+  dateText: z.string().optional(),
+  /** A medicine's latest pharmacy fill or administration: ISO instant. */
+  lastFilled: z.string().nullable().optional(),
+});
+export type SummaryEntry = z.infer<typeof SummaryEntry>;
+
+/** What a result's detail shows: its flag, and its value against the range its source gave. */
+export const ResultReading = z.object({
+  flag: ResultFlag.nullable(),
+  value: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  unit: z.string().nullable(),
+  /** The LOINC code its trend is charted by (trends.series), when it has one. */
+  trendCode: z.string().nullable(),
+});
+export type ResultReading = z.infer<typeof ResultReading>;
+
+export const PatientSummary = z.object({
+  problems: z.array(SummaryEntry),
+  medications: z.array(SummaryEntry),
+  allergies: z.array(SummaryEntry),
+  /** A record saying the person has no known allergies, when no allergy is listed. */
+  noKnownAllergies: SummaryEntry.nullable(),
+  immunizations: z.array(SummaryEntry),
+  /** The latest of each lab or vital sign whose latest value is high, low or critical. */
+  flagged: z.array(SummaryEntry),
+  vitals: z.array(SummaryEntry),
+  labs: z.array(SummaryEntry),
+});
+export type PatientSummary = z.infer<typeof PatientSummary>;
 
 export const VaultState = z.enum(['absent', 'locked', 'unlocked']);
 export type VaultState = z.infer<typeof VaultState>;

@@ -65,3 +65,11 @@ export type Relationship = (typeof relationships)[number];
 /** Marks highlighted spans in search results; control characters never appear in record text we show. */
 export const HIGHLIGHT_START = '\u0002';
 export const HIGHLIGHT_END = '\u0003';
+
+/**
+ * What a result's flag says: from the source's interpretation, its reference range, or the usual
+ * adult categories for vital signs (electron/core/records/result-flags.ts). `critical` and
+ * `abnormal` are for sources that say so without saying which way.
+ */
+export const resultFlags = ['critical-high', 'critical-low', 'critical', 'high', 'low', 'abnormal'] as const;
+export type ResultFlag = (typeof resultFlags)[number];

@@ -11,6 +11,7 @@ import { registerCreate } from './commands/create.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerStats } from './commands/stats.js';
+import { registerSummary } from './commands/summary.js';
 import { registerSync } from './commands/sync.js';
 import { registerTimeline } from './commands/timeline.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerStats(program);
   registerBackup(program);
+  registerSummary(program);
   registerSync(program);
   registerTimeline(program);
   return program;

@@ -12,3 +12,6 @@ export const DSTU2 = `${fixtures}fhir/dstu2/`;
 export const IRMGARD_STU3 = `${STU3}synthea/Schumm_Irmgard_61.json`;
 export const IRMGARD_DSTU2 = `${DSTU2}synthea/Schumm_Irmgard_61.json`;
 export const MATHILDA_DSTU2 = `${DSTU2}synthea/Macejkovic_Mathilda_12.json`;
+/** The SMART sample patient with pharmacy fills (STU3): records, and visits with vital signs. */
+export const SMART_2502813 = `${STU3}smart/patient-2502813.fhir-bundle.json`;
+export const SMART_2502813_VITALS = `${STU3}smart/patient-2502813.fhir-bundle.01.json`;

@@ -84,7 +84,14 @@ describe('what a record says, in words', () => {
       By: 'Dr. Ada Example',
       Systolic: '128 mmHg',
       Diastolic: '82 mmHg',
-      Status: 'final',
+    });
+    // "final" tells a patient nothing; "stopped" does.
+    expect(facts.map((f) => f.label)).not.toContain('Status');
+    const stopped = recordFacts({ resourceType: 'MedicationRequest', status: 'stopped' });
+    expect(stopped).toContainEqual({ label: 'Status', value: 'stopped' });
+    expect(recordFacts({ resourceType: 'Immunization', status: 'not-done' })).toContainEqual({
+      label: 'Status',
+      value: 'not given',
     });
   });
 

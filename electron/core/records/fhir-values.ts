@@ -111,7 +111,7 @@ export function quantity(
   if (!isObject(value)) return undefined;
   const n = num(value.value);
   if (n === undefined) return undefined;
-  const unit = readableUnit(str(value.unit) ?? str(value.code));
+  const unit = readableUnit(str(value.unit) ?? str(value.code)) || undefined;
   const comparator = str(value.comparator) ?? '';
   return { value: n, unit, text: `${comparator}${formatNumber(n)}${unit ? ` ${unit}` : ''}` };
 }
@@ -138,8 +138,34 @@ const UCUM_READABLE: Record<string, string> = {
   uL: 'µL',
 };
 
+const SUPERSCRIPT: Record<string, string> = { '2': '²', '3': '³', '6': '⁶', '9': '⁹', '12': '¹²' };
+
+/**
+ * A UCUM unit the way people write it: "%{HemoglobinSaturation}" → "%",
+ * "mL/min/{1.73_m2}" → "mL/min/1.73 m²", "{cells}/uL" → "cells/µL", "/[HPF]" → "/HPF",
+ * "[pH]" → "" (pH has no unit). Units that are not UCUM pass through unchanged. Hand-written:
+ * the UCUM libraries on npm validate and convert units but do not print them for patients.
+ */
 export function readableUnit(unit: string | undefined): string | undefined {
-  return unit === undefined ? undefined : (UCUM_READABLE[unit] ?? unit);
+  if (unit === undefined) return undefined;
+  const known = UCUM_READABLE[unit];
+  if (known !== undefined) return known;
+  let out = unit
+    // Body surface area written as an annotation: the one annotation that carries a quantity.
+    .replace(/\{1\.73_m2\}/g, '1.73 m²')
+    // An annotation alone (before a slash, or the whole unit) is the thing counted: keep its words.
+    .replace(/^\{([^{}]+)\}(?=\/|$)/, '$1')
+    // Any other annotation only comments on the unit beside it.
+    .replace(/\{[^{}]*\}/g, '')
+    .replace(/\[pH\]/g, '')
+    // Square brackets mark UCUM's customary units: [HPF], [iU], [in_i], [lb_av].
+    .replace(/\[([A-Za-z]+)(?:_[a-z]+)?\]/g, (_m, name: string) => (name === 'iU' ? 'IU' : name))
+    .replace(/10\*(\d+)/g, (_m, exp: string) => `×10${SUPERSCRIPT[exp] ?? `^${exp}`}`)
+    .replace(/(^|[/.])u(?=g|mol|L|IU|U|eq)/g, '$1µ')
+    .replace(/([A-Za-z])2$/, '$1²')
+    .trim();
+  if (out.startsWith('.')) out = out.slice(1);
+  return out === '' && unit !== '' ? '' : out;
 }
 
 export function formatNumber(n: number): string {

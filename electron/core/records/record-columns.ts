@@ -17,6 +17,7 @@ import {
   toInstant,
   type Json,
 } from './fhir-values.js';
+import { plainConceptName, withoutSemanticTag } from './plain-names.js';
 
 export type FhirVersion = 'R4' | 'STU3' | 'DSTU2';
 
@@ -125,7 +126,21 @@ function dosageStart(r: Json): string | undefined {
   return repeat ? periodStart(repeat.boundsPeriod) : undefined;
 }
 
+/** The record's date as its source wrote it ("2000", "2012-05", a dateTime), before it is made an instant. */
+export function dateAsWritten(r: Json, type: string): string | undefined {
+  return dateCandidates(r, type).find((candidate) => toInstant(candidate) !== undefined) as
+    string | undefined;
+}
+
 function sortDate(r: Json, type: string): string {
+  for (const candidate of dateCandidates(r, type)) {
+    const instant = toInstant(candidate);
+    if (instant) return instant;
+  }
+  return '';
+}
+
+function dateCandidates(r: Json, type: string): unknown[] {
   const candidates: unknown[] = [];
   switch (type) {
     case 'Observation':
@@ -201,16 +216,12 @@ function sortDate(r: Json, type: string): string {
     default:
       candidates.push(r.date, r.effectiveDateTime, periodStart(r.period));
   }
-  for (const candidate of candidates) {
-    const instant = toInstant(candidate);
-    if (instant) return instant;
-  }
-  return '';
+  return candidates;
 }
 
 function medicationName(r: Json): string | undefined {
   return (
-    conceptText(r.medicationCodeableConcept) ??
+    plainConceptName(r.medicationCodeableConcept) ??
     referenceDisplay(r.medicationReference) ??
     list(r.contained)
       .filter(isObject)
@@ -224,10 +235,10 @@ function display(r: Json, type: string): string {
   let text: string | undefined;
   switch (type) {
     case 'AllergyIntolerance':
-      text = conceptText(r.code) ?? conceptText(r.substance);
+      text = plainConceptName(r.code) ?? plainConceptName(r.substance);
       break;
     case 'Immunization':
-      text = conceptText(r.vaccineCode);
+      text = plainConceptName(r.vaccineCode);
       break;
     case 'MedicationRequest':
     case 'MedicationOrder':
@@ -278,9 +289,9 @@ function display(r: Json, type: string): string {
       text = conceptText(r.type);
       break;
     default:
-      text = conceptText(r.code);
+      text = plainConceptName(r.code);
   }
-  return text ?? humanReadableType(type);
+  return text ? withoutSemanticTag(text) : humanReadableType(type);
 }
 
 /** "MedicationRequest" → "Medication request", for records that carry no name of their own. */

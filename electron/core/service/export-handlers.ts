@@ -18,6 +18,7 @@ export function exportHandlers(ctx: ServiceContext): HandlersFor<keyof typeof ex
         records: outcome.records,
         sections: outcome.sections,
         issues: outcome.issues,
+        groups: outcome.groups,
         mediaType: outcome.mediaType,
         fileName: outcome.fileName,
         contentBase64: outcome.bytes.toString('base64'),

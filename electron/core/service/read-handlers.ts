@@ -1,6 +1,7 @@
 import type { CoreChannel } from '../../../shared/ipc/contract.js';
 import type { WhatsNew } from '../vault/whats-new.js';
 import { readAttachment } from '../records/attachments.js';
+import { resultReading } from '../records/result-flags.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries } from '../records/trends.js';
 import type { ReadableDB } from '../vault/database.js';
@@ -56,7 +57,10 @@ export function readHandlers(
   return {
     'persons.list': () => listPersons(db()),
     'records.stats': (req) => recordStats(db(), req.personId),
-    'records.get': (req) => getRecord(db(), req.id),
+    'records.get': (req) => {
+      const record = getRecord(db(), req.id);
+      return { ...record, result: resultReading(record.resource) };
+    },
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
     'records.whatsNew': (req) => {
       const found = readWhatsNew(db(), req.personId);

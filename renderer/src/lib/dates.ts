@@ -40,5 +40,8 @@ export function fhirDateWords(value: string): string {
   if (/^\d{4}-\d{2}$/.test(value)) return monthWords(`${value}-01T00:00:00Z`);
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return dateWords(`${value}T00:00:00Z`);
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : fullWithTime.format(date);
+  if (Number.isNaN(date.getTime())) return value;
+  // The vault keeps a date-only record as midnight UTC: it has no time of day to show.
+  if (/T00:00:00(\.0+)?(Z|[+-]00:00)$/.test(value)) return full.format(date);
+  return fullWithTime.format(date);
 }

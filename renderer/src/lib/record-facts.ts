@@ -1,4 +1,5 @@
 import { fhirDateWords } from './dates.js';
+import { meaningfulStatus } from './words.js';
 
 /**
  * What a patient can understand of a FHIR resource, as labelled lines. The core gives the raw
@@ -134,7 +135,8 @@ export function recordFacts(resource: unknown): Fact[] {
   );
   add('Clinical status', concept(r.clinicalStatus) ?? str(r.clinicalStatus));
   add('Verification', concept(r.verificationStatus) ?? str(r.verificationStatus));
-  add('Status', str(r.status));
+  // "final" or "unknown" tells a patient nothing; "stopped" or "entered in error" does.
+  add('Status', meaningfulStatus(str(r.status)) ?? undefined);
   add('Kind', concepts(r.category));
   add('Reason', concepts(r.reasonCode));
   add(

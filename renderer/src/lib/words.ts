@@ -1,4 +1,9 @@
-import { timelineCategories, type Category, type Relationship } from '../../../shared/vocabulary.js';
+import {
+  timelineCategories,
+  type Category,
+  type Relationship,
+  type ResultFlag,
+} from '../../../shared/vocabulary.js';
 
 /**
  * What each kind of record is called on screen. A Record over the shared union makes the compiler
@@ -60,6 +65,47 @@ export function recordCountWords(n: number): string {
 export function statusWords(status: string): string {
   return /^[A-Za-z]+(-[A-Za-z]+)*$/.test(status) ? status.toLowerCase().replaceAll('-', ' ') : status;
 }
+
+// Statuses that say nothing a patient needs on every row: a result is final, a record is current.
+const QUIET_STATUSES = new Set([
+  'final',
+  'unknown',
+  'current',
+  'active',
+  'completed',
+  'amended',
+  'corrected',
+  'confirmed',
+  'registered',
+  'finished',
+]);
+const STATUS_SAYS: Record<string, string> = {
+  'on-hold': 'on hold',
+  'not-done': 'not given',
+  'not-taken': 'not taken',
+  'entered-in-error': 'entered in error',
+};
+
+/**
+ * A status only where it tells the patient something ("stopped", "on hold", "not given",
+ * "resolved"), or null where it would be noise on every row ("final", "unknown", "active").
+ */
+export function meaningfulStatus(status: string | null | undefined): string | null {
+  if (!status) return null;
+  const code = status.trim().toLowerCase();
+  if (QUIET_STATUSES.has(code)) return null;
+  return STATUS_SAYS[code] ?? statusWords(status);
+}
+
+/** What a result's flag says, in words and with a mark, so it never rests on colour alone. */
+export const flagWords: Record<ResultFlag, { words: string; mark: string }> = {
+  'critical-high': { words: 'Very high', mark: '▲▲' },
+  'critical-low': { words: 'Very low', mark: '▼▼' },
+  critical: { words: 'Critical', mark: '!!' },
+  high: { words: 'High', mark: '▲' },
+  low: { words: 'Low', mark: '▼' },
+  abnormal: { words: 'Abnormal', mark: '!' },
+};
 
 export function formatCount(n: number): string {
   return count.format(n);

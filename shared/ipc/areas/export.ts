@@ -26,6 +26,15 @@ export const ExportIssue = z.object({
   title: z.string(),
   kind: z.enum(['left-out', 'incomplete']),
   reason: z.string(),
+  group: z.string().optional(),
+});
+
+/** Issues of one kind, record type and cause, in the patient's words ("23 pharmacy fills"). */
+const IssueGroup = z.object({
+  kind: z.enum(['left-out', 'incomplete']),
+  count: z.number().int(),
+  what: z.string(),
+  why: z.string(),
 });
 
 const SectionCount = z.object({ key: z.string(), title: z.string(), entries: z.number().int() });
@@ -35,6 +44,7 @@ const ExportPreview = z.object({
   records: z.number().int(),
   sections: z.array(SectionCount),
   issues: z.array(ExportIssue),
+  groups: z.array(IssueGroup),
 });
 
 export const exportChannels = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Category, FhirDate, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, PatientSummary, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 const Instant = z.iso.datetime({ offset: true }).or(FhirDate);
@@ -46,14 +46,7 @@ export const insightChannels = {
   },
   'summary.get': {
     request: z.object({ personId: PersonId }).strict(),
-    response: z.object({
-      problems: z.array(TimelineEntry),
-      medications: z.array(TimelineEntry),
-      allergies: z.array(TimelineEntry),
-      immunizations: z.array(TimelineEntry),
-      vitals: z.array(TimelineEntry),
-      labs: z.array(TimelineEntry),
-    }),
+    response: PatientSummary,
   },
   'trends.choices': {
     request: z.object({ personId: PersonId }).strict(),

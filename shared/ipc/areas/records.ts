@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentContent } from '../../attachments.js';
-import { Category, FhirDate, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, ResultReading, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 /** One record of a group of likely duplicates: what its source sent, to list and to open. */
@@ -39,6 +39,8 @@ export const recordChannels = {
       updatedAt: z.string(),
       /** Every record of its group of likely duplicates, leader first (only itself when none). */
       sources: z.array(RecordSource),
+      /** For an Observation: its flag and range, and the trend it belongs to. */
+      result: ResultReading.nullable().optional(),
     }),
   },
   /** One attachment of a record (by its place among the record's attachments), ready to show. */

@@ -13,6 +13,7 @@ import type {
 } from './export-request.js';
 import { writeFhirBundle } from './fhir-bundle.js';
 import { summarise } from './health-summary.js';
+import { issueGroups } from './left-out-words.js';
 import { writePatientSummary } from './patient-summary.js';
 import { PRINTED_WHEN_EMPTY, writePrintableSummary } from './printable-summary.js';
 import { requireSomething, selectRecords, type RecordSelection } from './selection.js';
@@ -136,6 +137,7 @@ export async function exportRecords(
     records: chosen.records.length,
     sections: written.sections,
     issues: written.issues,
+    groups: issueGroups(written.issues),
   };
 }
 
@@ -160,8 +162,10 @@ export async function previewExport(
         .filter((s) => s.entries.length > 0 || PRINTED_WHEN_EMPTY.has(s.key))
         .map((s) => ({ key: s.key, title: s.title, entries: s.entries.length })),
       issues: summary.issues,
+      groups: issueGroups(summary.issues),
     };
   }
   const outcome = await exportRecords(db, format, selection);
-  return { format, records: outcome.records, sections: outcome.sections, issues: outcome.issues };
+  const { records, sections, issues, groups } = outcome;
+  return { format, records, sections, issues, groups };
 }

@@ -1,3 +1,4 @@
+import type { IssueGroup } from './left-out-words.js';
 import type { Category } from '../../../../shared/domain.js';
 
 export const exportFormats = ['ccda', 'fhir', 'ips', 'pdf'] as const;
@@ -24,6 +25,8 @@ export type ExportIssue = {
   title: string;
   kind: 'left-out' | 'incomplete';
   reason: string;
+  /** What the records left out for the same cause have in common, where `reason` is one record's. */
+  group?: string;
 };
 
 export type SectionCount = { key: string; title: string; entries: number };
@@ -38,6 +41,8 @@ export type ExportOutcome = {
   records: number;
   sections: SectionCount[];
   issues: ExportIssue[];
+  /** The issues grouped, in the patient's words (left-out-words.ts). */
+  groups: IssueGroup[];
 };
 
 export type ExportPreview = Omit<ExportOutcome, 'bytes' | 'mediaType' | 'fileName'>;

@@ -10,6 +10,7 @@ import {
   type Json,
 } from '../../records/fhir-values.js';
 import type { ExportIssue } from './export-request.js';
+import { OLDER_FORMAT } from './left-out-words.js';
 import type { ExportRecord, RecordSelection } from './selection.js';
 
 /**
@@ -206,6 +207,7 @@ export function notConvertedIssue(record: ExportRecord): ExportIssue {
     title: record.title,
     kind: 'left-out',
     reason: `It arrived as FHIR ${record.fhirVersion} and has no faithful R4 form: ${record.notConvertedBecause ?? 'it was not converted'}.`,
+    group: OLDER_FORMAT,
   };
 }
 

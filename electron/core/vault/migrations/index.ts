@@ -9,6 +9,7 @@ import { sourceKeys } from './006-source-key.js';
 import { documentFiles } from './007-document-files.js';
 import { kindsNotShared } from './008-kinds-not-shared.js';
 import { healthCards } from './009-health-cards.js';
+import { plainTitles } from './010-plain-titles.js';
 
 export type Migration = {
   version: number;
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   documentFiles,
   kindsNotShared,
   healthCards,
+  plainTitles,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;

@@ -1,0 +1,63 @@
+import type { Category, TimelineEntry } from '../../../shared/domain.js';
+import type { ReadableDB } from './database.js';
+import { sourceKey } from './source-key.js';
+import { toEntry } from './timeline.js';
+
+/** A record as the Summary weighs it: its timeline entry and the codes it carries. */
+export type SummaryRow = { entry: TimelineEntry; codes: string };
+
+type Row = Parameters<typeof toEntry>[0] & { codes: string };
+
+/**
+ * The timeline's columns without its join and its count of likely duplicates. With the join,
+ * SQLite may read every record of the category and sort them before the first row comes back;
+ * the count is a subquery per row. The Summary names each thing's other sources itself
+ * (`alsoFrom`), so connections' names are read once, apart.
+ */
+const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
+  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes`;
+
+/**
+ * A person's records of one category, newest first, at most `limit`: the Summary decides from
+ * the columns and reads a record's JSON only for the few it keeps.
+ */
+export function* summaryRows(
+  db: ReadableDB,
+  personId: number,
+  category: Category,
+  limit: number,
+): Generator<SummaryRow> {
+  const labels = new Map(
+    (
+      db.prepare('SELECT id, label FROM connections WHERE person_id = ?').all(personId) as {
+        id: number;
+        label: string;
+      }[]
+    ).map((c) => [c.id, c.label]),
+  );
+  const rows = db
+    .prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM resources r
+       WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
+    )
+    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label'>>;
+  for (const row of rows) {
+    yield { entry: toEntry({ ...row, source_label: labels.get(row.connection_id) ?? '' }), codes: row.codes };
+  }
+}
+
+/** A record's JSON as its source sent it. */
+export function recordJson(db: ReadableDB, id: number): string | undefined {
+  return db.prepare('SELECT raw FROM resources WHERE id = ?').pluck().get(id) as string | undefined;
+}
+
+/** The JSON of a Medication the same connection sent, by its id there (a medicationReference). */
+export function medicationJson(db: ReadableDB, connectionId: number, serverId: string): string | undefined {
+  return db
+    .prepare(
+      `SELECT raw FROM resources WHERE connection_id = ? AND source_key = ? AND resource_type = 'Medication'
+       AND server_id = ?`,
+    )
+    .pluck()
+    .get(connectionId, sourceKey('Medication', serverId), serverId) as string | undefined;
+}
