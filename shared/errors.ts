@@ -19,6 +19,8 @@ export const errorKinds = [
   'bad-input',
   'empty-selection',
   'save-failed',
+  'backup-failed',
+  'no-backup-folder',
   'server-unreachable',
   'server-timeout',
   'tls-error',
@@ -65,6 +67,9 @@ const messages: Record<ErrorKind, string> = {
     'There is nothing to export: no records match the person, dates and kinds of record chosen. Widen the dates or choose more kinds of record.',
   'save-failed':
     'The document could not be saved there. Nothing in your vault changed; choose another folder and try again.',
+  'backup-failed':
+    'The backup could not be written. Your vault is unchanged and earlier backups are kept; check that the backup folder is there and has room, or choose another, and try again.',
+  'no-backup-folder': 'Choose a folder for your backups first.',
   'server-unreachable':
     'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
   'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',

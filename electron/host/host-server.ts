@@ -5,7 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
-import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
+import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
+import {
+  answerFilesChannel,
+  handFolderToCore,
+  isFilesChannel,
+  SaveRefused,
+  type FilesAnswers,
+} from '../../shared/ipc/areas/files.js';
+import { userMessage } from '../../shared/errors.js';
+import type { Result } from '../../shared/ipc/contract.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
@@ -40,9 +49,20 @@ export async function startHostServer(
   core: CoreConnection,
   rendererDir: string,
   port = 0,
-  options: { downloads?: string } = {},
+  options: {
+    downloads?: string;
+    /** The folder "Choose a folder…" for backups answers with: a page has no folder dialog. */
+    backups?: string;
+  } = {},
 ): Promise<HostServer> {
-  const files = downloadsFolder(options.downloads);
+  const files: FilesAnswers = {
+    ...downloadsFolder(options.downloads),
+    'files.chooseBackupFolder': () => {
+      if (!options.backups)
+        throw new SaveRefused('This PHR Vault host was started without --backups, so it keeps no backups.');
+      return handFolderToCore(options.backups, (channel, request) => core.dispatch(channel, request));
+    },
+  };
   const token = randomBytes(32).toString('base64url');
   const root = resolve(rendererDir);
   let origin = '';
@@ -105,9 +125,15 @@ export async function startHostServer(
         return;
       }
       // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
-      const answer = isFilesChannel(message.channel)
-        ? answerFilesChannel(message.channel, message.request, files)
-        : core.dispatch(message.channel, message.request);
+      // The shell's own channels (the backup folder) are never the page's to call.
+      const answer = isShellOnlyChannel(message.channel)
+        ? Promise.resolve<Result<unknown>>({
+            ok: false,
+            error: { kind: 'invalid-request', message: userMessage('invalid-request') },
+          })
+        : isFilesChannel(message.channel)
+          ? answerFilesChannel(message.channel, message.request, files)
+          : core.dispatch(message.channel, message.request);
       void answer.then((result) => {
         socket.send(JSON.stringify({ id: message.id, result } satisfies WireMessage));
       });
