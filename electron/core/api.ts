@@ -22,7 +22,7 @@ export type ServiceOptions = Omit<VaultFileOptions, 'onUpgrade'> &
     /** How sync runs here; by default on its schedule. */
     sync?: Pick<SchedulerOptions, 'automatic' | 'startDelayMs' | 'run'>;
     /** How scheduled backups run here; by default on the schedule the person chose. */
-    backups?: Pick<BackupsOptions, 'automatic' | 'startDelayMs' | 'now'>;
+    backups?: Pick<BackupsOptions, 'automatic' | 'startDelayMs' | 'settleMs' | 'now'>;
   };
 
 type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;

@@ -14,7 +14,9 @@ afterEach(() => {
 });
 
 /** A vault with Geoffrey Abbott's Synthea records, as a service whose clock the test moves. */
-async function vaultWithRecords(options: { automatic?: boolean; startDelayMs?: number } = {}) {
+async function vaultWithRecords(
+  options: { automatic?: boolean; startDelayMs?: number; settleMs?: number } = {},
+) {
   const dir = tempDir('phr-vault-backups-');
   const clock = { now: Date.now() };
   const service = new VaultService({
@@ -26,6 +28,7 @@ async function vaultWithRecords(options: { automatic?: boolean; startDelayMs?: n
     backups: {
       automatic: options.automatic ?? false,
       startDelayMs: options.startDelayMs ?? 0,
+      settleMs: options.settleMs ?? 0,
       now: () => new Date(clock.now),
     },
   });
@@ -139,7 +142,11 @@ describe('backups from the window', () => {
   });
 
   it('backs up on its schedule once one is due, without being asked', async () => {
-    const { dir, service, clock, changes } = await vaultWithRecords({ automatic: true, startDelayMs: 20 });
+    const { dir, service, clock, changes } = await vaultWithRecords({
+      automatic: true,
+      startDelayMs: 20,
+      settleMs: 20,
+    });
     const folder = join(dir, 'iCloud Drive');
     mkdirSync(folder);
     await call(service, 'backups.useFolder', { folder });
@@ -159,5 +166,16 @@ describe('backups from the window', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ours(folder)).toHaveLength(2);
     expect(changes.filter((c) => c.lastGood && !c.running).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets a new schedule settle before its first backup, so "Back up now" pressed next is the only one', async () => {
+    const { dir, service } = await vaultWithRecords({ automatic: true, startDelayMs: 20, settleMs: 60_000 });
+    const folder = join(dir, 'Backups');
+    mkdirSync(folder);
+    await call(service, 'backups.useFolder', { folder });
+    await call(service, 'backups.setSchedule', { schedule: 'daily', keep: 5 });
+    await call(service, 'backups.now');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ours(folder)).toHaveLength(1);
   });
 });

@@ -30,6 +30,11 @@ export type BackupsOptions = {
   automatic?: boolean;
   /** After unlocking, a due backup waits this long, so the first screen is drawn first. */
   startDelayMs?: number;
+  /**
+   * After the folder or schedule changes, a due backup waits this long: the person is likely to
+   * press "Back up now" or change more, and a second backup a moment after theirs helps nobody.
+   */
+  settleMs?: number;
   now?: () => Date;
 };
 
@@ -45,6 +50,10 @@ export class Backups {
   #running = false;
 
   constructor(private readonly options: BackupsOptions) {}
+
+  get #settleMs(): number {
+    return this.options.settleMs ?? 10 * 60_000;
+  }
 
   #now(): Date {
     return this.options.now?.() ?? new Date();
@@ -76,7 +85,7 @@ export class Backups {
   setSchedule(schedule: BackupSchedule, keep: number): BackupStatus {
     const db = this.options.db();
     writeBackupSettings(db, { ...readBackupSettings(db), schedule, keep });
-    this.#arm(0);
+    this.#arm(this.#settleMs);
     return this.#changed();
   }
 
@@ -92,7 +101,7 @@ export class Backups {
     const db = this.options.db();
     const settings = readBackupSettings(db);
     writeBackupSettings(db, { ...settings, folder, since: settings.since ?? this.#now().toISOString() });
-    this.#arm(0);
+    this.#arm(this.#settleMs);
     return this.#changed();
   }
 
