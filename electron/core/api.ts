@@ -2,6 +2,7 @@ import type { VaultStatus } from '../../shared/domain.js';
 import type { CoreChannel, EventName, EventOf, Result } from '../../shared/ipc/contract.js';
 import { Backups, type BackupsOptions } from './backups/backups.js';
 import { backupHandlers } from './service/backup-handlers.js';
+import { restoreHandlers } from './service/restore-handlers.js';
 import { dispatchTo } from './service/dispatch.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
@@ -82,6 +83,7 @@ export class VaultService implements ServiceContext {
       ),
       ...syncHandlers(this),
       ...backupHandlers(this),
+      ...restoreHandlers(this),
     };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -8,6 +8,7 @@ import { contentSecurityPolicy } from '../../shared/csp.js';
 import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
 import {
   answerFilesChannel,
+  handBackupFileToCore,
   handFolderToCore,
   isFilesChannel,
   SaveRefused,
@@ -61,6 +62,12 @@ export async function startHostServer(
       if (!options.backups)
         throw new SaveRefused('This PHR Vault host was started without --backups, so it keeps no backups.');
       return handFolderToCore(options.backups, (channel, request) => core.dispatch(channel, request));
+    },
+    // The page has no open dialog of ours either: the newest backup in the --backups folder.
+    'files.chooseBackupFile': () => {
+      const newest = options.backups ? newestBackup(options.backups) : null;
+      if (!newest) throw new SaveRefused('This PHR Vault host has no backup in its --backups folder.');
+      return handBackupFileToCore(newest, (channel, request) => core.dispatch(channel, request));
     },
   };
   const token = randomBytes(32).toString('base64url');
@@ -155,4 +162,10 @@ export async function startHostServer(
         server.close(() => done());
       }),
   };
+}
+
+function newestBackup(folder: string): string | null {
+  const names = existsSync(folder) ? readdirSync(folder).filter((n) => n.endsWith('.phrvault-backup')) : [];
+  const newest = names.sort().at(-1);
+  return newest ? join(folder, newest) : null;
 }

@@ -83,3 +83,20 @@ export function backupFolderDialogOptions(documentsFolder: string): {
     properties: ['openDirectory', 'createDirectory'],
   };
 }
+
+/** The open dialog for a backup to restore from: only our backup files are offered. */
+export function backupFileDialogOptions(documentsFolder: string): {
+  title: string;
+  defaultPath: string;
+  buttonLabel: string;
+  filters: { name: string; extensions: string[] }[];
+  properties: 'openFile'[];
+} {
+  return {
+    title: 'Choose a backup to restore',
+    defaultPath: documentsFolder,
+    buttonLabel: 'Choose backup',
+    filters: [{ name: 'PHR Vault backup', extensions: ['phrvault-backup'] }],
+    properties: ['openFile'],
+  };
+}

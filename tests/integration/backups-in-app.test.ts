@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { readBackup } from '../../electron/core/vault/backup.js';
@@ -177,5 +177,48 @@ describe('backups from the window', () => {
     await call(service, 'backups.now');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ours(folder)).toHaveLength(1);
+  });
+
+  it('restores from the locked screen: says whose records and from when, then replaces the vault, keeping it aside', async () => {
+    const { dir, service } = await vaultWithRecords();
+    const folder = join(dir, 'Backups');
+    mkdirSync(folder);
+    await call(service, 'backups.useFolder', { folder });
+    const backup = join(folder, (await call(service, 'backups.now')).lastGood!.fileName);
+    // After the backup, someone is added: the restore takes the vault back to before.
+    await call(service, 'persons.add', { name: 'Ada', relationship: 'child' });
+    expect(await service.dispatch('restore.useFile', { path: backup })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^Lock the vault before restoring/) },
+    });
+    await call(service, 'vault.lock');
+
+    const damaged = join(dir, 'damaged.phrvault-backup');
+    writeFileSync(damaged, readFileSync(backup).subarray(0, 50_000));
+    expect(await service.dispatch('restore.useFile', { path: damaged })).toMatchObject({
+      ok: false,
+      error: { kind: 'not-a-backup' },
+    });
+
+    const choice = await call(service, 'restore.useFile', { path: backup });
+    expect(choice).toMatchObject({ people: 1, fileName: basename(backup) });
+    expect(await call(service, 'restore.chosen')).toEqual(choice);
+    expect(await service.dispatch('restore.open', { passphrase: 'not the passphrase' })).toMatchObject({
+      ok: false,
+      error: { kind: 'wrong-passphrase' },
+    });
+    const preview = await call(service, 'restore.open', { passphrase: PASSPHRASE });
+    expect(preview.persons).toEqual([{ name: 'Geoffrey Abbott', records: choice.records }]);
+    expect(preview.replacing).toBe(true);
+    expect(preview.firstRecord! < preview.lastRecord!).toBe(true);
+    // Nothing replaced yet: the vault there still has Ada.
+    expect(readdirSync(dir).filter((n) => n.includes('before-restore'))).toEqual([]);
+
+    const done = await call(service, 'restore.confirm');
+    expect(done.status.state).toBe('unlocked');
+    expect((await call(service, 'persons.list', {})).map((p) => p.name)).toEqual(['Geoffrey Abbott']);
+    expect(done.previousVaultKeptAt).toMatch(/before-restore/);
+    expect(existsSync(done.previousVaultKeptAt!)).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.includes('.restoring-'))).toEqual([]);
   });
 });

@@ -100,6 +100,8 @@ describe('routeInvoke', () => {
     const core = fakeCore();
     const result = await routeInvoke(page, 'backups.useFolder', { folder: '/etc' }, core);
     expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    const file = await routeInvoke(page, 'restore.useFile', { path: '/tmp/x.phrvault-backup' }, core);
+    expect(file).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
     expect(core).not.toHaveBeenCalled();
   });
 
@@ -109,6 +111,7 @@ describe('routeInvoke', () => {
     const files = {
       'files.saveDocument': () => Promise.reject(new Error('not this one')),
       'files.chooseBackupFolder': () => handFolderToCore('/home/pat/Dropbox', core),
+      'files.chooseBackupFile': () => Promise.reject(new Error('not this one')),
     };
     const result = await routeInvoke(page, 'files.chooseBackupFolder', {}, core, files);
     expect(core).toHaveBeenCalledWith('backups.useFolder', { folder: '/home/pat/Dropbox' });

@@ -114,6 +114,7 @@ describe('routeInvoke and the files channels', () => {
       files: {
         'files.saveDocument': save,
         'files.chooseBackupFolder': async () => ({ chosen: false }),
+        'files.chooseBackupFile': async () => ({ chosen: false }),
       } satisfies FilesAnswers,
     }) as const;
 

@@ -2,7 +2,9 @@ import type { backupChannels } from '../../../shared/ipc/areas/backups.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** Backups as the window sees them; the folder itself only ever comes from the shell's dialog. */
-export function backupHandlers(ctx: ServiceContext): HandlersFor<keyof typeof backupChannels> {
+export function backupHandlers(
+  ctx: ServiceContext,
+): HandlersFor<Extract<keyof typeof backupChannels, `backups.${string}`>> {
   return {
     'backups.status': () => ctx.backups.status(),
     'backups.setSchedule': (req) => ctx.backups.setSchedule(req.schedule, req.keep),

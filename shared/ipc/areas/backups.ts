@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Empty } from './common.js';
+import { VaultStatus } from '../../domain.js';
+import { Empty, Passphrase } from './common.js';
 
 /**
  * Backups: one file per backup, written by the core into a folder the person chose (in the shell's
@@ -30,6 +31,26 @@ export const BackupStatus = z.object({
 });
 export type BackupStatus = z.infer<typeof BackupStatus>;
 
+/** A backup file chosen for a restore, as its description tells before anything is opened. */
+export const RestoreChoice = z.object({
+  fileName: z.string(),
+  createdAt: z.string(),
+  people: z.number().int().nonnegative(),
+  records: z.number().int().nonnegative(),
+});
+export type RestoreChoice = z.infer<typeof RestoreChoice>;
+
+/** What a backup holds, read from it once the passphrase opened it, before it replaces anything. */
+export const RestorePreview = z.object({
+  createdAt: z.string(),
+  persons: z.array(z.object({ name: z.string(), records: z.number().int().nonnegative() })),
+  firstRecord: z.string().nullable(),
+  lastRecord: z.string().nullable(),
+  /** A vault is there now: it will be kept aside, never deleted. */
+  replacing: z.boolean(),
+});
+export type RestorePreview = z.infer<typeof RestorePreview>;
+
 export const backupChannels = {
   'backups.status': { request: Empty, response: BackupStatus },
   'backups.setSchedule': {
@@ -48,6 +69,27 @@ export const backupChannels = {
     request: z.object({ folder: z.string().min(1).max(4096) }).strict(),
     response: BackupStatus,
   },
+  /** Only the shell calls this, with the backup file the person picked in its dialog. */
+  'restore.useFile': {
+    request: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    response: RestoreChoice,
+  },
+  /** The backup chosen for a restore, if one is waiting. */
+  'restore.chosen': { request: Empty, response: RestoreChoice.nullable() },
+  /** Opens the chosen backup with its passphrase (or the recovery code and a new passphrase). */
+  'restore.open': {
+    request: z.union([
+      z.object({ passphrase: Passphrase }).strict(),
+      z.object({ recoveryCode: z.string().min(1).max(200), newPassphrase: Passphrase }).strict(),
+    ]),
+    response: RestorePreview,
+  },
+  /** Puts the opened backup in the vault's place (the vault there kept aside) and unlocks it. */
+  'restore.confirm': {
+    request: Empty,
+    response: z.object({ status: VaultStatus, previousVaultKeptAt: z.string().nullable() }),
+  },
+  'restore.cancel': { request: Empty, response: Empty },
 } as const;
 
 export const backupEvents = {
@@ -55,7 +97,7 @@ export const backupEvents = {
   'backups.changed': BackupStatus,
 } as const;
 
-const shellOnly = new Set<string>(['backups.useFolder']);
+const shellOnly = new Set<string>(['backups.useFolder', 'restore.useFile']);
 
 /** Channels the page may never call: the transports refuse them from a window. */
 export function isShellOnlyChannel(channel: unknown): boolean {

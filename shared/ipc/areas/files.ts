@@ -31,6 +31,11 @@ export const filesChannels = {
     /** `chosen: false` when the person cancelled the dialog. */
     response: z.object({ chosen: z.boolean() }),
   },
+  /** A backup file to restore from, picked in the shell's open dialog and handed to the core. */
+  'files.chooseBackupFile': {
+    request: z.object({}).strict(),
+    response: z.object({ chosen: z.boolean() }),
+  },
 } as const;
 
 export type FilesChannel = keyof typeof filesChannels;
@@ -103,6 +108,17 @@ export async function handFolderToCore(
 ): Promise<{ chosen: boolean }> {
   if (!folder) return { chosen: false };
   const answer = await dispatch('backups.useFolder', { folder });
+  if (!answer.ok) throw new RefusedByCore(answer.error);
+  return { chosen: true };
+}
+
+/** The same for a backup file to restore from. */
+export async function handBackupFileToCore(
+  path: string | null,
+  dispatch: (channel: 'restore.useFile', request: { path: string }) => Promise<Result<unknown>>,
+): Promise<{ chosen: boolean }> {
+  if (!path) return { chosen: false };
+  const answer = await dispatch('restore.useFile', { path });
   if (!answer.ok) throw new RefusedByCore(answer.error);
   return { chosen: true };
 }
