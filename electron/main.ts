@@ -20,7 +20,8 @@ import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
 import { MachineState } from './shell/machine-state.js';
 import { installMenu } from './shell/menu.js';
-import { saveDocument } from './shell/save-document.js';
+import { backupFileDialogOptions, backupFolderDialogOptions, saveDocument } from './shell/save-document.js';
+import { handBackupFileToCore, handFolderToCore } from '../shared/ipc/areas/files.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
 import { SyncNotifications } from './shell/sync-notifications.js';
 import { createMainWindow, focusWindow, guardWebContents } from './shell/window.js';
@@ -157,6 +158,26 @@ function run(): void {
               return window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options);
             },
           }),
+        'files.chooseBackupFolder': async () => {
+          const window = BrowserWindow.fromWebContents(asking);
+          const options = backupFolderDialogOptions(app.getPath('documents'));
+          const chosen = window
+            ? await dialog.showOpenDialog(window, options)
+            : await dialog.showOpenDialog(options);
+          return handFolderToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
+            connection.dispatch(c, r),
+          );
+        },
+        'files.chooseBackupFile': async () => {
+          const window = BrowserWindow.fromWebContents(asking);
+          const options = backupFileDialogOptions(app.getPath('documents'));
+          const chosen = window
+            ? await dialog.showOpenDialog(window, options)
+            : await dialog.showOpenDialog(options);
+          return handBackupFileToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
+            connection.dispatch(c, r),
+          );
+        },
       }));
       forwardCoreEvents(connection, () => [...windows].map((w) => w.webContents));
 

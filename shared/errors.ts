@@ -22,6 +22,8 @@ export const errorKinds = [
   'save-failed',
   'disk-full',
   'disk-failed',
+  'backup-failed',
+  'no-backup-folder',
   'server-unreachable',
   'server-timeout',
   'tls-error',
@@ -81,6 +83,9 @@ const messages: Record<ErrorKind, string> = {
     'The disk is full, so the last change was not saved. Everything saved before it is still in your vault; make room on the disk and try again.',
   'disk-failed':
     'The disk would not take what PHR Vault was saving (it may be full, removed or failing), so it was not saved. Everything saved before it is still in your vault; check the disk and try again.',
+  'backup-failed':
+    'The backup could not be written. Your vault is unchanged and earlier backups are kept; check that the backup folder is there and has room, or choose another, and try again.',
+  'no-backup-folder': 'Choose a folder for your backups first.',
   'server-unreachable':
     'The health system’s server could not be reached. Check your internet connection and the address, then try again.',
   'server-timeout': 'The health system’s server took too long to answer. Try again in a few minutes.',

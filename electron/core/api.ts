@@ -1,5 +1,8 @@
 import type { VaultStatus } from '../../shared/domain.js';
 import type { CoreChannel, EventName, EventOf, Result } from '../../shared/ipc/contract.js';
+import { Backups, type BackupsOptions } from './backups/backups.js';
+import { backupHandlers } from './service/backup-handlers.js';
+import { restoreHandlers } from './service/restore-handlers.js';
 import { dispatchTo } from './service/dispatch.js';
 import { VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
@@ -20,6 +23,8 @@ export type ServiceOptions = Omit<VaultFileOptions, 'onUpgrade'> &
   ServiceOptionsBase & {
     /** How sync runs here; by default on its schedule. */
     sync?: Pick<SchedulerOptions, 'automatic' | 'startDelayMs' | 'run'>;
+    /** How scheduled backups run here; by default on the schedule the person chose. */
+    backups?: Pick<BackupsOptions, 'automatic' | 'startDelayMs' | 'settleMs' | 'now'>;
   };
 
 type Listener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
@@ -34,6 +39,7 @@ export class VaultService implements ServiceContext {
   readonly vault: VaultFile;
   readonly access: ConnectionAccess;
   readonly sync: SyncScheduler;
+  readonly backups: Backups;
   readonly #listeners = new Set<Listener>();
   readonly #forgetOnLock = new Set<() => void>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -56,7 +62,15 @@ export class VaultService implements ServiceContext {
         connectionChanged: (connectionId) => this.emit('connections.changed', { connectionId }),
       },
     });
+    this.backups = new Backups({
+      ...options.backups,
+      db: () => this.vault.db,
+      vaultPath: options.vaultPath,
+      appVersion: options.appVersion,
+      changed: (status) => this.emit('backups.changed', status),
+    });
     this.onLocked(() => this.sync.vaultLocked());
+    this.onLocked(() => this.backups.vaultLocked());
     this.handlers = {
       ...vaultHandlers(this),
       ...peopleHandlers(this),
@@ -68,6 +82,8 @@ export class VaultService implements ServiceContext {
         (personId) => whatsNew(this.vault.db, personId),
       ),
       ...syncHandlers(this),
+      ...backupHandlers(this),
+      ...restoreHandlers(this),
     };
   }
 
@@ -82,8 +98,10 @@ export class VaultService implements ServiceContext {
 
   emit<E extends EventName>(event: E, payload: EventOf<E>): void {
     if (event === 'vault.state') {
-      if ((payload as VaultStatus).state === 'unlocked') this.sync.vaultUnlocked();
-      else this.#forgetAll();
+      if ((payload as VaultStatus).state === 'unlocked') {
+        this.sync.vaultUnlocked();
+        this.backups.vaultUnlocked();
+      } else this.#forgetAll();
     }
     for (const listener of this.#listeners) listener(event, payload);
   }

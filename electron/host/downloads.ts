@@ -9,7 +9,7 @@ import { safeDocumentName, SaveRefused, type FilesAnswers } from '../../shared/i
  * used, and an existing file is never replaced ("name (2).xml" instead). Without the flag it
  * refuses, so no test can write somewhere by accident.
  */
-export function downloadsFolder(folder: string | undefined): FilesAnswers {
+export function downloadsFolder(folder: string | undefined): Pick<FilesAnswers, 'files.saveDocument'> {
   const root = folder ? resolve(folder) : undefined;
   return {
     'files.saveDocument': async (request) => {

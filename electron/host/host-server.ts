@@ -1,12 +1,20 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
+import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
+import {
+  answerFilesChannel,
+  handBackupFileToCore,
+  handFolderToCore,
+  isFilesChannel,
+  SaveRefused,
+  type FilesAnswers,
+} from '../../shared/ipc/areas/files.js';
 import { userMessage } from '../../shared/errors.js';
-import { answerFilesChannel, isFilesChannel } from '../../shared/ipc/areas/files.js';
 import type { WireMessage, WireRequest } from '../../shared/ipc/wire.js';
 import { HOST_SOCKET_PATH } from '../../shared/ipc/wire.js';
 import { isChannel, type Result } from '../../shared/ipc/contract.js';
@@ -47,9 +55,26 @@ export async function startHostServer(
   core: CoreConnection,
   rendererDir: string,
   port = 0,
-  options: { downloads?: string } = {},
+  options: {
+    downloads?: string;
+    /** The folder "Choose a folder…" for backups answers with: a page has no folder dialog. */
+    backups?: string;
+  } = {},
 ): Promise<HostServer> {
-  const files = downloadsFolder(options.downloads);
+  const files: FilesAnswers = {
+    ...downloadsFolder(options.downloads),
+    'files.chooseBackupFolder': () => {
+      if (!options.backups)
+        throw new SaveRefused('This PHR Vault host was started without --backups, so it keeps no backups.');
+      return handFolderToCore(options.backups, (channel, request) => core.dispatch(channel, request));
+    },
+    // The page has no open dialog of ours either: the newest backup in the --backups folder.
+    'files.chooseBackupFile': () => {
+      const newest = options.backups ? newestBackup(options.backups) : null;
+      if (!newest) throw new SaveRefused('This PHR Vault host has no backup in its --backups folder.');
+      return handBackupFileToCore(newest, (channel, request) => core.dispatch(channel, request));
+    },
+  };
   const token = randomBytes(32).toString('base64url');
   const root = resolve(rendererDir);
   let origin = '';
@@ -119,12 +144,15 @@ export async function startHostServer(
         return;
       }
       // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
-      // Only the page's channels: the shell's (sync.machine) are not a page's to call.
-      const answer = isFilesChannel(message.channel)
-        ? answerFilesChannel(message.channel, message.request, files)
-        : isChannel(message.channel)
-          ? core.dispatch(message.channel, message.request)
-          : Promise.resolve(refused);
+      // Only the page's channels: the shell's (sync.machine, the backup folder and file) are not a
+      // page's to call.
+      const answer = isShellOnlyChannel(message.channel)
+        ? Promise.resolve(refused)
+        : isFilesChannel(message.channel)
+          ? answerFilesChannel(message.channel, message.request, files)
+          : isChannel(message.channel)
+            ? core.dispatch(message.channel, message.request)
+            : Promise.resolve(refused);
       void answer.then((result) => {
         let text: string;
         try {
@@ -157,4 +185,10 @@ export async function startHostServer(
         server.close(() => done());
       }),
   };
+}
+
+function newestBackup(folder: string): string | null {
+  const names = existsSync(folder) ? readdirSync(folder).filter((n) => n.endsWith('.phrvault-backup')) : [];
+  const newest = names.sort().at(-1);
+  return newest ? join(folder, newest) : null;
 }

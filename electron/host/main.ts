@@ -24,15 +24,24 @@ const program = new Command('phr-vault-host')
   .option('--renderer <dir>', 'the built renderer', resolve(here, '../../renderer'))
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
   .option('--downloads <dir>', 'where saved documents go (without it, saving is refused)')
+  .option('--backups <dir>', 'the folder chosen when backups ask for one (without it, they are refused)')
   .parse();
-const opts = program.opts<{ vault: string; renderer: string; port: string; downloads?: string }>();
+const opts = program.opts<{
+  vault: string;
+  renderer: string;
+  port: string;
+  downloads?: string;
+  backups?: string;
+}>();
 
 const vaultPath = resolve(opts.vault);
 mkdirSync(dirname(vaultPath), { recursive: true, mode: 0o700 });
 const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
 if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
+if (opts.backups) mkdirSync(resolve(opts.backups), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {
   downloads: opts.downloads ? resolve(opts.downloads) : undefined,
+  backups: opts.backups ? resolve(opts.backups) : undefined,
 });
 process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin })}\n`);
 

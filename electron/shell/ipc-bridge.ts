@@ -1,5 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { userMessage } from '../../shared/errors.js';
+import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
 import { answerFilesChannel, isFilesChannel, type FilesAnswers } from '../../shared/ipc/areas/files.js';
 import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './app-origin.js';
@@ -73,7 +74,8 @@ export async function routeInvoke(
   dispatch: Dispatch,
   files?: FilesAnswers,
 ): Promise<Result<unknown>> {
-  if (!senderAllowed(sender) || !isChannel(channel)) return refused;
+  // The shell's own channels (the backup folder from its dialog) are never the page's to call.
+  if (!senderAllowed(sender) || !isChannel(channel) || isShellOnlyChannel(channel)) return refused;
   if (isFilesChannel(channel)) return files ? answerFilesChannel(channel, request, files) : refused;
   try {
     return await dispatch(channel, request);

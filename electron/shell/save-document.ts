@@ -47,3 +47,40 @@ export async function saveDocument(request: SaveRequest, ports: SaveDocumentPort
   await (ports.write ?? writePrivateFile)(chosen.filePath, Buffer.from(request.contentBase64, 'base64'));
   return { saved: true, fileName: basename(chosen.filePath) };
 }
+
+/**
+ * The folder dialog for backups. A synced folder (iCloud Drive, OneDrive, Dropbox) is the usual
+ * choice, so a copy leaves this computer; the backups stay encrypted there.
+ */
+export function backupFolderDialogOptions(documentsFolder: string): {
+  title: string;
+  message: string;
+  defaultPath: string;
+  buttonLabel: string;
+  properties: ('openDirectory' | 'createDirectory')[];
+} {
+  return {
+    title: 'Choose where your backups go',
+    message: 'A synced folder such as iCloud Drive, OneDrive or Dropbox keeps a copy off this computer.',
+    defaultPath: documentsFolder,
+    buttonLabel: 'Use this folder',
+    properties: ['openDirectory', 'createDirectory'],
+  };
+}
+
+/** The open dialog for a backup to restore from: only our backup files are offered. */
+export function backupFileDialogOptions(documentsFolder: string): {
+  title: string;
+  defaultPath: string;
+  buttonLabel: string;
+  filters: { name: string; extensions: string[] }[];
+  properties: 'openFile'[];
+} {
+  return {
+    title: 'Choose a backup to restore',
+    defaultPath: documentsFolder,
+    buttonLabel: 'Choose backup',
+    filters: [{ name: 'PHR Vault backup', extensions: ['phrvault-backup'] }],
+    properties: ['openFile'],
+  };
+}

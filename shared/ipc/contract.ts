@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorKind } from '../errors.js';
+import { backupChannels, backupEvents } from './areas/backups.js';
 import { exportChannels, exportEvents } from './areas/export.js';
 import { filesChannels, type FilesChannel } from './areas/files.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
@@ -24,6 +25,7 @@ export const contract = {
   ...insightChannels,
   ...syncChannels,
   ...filesChannels,
+  ...backupChannels,
 } as const;
 
 /**
@@ -47,6 +49,7 @@ export const events = {
   ...exportEvents,
   ...insightEvents,
   ...syncEvents,
+  ...backupEvents,
 } as const;
 
 /** A channel the page may call. */

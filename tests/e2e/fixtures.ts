@@ -47,6 +47,8 @@ export type OpenedVault = {
   recoveryCode: string | null;
   /** The host's --downloads folder: where "Save document…" puts files in these tests. */
   downloads: string;
+  /** The host's --backups folder: what "Choose a folder…" for backups answers with here. */
+  backups: string;
 };
 
 export type HostOptions = {
@@ -114,11 +116,24 @@ function makeOlderVault(
 function startHost(
   vaultPath: string,
   downloads: string,
+  backups: string,
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const child = spawn(
     process.execPath,
-    [hostMain, '--vault', vaultPath, '--renderer', rendererDir, '--port', '0', '--downloads', downloads],
+    [
+      hostMain,
+      '--vault',
+      vaultPath,
+      '--renderer',
+      rendererDir,
+      '--port',
+      '0',
+      '--downloads',
+      downloads,
+      '--backups',
+      backups,
+    ],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -221,10 +236,11 @@ export const test = base.extend<Fixtures>({
         }
       }
       const downloads = join(folder, 'downloads');
-      const host = await startHost(vaultPath, downloads, options.env);
+      const backups = join(folder, 'Dropbox', 'PHR Vault backups');
+      const host = await startHost(vaultPath, downloads, backups, options.env);
       hosts.push(host);
       await page.goto(host.url);
-      return { url: host.url, vaultPath, recoveryCode, downloads };
+      return { url: host.url, vaultPath, recoveryCode, downloads, backups };
     });
 
     // Leave the app before its host stops: a page still fetching a chunk or an icon when the host

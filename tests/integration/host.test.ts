@@ -239,6 +239,30 @@ describe('saving a document through the test host', () => {
     });
   });
 
+  it('never lets the page name a backup folder or file; "Choose a folder…" answers with --backups', async () => {
+    const backups = join(dir, 'backups');
+    const host = await startHost(join(dir, 'd.phrvault'), renderer, ['--backups', backups]);
+    hosts.push(host);
+    const api = client(await connect(host));
+    expect(await api.call('backups.useFolder', { folder: '/tmp' })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+    expect(await api.call('restore.useFile', { path: '/tmp/x.phrvault-backup' })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+    // Without a vault the core refuses the folder it is handed, and the page hears why.
+    expect(await api.call('files.chooseBackupFolder', {})).toMatchObject({
+      ok: false,
+      error: { kind: 'vault-missing' },
+    });
+    expect(await api.call('files.chooseBackupFile', {})).toMatchObject({
+      ok: false,
+      error: { kind: 'save-failed', message: expect.stringContaining('no backup in its --backups folder') },
+    });
+  });
+
   it('is never answered by the core, whatever the transport', async () => {
     const service = new VaultService({
       vaultPath: join(dir, 'c.phrvault'),

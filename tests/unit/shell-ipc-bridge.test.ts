@@ -1,5 +1,6 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
+import { handFolderToCore } from '../../shared/ipc/areas/files.js';
 import { channels, isChannel, shellContract, type Result } from '../../shared/ipc/contract.js';
 import {
   describeSender,
@@ -104,6 +105,33 @@ describe('routeInvoke', () => {
     expect(channels).not.toContain('sync.machine');
     expect(Object.keys(shellContract)).toEqual(['sync.machine']);
     for (const channel of Object.keys(shellContract)) expect(isChannel(channel)).toBe(false);
+  });
+
+  it('refuses the page the shell’s own channel that names a backup folder', async () => {
+    const core = fakeCore();
+    const result = await routeInvoke(page, 'backups.useFolder', { folder: '/etc' }, core);
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    const file = await routeInvoke(page, 'restore.useFile', { path: '/tmp/x.phrvault-backup' }, core);
+    expect(file).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(core).not.toHaveBeenCalled();
+  });
+
+  it('hands the folder chosen in the dialog to the core, and the core’s refusal back to the page', async () => {
+    const refusal = { kind: 'backup-failed', message: 'That folder cannot be written to.' } as const;
+    const core = fakeCore({ ok: false, error: refusal });
+    const files = {
+      'files.saveDocument': () => Promise.reject(new Error('not this one')),
+      'files.chooseBackupFolder': () => handFolderToCore('/home/pat/Dropbox', core),
+      'files.chooseBackupFile': () => Promise.reject(new Error('not this one')),
+    };
+    const result = await routeInvoke(page, 'files.chooseBackupFolder', {}, core, files);
+    expect(core).toHaveBeenCalledWith('backups.useFolder', { folder: '/home/pat/Dropbox' });
+    expect(result).toEqual({ ok: false, error: refusal });
+    const cancelled = await routeInvoke(page, 'files.chooseBackupFolder', {}, core, {
+      ...files,
+      'files.chooseBackupFolder': () => handFolderToCore(null, core),
+    });
+    expect(cancelled).toEqual({ ok: true, value: { chosen: false } });
   });
 
   it('turns a failed dispatch into an internal error without its text', async () => {

@@ -147,7 +147,14 @@ describe('the Electron save dialog', () => {
 describe('routeInvoke and the files channels', () => {
   const neverCore = () => vi.fn<Dispatch>(async () => ({ ok: true, value: null }));
   const answers = (save = vi.fn(async () => ({ saved: true, fileName: 'x.xml' }))) =>
-    ({ save, files: { 'files.saveDocument': save } satisfies FilesAnswers }) as const;
+    ({
+      save,
+      files: {
+        'files.saveDocument': save,
+        'files.chooseBackupFolder': async () => ({ chosen: false }),
+        'files.chooseBackupFile': async () => ({ chosen: false }),
+      } satisfies FilesAnswers,
+    }) as const;
 
   it('answers files.saveDocument in the shell, never in the core', async () => {
     const core = neverCore();

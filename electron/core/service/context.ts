@@ -6,6 +6,7 @@ import type {
   ParsedRequestOf,
   ResponseOf,
 } from '../../../shared/ipc/contract.js';
+import type { Backups } from '../backups/backups.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
 import type { SystemBrowser } from '../smart/system-browser.js';
 import type { SyncScheduler } from '../sync/sync-scheduler.js';
@@ -26,6 +27,7 @@ export interface ServiceContext {
   /** The one user of connections' tokens (one refresh in flight per connection, app-wide). */
   readonly access: ConnectionAccess;
   readonly sync: SyncScheduler;
+  readonly backups: Backups;
   status(): VaultStatus;
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   /**

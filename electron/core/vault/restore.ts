@@ -19,24 +19,30 @@ export type RestoreReport = {
   previousVaultKeptAt: string | null;
 };
 
+/** An unpacked backup, opened once and checked, waiting beside the vault to be put in its place. */
+export type PreparedRestore = {
+  report: Omit<RestoreReport, 'previousVaultKeptAt'>;
+  /** Moves it into place (a vault already there is kept aside); returns where that one went. */
+  place(): string | null;
+  /** Removes the unpacked copy: the person decided against it. */
+  discard(): void;
+};
+
 /**
- * Restores a backup as the vault at `vaultPath`. `open` unlocks the unpacked copy (with the
- * passphrase, or the recovery code and a new passphrase), which proves the secret before anything
- * is replaced; the copy is then checked again and only then moved into place. A vault already at
- * `vaultPath` is refused unless `replace`, and then kept aside rather than deleted.
+ * Unpacks a backup beside `vaultPath` and opens it with `open` (the passphrase, or the recovery
+ * code and a new passphrase), which proves the secret; checks it and reads whose records it holds
+ * and from when. Nothing at `vaultPath` is touched until `place()`.
  */
-export async function restoreBackup(
+export async function prepareRestore(
   backupPath: string,
   vaultPath: string,
   open: (vault: VaultFile) => Promise<void>,
-  options: { replace: boolean } & Pick<VaultFileOptions, 'scrypt' | 'onUpgrade'>,
-): Promise<RestoreReport> {
-  if (!options.replace && (existsSync(vaultPath) || existsSync(envelopePath(vaultPath))))
-    throw new VaultError('vault-exists');
+  options: Pick<VaultFileOptions, 'scrypt' | 'onUpgrade'> = {},
+): Promise<PreparedRestore> {
   // A restore may be the first thing in its folder (a new computer's data folder).
   mkdirSync(dirname(vaultPath), { recursive: true });
   const unpacked = unpackBackup(backupPath, vaultPath);
-  let placed = false;
+  let done = false;
   try {
     const vault = new VaultFile(unpacked.path, {
       ...(options.scrypt ? { scrypt: options.scrypt } : {}),
@@ -72,10 +78,38 @@ export async function restoreBackup(
     } finally {
       vault.lock();
     }
-    const previousVaultKeptAt = placeRestored(unpacked.path, vaultPath);
-    placed = true;
-    return { ...report, previousVaultKeptAt };
+    done = true;
+    return {
+      report,
+      place: () => placeRestored(unpacked.path, vaultPath),
+      discard: () => removeVaultFiles(unpacked.path),
+    };
   } finally {
-    if (!placed) removeVaultFiles(unpacked.path);
+    if (!done) removeVaultFiles(unpacked.path);
+  }
+}
+
+/**
+ * Restores a backup as the vault at `vaultPath`. `open` unlocks the unpacked copy (with the
+ * passphrase, or the recovery code and a new passphrase), which proves the secret before anything
+ * is replaced; the copy is then checked again and only then moved into place. A vault already at
+ * `vaultPath` is refused unless `replace`, and then kept aside rather than deleted.
+ */
+export async function restoreBackup(
+  backupPath: string,
+  vaultPath: string,
+  open: (vault: VaultFile) => Promise<void>,
+  options: { replace: boolean } & Pick<VaultFileOptions, 'scrypt' | 'onUpgrade'>,
+): Promise<RestoreReport> {
+  if (!options.replace && (existsSync(vaultPath) || existsSync(envelopePath(vaultPath))))
+    throw new VaultError('vault-exists');
+  const prepared = await prepareRestore(backupPath, vaultPath, open, options);
+  let placed = false;
+  try {
+    const previousVaultKeptAt = prepared.place();
+    placed = true;
+    return { ...prepared.report, previousVaultKeptAt };
+  } finally {
+    if (!placed) prepared.discard();
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { userMessage } from '../../errors.js';
 // Types only: the contract imports this file at run time, not the other way round.
-import type { Result } from '../contract.js';
+import type { Failure, Result } from '../contract.js';
 
 /**
  * Files the person keeps outside the vault: an export saved where they chose. These channels are
@@ -21,6 +21,20 @@ export const filesChannels = {
       .strict(),
     /** `saved: false` when the person cancelled the dialog; `fileName` is the name it was saved under. */
     response: z.object({ saved: z.boolean(), fileName: z.string().nullable() }),
+  },
+  /**
+   * Where backups go: the shell asks in its own folder dialog (the test host has the folder it was
+   * started with) and hands the choice to the core; the page never names a folder.
+   */
+  'files.chooseBackupFolder': {
+    request: z.object({}).strict(),
+    /** `chosen: false` when the person cancelled the dialog. */
+    response: z.object({ chosen: z.boolean() }),
+  },
+  /** A backup file to restore from, picked in the shell's open dialog and handed to the core. */
+  'files.chooseBackupFile': {
+    request: z.object({}).strict(),
+    response: z.object({ chosen: z.boolean() }),
   },
 } as const;
 
@@ -53,9 +67,12 @@ export async function answerFilesChannel(
     return { ok: false, error: { kind: 'invalid-request', message: userMessage('invalid-request') } };
   }
   try {
-    return { ok: true, value: await answers[channel](parsed.data) };
+    // Each answer takes its own channel's parsed request; TypeScript cannot follow that through the union.
+    const answer = answers[channel] as (request: unknown) => Promise<unknown>;
+    return { ok: true, value: await answer(parsed.data) };
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof RefusedByCore) return { ok: false, error: error.failure };
     if (error instanceof SaveRefused)
       return { ok: false, error: { kind: 'save-failed', message: error.message } };
     if (typeof code === 'string') {
@@ -71,6 +88,39 @@ export class SaveRefused extends Error {
     super(userMessage('save-failed', detail));
     this.name = 'SaveRefused';
   }
+}
+
+/** The core's own refusal of what the transport handed it, passed on to the page as it is. */
+export class RefusedByCore extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+    this.name = 'RefusedByCore';
+  }
+}
+
+/**
+ * The transports' answer to `files.chooseBackupFolder` once they have a folder (from the dialog,
+ * or the test host's `--backups`): the core checks it and keeps it; its refusal reaches the page.
+ */
+export async function handFolderToCore(
+  folder: string | null,
+  dispatch: (channel: 'backups.useFolder', request: { folder: string }) => Promise<Result<unknown>>,
+): Promise<{ chosen: boolean }> {
+  if (!folder) return { chosen: false };
+  const answer = await dispatch('backups.useFolder', { folder });
+  if (!answer.ok) throw new RefusedByCore(answer.error);
+  return { chosen: true };
+}
+
+/** The same for a backup file to restore from. */
+export async function handBackupFileToCore(
+  path: string | null,
+  dispatch: (channel: 'restore.useFile', request: { path: string }) => Promise<Result<unknown>>,
+): Promise<{ chosen: boolean }> {
+  if (!path) return { chosen: false };
+  const answer = await dispatch('restore.useFile', { path });
+  if (!answer.ok) throw new RefusedByCore(answer.error);
+  return { chosen: true };
 }
 
 /** What the save dialog filters by, per media type the exports produce. */
