@@ -8,6 +8,7 @@ import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
 import { storeRecords, type StoreTally } from '../vault/record-store.js';
 import { CCDA_MAX_BYTES, readCcda, type ReadCcda } from './ccda/ccda-document.js';
 import { fileName, type FhirFile, type FileProblem } from './fhir-files.js';
+import { importAppleHealth } from './apple-health/import-apple-health.js';
 import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './import-fhir.js';
 
 /**
@@ -16,7 +17,7 @@ import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './im
  *
  * Each format is a branch of `importFile`: FHIR JSON (bundles, resources, NDJSON; a FHIR document
  * such as an International Patient Summary is FHIR too, reported as `ips`) and C-CDA documents
- * are read here. SMART Health Cards, SMART Health Links and Apple Health exports are recognised
+ * are read here, and Apple Health exports (apple-health/). SMART Health Cards and Links are recognised
  * and refused with a plain message until their readers exist; a card's reader plugs in at
  * `readHealthCard` below, giving a bundle (stored as FHIR) and the card's verification.
  */
@@ -196,10 +197,7 @@ export async function importFile(
         `${name} is a SMART Health Link. PHR Vault cannot open health links yet.`,
       );
     case 'apple-health':
-      throw new VaultError(
-        'bad-input',
-        `${name} looks like an Apple Health export. PHR Vault cannot read those yet.`,
-      );
+      return importAppleHealth(db, file, options);
     case 'fhir':
     case 'ips': {
       const [report] = await importFhirFiles(db, [file], options);
