@@ -20,7 +20,7 @@ import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 type Quantity = { value: number; unit: string; system: string; code: string };
 type Observation = {
   id: string;
-  code: { coding: { code: string }[] };
+  code: { coding: { code: string }[]; text: string };
   effectiveDateTime?: string;
   effectivePeriod?: { start: string; end: string };
   valueQuantity?: Quantity;
@@ -133,6 +133,7 @@ describe('Apple Health exports come in', () => {
     ]);
     expect(day.valueQuantity?.value).toBe(mean);
     expect(day.note?.[0]?.text).toMatch(/Summary of 100 samples/);
+    expect(day.code.text).toBe("Heart rate, day's mean of 100 samples, 60–100");
 
     // Blood pressure from each Correlation, once (not again from the loose systolic/diastolic rows).
     const pressures = byCode('85354-9');

@@ -98,8 +98,7 @@ const UCUM_UNITS: Record<string, string> = {
 const MOLAR_UNIT = /^mmol<[\d.]+>\/L$/;
 
 function ucumOf(unit: string): string | null {
-  if (MOLAR_UNIT.test(unit)) return 'mmol/L';
-  return UCUM_UNITS[unit] ?? null;
+  return UCUM_UNITS[unit] ?? (MOLAR_UNIT.test(unit) ? 'mmol/L' : null);
 }
 
 /** `2019-01-01 08:00:00 -0800`, as every date in export.xml is written, as a FHIR dateTime. */
@@ -118,7 +117,17 @@ function appleDate(value: string | undefined): string | null {
   return value !== undefined && value.length === 25 && value[10] === ' ' && value[19] === ' ' ? value : null;
 }
 
-/** `at` as Apple wrote it (appleDate). */
+/**
+ * A copy of a string that holds no parser chunk alive: an attribute's value is a slice of the
+ * parser's whole chunk of text, and a slice keeps its chunk in memory; kept for each day, those
+ * chunks were most of the export again. For what is kept, never for every sample.
+ */
+const own = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+
+/** The kinds' names as constants, kept in place of the parser's slices of them. */
+const TYPE_NAMES = new Map(Object.keys(KINDS).map((name) => [name, name]));
+
+/** `at` as Apple wrote it (appleDate), copied (own). */
 type Sample = { value: number; at: string };
 type Day = {
   kind: string;
@@ -185,34 +194,43 @@ export function healthSampleReader(fileLabel: string) {
     refuse(`is not well-formed XML (${error.message.split('\n')[0]}); nothing was imported.`),
   );
 
-  const note = (type: string, unit: string, value: number, at: string, second?: number) => {
-    const day = at.slice(0, 10);
-    const key = `${type}|${unit}|${day}`;
-    let entry = days.get(key);
-    if (!entry) {
-      entry = {
-        kind: type,
-        unit,
-        day,
-        kept: [],
-        count: 0,
-        sum: 0,
-        min: Infinity,
-        max: -Infinity,
-        first: at,
-        last: at,
-      };
-      if (second !== undefined) entry.second = { kept: [], sum: 0, min: Infinity, max: -Infinity };
-      days.set(key, entry);
+  // Health writes a kind's samples together and in order of time, so most samples belong to the day
+  // of the one before: that day is kept at hand rather than looked up by a key made each time.
+  let current: Day | null = null;
+  const note = (kind: string, unit: string, value: number, at: string, second?: number) => {
+    let entry = current;
+    if (!entry || entry.kind !== kind || entry.unit !== unit || !at.startsWith(entry.day)) {
+      // Left for another day: its last time becomes its own string (see own).
+      if (entry) entry.last = own(entry.last);
+      const day = at.slice(0, 10);
+      const key = `${kind}|${unit}|${day}`;
+      entry = days.get(key) ?? null;
+      if (!entry) {
+        entry = {
+          kind,
+          unit: own(unit),
+          day,
+          kept: [],
+          count: 0,
+          sum: 0,
+          min: Infinity,
+          max: -Infinity,
+          first: own(at),
+          last: at,
+        };
+        if (second !== undefined) entry.second = { kept: [], sum: 0, min: Infinity, max: -Infinity };
+        days.set(own(key), entry);
+      }
+      current = entry;
     }
     samples++;
     entry.count++;
     entry.sum += value;
     if (value < entry.min) entry.min = value;
     if (value > entry.max) entry.max = value;
-    if (at < entry.first) entry.first = at;
+    if (at < entry.first) entry.first = own(at);
     if (at > entry.last) entry.last = at;
-    if (entry.kept.length <= SAMPLES_KEPT_A_DAY) entry.kept.push({ value, at });
+    if (entry.kept.length <= SAMPLES_KEPT_A_DAY) entry.kept.push({ value, at: own(at) });
     if (entry.second && second !== undefined) {
       const s = entry.second;
       s.sum += second;
@@ -229,6 +247,10 @@ export function healthSampleReader(fileLabel: string) {
     return { value, unit };
   };
 
+  let lastType = '';
+  let lastKind: string | null = null;
+  let lastUnit = '';
+  let lastUnitKnown = false;
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const a = tag.attributes;
     if (!rootSeen) {
@@ -243,11 +265,21 @@ export function healthSampleReader(fileLabel: string) {
         if (q) correlation.parts.set(type, q);
         return;
       }
-      if (!KINDS[type]) return;
+      if (type !== lastType) {
+        lastType = type;
+        lastKind = TYPE_NAMES.get(type) ?? null;
+      }
+      const kind = lastKind;
+      if (!kind) return;
       const q = quantity(a);
       const at = appleDate(a.startDate);
-      if (!q || !at || !ucumOf(q.unit)) return;
-      note(type, q.unit, q.value, at);
+      if (!q || !at) return;
+      if (q.unit !== lastUnit) {
+        lastUnit = q.unit;
+        lastUnitKnown = ucumOf(q.unit) !== null;
+      }
+      if (!lastUnitKnown) return;
+      note(kind, q.unit, q.value, at);
     } else if (tag.name === 'Correlation' && a.type === BLOOD_PRESSURE) {
       const at = appleDate(a.startDate);
       if (at) correlation = { at, parts: new Map() };
@@ -364,8 +396,11 @@ function observationsOf(day: Day): Json[] {
     code: { coding: [{ system: LOINC, ...coding }], text },
     valueQuantity: quantityOf(day.kind, day.unit, round(value)),
   });
+  // The timeline shows a record by its code's text: a day's summary says it is one.
+  const lowHigh = isPressure ? '' : `, ${round(day.min)}–${round(day.max)}`;
   const summary = {
     ...base,
+    code: { ...code, text: `${code.text}, day's mean of ${day.count} samples${lowHigh}` },
     id: idOf(day.kind, day.unit, day.day, 'day'),
     effectivePeriod: { start: fhirDateTime(day.first) ?? day.day, end: fhirDateTime(day.last) ?? day.day },
     note: [
