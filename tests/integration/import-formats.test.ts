@@ -78,7 +78,7 @@ describe('files are recognised by their content', () => {
       [
         'zip',
         { name: 'export.zip', bytes: Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]) },
-        /export\.zip looks like an Apple Health export/,
+        /export\.zip starts as a zip archive but cannot be read as one/,
       ],
       [
         'fhir xml',

@@ -56,6 +56,13 @@ export type ImportOptions = {
 };
 
 /**
+ * The person the records go to; made (when the import names a new one) only once a file has been
+ * read through, so a refused file leaves no one behind.
+ */
+export const personOf = (options: Pick<ImportOptions, 'personId'>): number =>
+  typeof options.personId === 'number' ? options.personId : options.personId();
+
+/**
  * Imports FHIR files into one person's records, committing every `batchSize` records (a transaction
  * may span files), so a crash in the middle keeps every batch already committed and a second run
  * completes the rest without duplicating anything (records are matched by type and id at their

@@ -8,16 +8,17 @@ import { beginLongWrite, type VaultDatabase } from '../vault/database.js';
 import { storeRecords, type StoreTally } from '../vault/record-store.js';
 import { CCDA_MAX_BYTES, readCcda, type ReadCcda } from './ccda/ccda-document.js';
 import { fileName, type FhirFile, type FileProblem } from './fhir-files.js';
-import { DEFAULT_IMPORT_SOURCE, importFhirFiles, type ImportOptions } from './import-fhir.js';
+import { importAppleHealth } from './apple-health/import-apple-health.js';
+import { DEFAULT_IMPORT_SOURCE, importFhirFiles, personOf, type ImportOptions } from './import-fhir.js';
 
 /**
  * One way in for every file a patient is handed: its format is recognised from its content (never
  * its name), then the reader for that format turns it into records stored for one person.
  *
  * Each format is a branch of `importFile`: FHIR JSON (bundles, resources, NDJSON; a FHIR document
- * such as an International Patient Summary is FHIR too, reported as `ips`), C-CDA documents and
- * SMART Health Cards (health-cards/) are read here. SMART Health Links and Apple Health exports are
- * recognised and refused with a plain message until their readers exist.
+ * such as an International Patient Summary is FHIR too, reported as `ips`), C-CDA documents, SMART
+ * Health Cards (health-cards/) and Apple Health exports (apple-health/) are read here. SMART Health
+ * Links are recognised and refused with a plain message until their reader exists.
  */
 
 export type { FileFormat };
@@ -124,13 +125,6 @@ export function aboutCcda(doc: ReadCcda): string {
   parts.push(`${doc.entries} ${doc.entries === 1 ? 'entry' : 'entries'}`);
   return parts.join(', ');
 }
-
-/**
- * The person the records go to; made (when the import names a new one) only once a file has been
- * read through, so a refused file leaves no one behind.
- */
-const personOf = (options: ImportOptions): number =>
-  typeof options.personId === 'number' ? options.personId : options.personId();
 
 async function importCcda(
   db: VaultDatabase,
@@ -250,10 +244,7 @@ export async function importFile(
         `${name} is a SMART Health Link. PHR Vault cannot open health links yet.`,
       );
     case 'apple-health':
-      throw new VaultError(
-        'bad-input',
-        `${name} looks like an Apple Health export. PHR Vault cannot read those yet.`,
-      );
+      return importAppleHealth(db, file, options);
     case 'fhir':
     case 'ips': {
       const [report] = await importFhirFiles(db, [file], options);
