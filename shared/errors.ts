@@ -40,6 +40,7 @@ export const errorKinds = [
   'bad-server-answer',
   'identity-mismatch',
   'name-taken',
+  'last-person',
   'internal',
 ] as const;
 
@@ -104,6 +105,8 @@ const messages: Record<ErrorKind, string> = {
     'The health system’s server is busy. PHR Vault will try again at the next sync; nothing was lost.',
   'bad-server-answer':
     'The health system’s server sent something that is not health records, so it was not stored. Nothing already in your vault changed.',
+  'last-person':
+    'A vault keeps the records of at least one person. Add someone else before removing this person; nothing was removed.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

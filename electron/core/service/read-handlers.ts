@@ -4,7 +4,7 @@ import { readAttachment } from '../records/attachments.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries } from '../records/trends.js';
 import type { ReadableDB } from '../vault/database.js';
-import { listPersons } from '../vault/persons.js';
+import { listPersons, personRemoval } from '../vault/persons.js';
 import { searchRecords } from '../vault/search.js';
 import { timelineCounts } from '../vault/timeline-counts.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
@@ -19,6 +19,7 @@ import type { HandlersFor } from './context.js';
  */
 export const READ_CHANNELS = [
   'persons.list',
+  'persons.removal',
   'records.stats',
   'records.get',
   'records.attachment',
@@ -55,6 +56,10 @@ export function readHandlers(
 ): HandlersFor<ReadChannel> {
   return {
     'persons.list': () => listPersons(db()),
+    'persons.removal': (req) => {
+      const { connections: _connections, ...removal } = personRemoval(db(), req.personId);
+      return removal;
+    },
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => getRecord(db(), req.id),
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
