@@ -49,6 +49,7 @@ export const errorKinds = [
   'core-stopped',
   'core-out-of-memory',
   'core-not-running',
+  'last-person',
   'internal',
 ] as const;
 
@@ -130,6 +131,8 @@ const messages: Record<ErrorKind, string> = {
     'That task needed more memory than PHR Vault allows itself, so it was stopped and your vault was locked. Unlock it again; everything already saved is still there.',
   'core-not-running':
     'PHR Vault’s vault stopped several times and was not started again. Quit PHR Vault and open it again; everything already saved is still there.',
+  'last-person':
+    'A vault keeps the records of at least one person. Add someone else before removing this person; nothing was removed.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

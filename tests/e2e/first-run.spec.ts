@@ -21,6 +21,7 @@ test('a new vault shows its recovery code once, then opens on its owner', async 
   const alert = page.locator('#create-error');
 
   await page.getByLabel('Your name').fill('Ana Díaz');
+  await page.getByLabel('Your birth date').fill('1984-07-09');
   await passphrase.fill('short');
   await expect(page.getByText('3 more characters needed.')).toBeVisible();
   await passphrase.press('Enter');
@@ -61,6 +62,7 @@ test('a new vault shows its recovery code once, then opens on its owner', async 
   await expect(owner).toContainText('You');
   await expect(owner).toContainText('No records yet');
   await expect(page.getByRole('heading', { level: 2, name: 'Ana Díaz' })).toBeVisible();
+  await expect(page.getByText('You · Born July 9, 1984')).toBeVisible();
   await expect(page.getByText('No records yet. Connect a hospital or import files.')).toBeVisible();
   await checkScreen('home-new-vault');
 });

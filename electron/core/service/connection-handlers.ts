@@ -185,7 +185,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       pending.delete(req.pendingId);
       clearTimeout(waiting.timer);
       if (!req.link) return { outcome: 'discarded' };
-      return link(waiting.signedIn, waiting.personId, waiting.label, true);
+      return link(waiting.signedIn, req.asNewPerson ? undefined : waiting.personId, waiting.label, true);
     },
     'connections.cancelSignIn': () => {
       const running = signingIn;

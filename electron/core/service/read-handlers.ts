@@ -5,7 +5,7 @@ import { resultReading } from '../records/result-flags.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries } from '../records/trends.js';
 import type { ReadableDB } from '../vault/database.js';
-import { listPersons } from '../vault/persons.js';
+import { listPersons, personRemoval } from '../vault/persons.js';
 import { searchRecords } from '../vault/search.js';
 import { timelineCounts } from '../vault/timeline-counts.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
@@ -20,6 +20,7 @@ import type { HandlersFor } from './context.js';
  */
 export const READ_CHANNELS = [
   'persons.list',
+  'persons.removal',
   'records.stats',
   'records.get',
   'records.attachment',
@@ -56,6 +57,10 @@ export function readHandlers(
 ): HandlersFor<ReadChannel> {
   return {
     'persons.list': () => listPersons(db()),
+    'persons.removal': (req) => {
+      const { connections: _connections, ...removal } = personRemoval(db(), req.personId);
+      return removal;
+    },
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => {
       const record = getRecord(db(), req.id);

@@ -57,3 +57,65 @@ export function firstPerson(db: ReadableDB): Person | undefined {
   const row = db.prepare(`${SELECT_PERSONS} ORDER BY p.id LIMIT 1`).get() as PersonRow | undefined;
   return row ? toPerson(row) : undefined;
 }
+
+/** A person's name, birth date and relationship, as they are now known; their records stay as they are. */
+export function updatePerson(
+  db: VaultDatabase,
+  id: number,
+  change: {
+    name?: string | undefined;
+    birthDate?: string | null | undefined;
+    relationship?: Relationship | undefined;
+  },
+): Person {
+  const person = getPerson(db, id);
+  const name = change.name === undefined ? person.name : change.name.replace(/\s+/g, ' ').trim();
+  if (!name) throw new VaultError('invalid-request');
+  db.prepare('UPDATE persons SET name = ?, birth_date = ?, relationship = ? WHERE id = ?').run(
+    name,
+    change.birthDate === undefined ? person.birthDate : change.birthDate,
+    change.relationship ?? person.relationship,
+    id,
+  );
+  return getPerson(db, id);
+}
+
+/** What removing a person takes with them: asked before, so the question can say it. */
+export function personRemoval(
+  db: ReadableDB,
+  id: number,
+): {
+  personId: number;
+  name: string;
+  records: number;
+  sources: number;
+  connections: { id: number; kind: 'smart' | 'import' }[];
+} {
+  const person = getPerson(db, id);
+  const connections = db
+    .prepare('SELECT id, kind FROM connections WHERE person_id = ? ORDER BY id')
+    .all(id) as { id: number; kind: 'smart' | 'import' }[];
+  return {
+    personId: id,
+    name: person.name,
+    records: person.recordCount,
+    sources: connections.length,
+    connections,
+  };
+}
+
+/**
+ * Removes a person with their sources and records (the schema's cascade), and what was kept about
+ * their last look; nobody else's rows are touched. The last person is not removed: records
+ * arriving with nobody named are filed under the vault's first person.
+ */
+export function removePerson(db: VaultDatabase, id: number): { records: number; sources: number } {
+  return db.transaction(() => {
+    const removal = personRemoval(db, id);
+    const people = db.prepare('SELECT count(*) FROM persons').pluck().get() as number;
+    if (people <= 1) throw new VaultError('last-person');
+    db.prepare('DELETE FROM persons WHERE id = ?').run(id);
+    db.prepare('DELETE FROM settings WHERE key = ?').run(`last-look:${id}`);
+    return { records: removal.records, sources: removal.sources };
+  })();
+}

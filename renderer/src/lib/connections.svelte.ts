@@ -137,13 +137,24 @@ export class Connections {
     });
   }
 
-  /** The user's answer to "these records look like someone else's". */
-  async confirm(link: boolean): Promise<void> {
+  /**
+   * The user's answer to "these records look like someone else's". With `asNewPerson`, the
+   * portal's patient becomes a new person whose connection it is; their id is returned.
+   */
+  async confirm(link: boolean, asNewPerson = false): Promise<number | null> {
     const pending = this.#pending;
-    if (!pending) return;
+    if (!pending) return null;
+    let personId: number | null = null;
     await this.#run(async () => {
-      this.#settle(await api.call('connections.confirm', { pendingId: pending.pendingId, link }));
+      const result = await api.call('connections.confirm', {
+        pendingId: pending.pendingId,
+        link,
+        ...(asNewPerson ? { asNewPerson } : {}),
+      });
+      if (result.outcome === 'connected') personId = result.connection.personId;
+      this.#settle(result);
     });
+    return personId;
   }
 
   async cancel(): Promise<void> {

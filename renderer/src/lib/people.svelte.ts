@@ -4,6 +4,8 @@ import { api } from './api.js';
 
 export type RecordStats = ResponseOf<'records.stats'>;
 export type NewPerson = { name: string; birthDate?: string | undefined; relationship: Relationship };
+export type PersonDetails = { name: string; birthDate: string | null; relationship: Relationship };
+export type PersonRemoval = ResponseOf<'persons.removal'>;
 
 // Per window, not per vault: two windows may look at two people, and nothing outlives the session.
 const REMEMBERED_PERSON = 'phr-vault.person';
@@ -89,5 +91,23 @@ export class People {
     this.#list = await api.call('persons.list', {});
     await this.select(added.id);
     return added;
+  }
+
+  async update(personId: number, details: PersonDetails): Promise<Person> {
+    const updated = await api.call('persons.update', { personId, ...details });
+    this.#list = this.#list.map((p) => (p.id === updated.id ? updated : p));
+    return updated;
+  }
+
+  /** What removing the person would take with them, read fresh for the question. */
+  removal(personId: number): Promise<PersonRemoval> {
+    return api.call('persons.removal', { personId });
+  }
+
+  /** Removes the person; the first one left is shown instead. */
+  async remove(personId: number): Promise<void> {
+    await api.call('persons.remove', { personId });
+    this.#list = await api.call('persons.list', {});
+    await this.select(this.#list[0]?.id ?? null);
   }
 }

@@ -81,7 +81,11 @@ export class VaultSession {
     }
   }
 
-  async create(input: { passphrase: string; ownerName?: string | undefined }): Promise<void> {
+  async create(input: {
+    passphrase: string;
+    ownerName?: string | undefined;
+    ownerBirthDate?: string | undefined;
+  }): Promise<void> {
     this.#creating = true;
     try {
       const created = await api.call('vault.create', input);

@@ -52,6 +52,16 @@ export const relationshipsToAdd = [
 
 const count = new Intl.NumberFormat();
 
+/** The question before a person is removed: what goes with them, counted. */
+export function removalWords(name: string, records: number, sources: number): string {
+  const what = [
+    records > 0 && `${count.format(records)} ${records === 1 ? 'record' : 'records'}`,
+    sources > 0 && `${count.format(sources)} ${sources === 1 ? 'source' : 'sources'}`,
+  ].filter(Boolean);
+  if (what.length === 0) return `${name} will be removed from this vault. They have no records or sources.`;
+  return `${name}’s ${what.join(' and ')} will be removed from this vault.`;
+}
+
 export function recordCountWords(n: number): string {
   if (n === 0) return 'No records yet';
   return `${count.format(n)} ${n === 1 ? 'record' : 'records'}`;

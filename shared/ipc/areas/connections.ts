@@ -149,7 +149,14 @@ export const connectionChannels = {
     response: ConnectResult,
   },
   'connections.confirm': {
-    request: z.object({ pendingId: z.string().max(100), link: z.boolean() }).strict(),
+    request: z
+      .object({
+        pendingId: z.string().max(100),
+        link: z.boolean(),
+        /** Linked to a new person made from the portal's patient, not to the one chosen. */
+        asNewPerson: z.boolean().optional(),
+      })
+      .strict(),
     response: ConnectResult,
   },
   'connections.cancelSignIn': { request: Empty, response: z.object({ cancelled: z.boolean() }) },
