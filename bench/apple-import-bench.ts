@@ -12,7 +12,6 @@
  *
  *     npx tsx bench/apple-import-bench.ts
  */
-import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +19,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from './results-file.js';
+import { runBenchChild } from './bench-child.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const PASS = 'correct horse battery';
@@ -121,19 +121,7 @@ async function child(dir: string, step: Step): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function spawnChild(args: string[]): string {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(benchDir, 'tsconfig.json') },
-    },
-  );
-  if (run.status !== 0) throw new Error(`Apple bench child ${args[0]} failed (${run.status ?? run.signal})`);
-  return run.stdout;
-}
+const spawnChild = (args: string[]): string => runBenchChild(import.meta.url, 'Apple bench', args);
 
 function main(): void {
   const samples = Number(process.env.BENCH_APPLE_SAMPLES ?? 1_000_000);

@@ -9,13 +9,11 @@
  * (maxRSS) is its own; as in bench/run.ts, the children load the SQLite driver under
  * bench/tsconfig.json and this parent never does.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runBenchChild } from './bench-child.js';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
 const PASS = 'correct horse battery';
 const FORMATS = ['ccda', 'ips', 'fhir', 'pdf'] as const;
 type Result = {
@@ -64,19 +62,7 @@ async function child(mode: string, vaultPath: string, arg: string): Promise<void
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function spawnChild(args: string[]): string {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(benchDir, 'tsconfig.json') },
-    },
-  );
-  if (run.status !== 0) throw new Error(`export bench child ${args[0]} failed (${run.status ?? run.signal})`);
-  return run.stdout;
-}
+const spawnChild = (args: string[]): string => runBenchChild(import.meta.url, 'export bench', args);
 
 function main(): void {
   const size = Number(process.env.BENCH_EXPORT_SIZE ?? 10_000);

@@ -9,12 +9,12 @@
  * files through importFhirFiles (no signature, no inflating, no verifying). Each import runs in its
  * own child process, so its peak memory (maxRSS) is its own. Figures to read; nothing is asserted.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from './results-file.js';
+import { runBenchChild } from './bench-child.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const PASS = 'correct horse battery';
@@ -106,20 +106,7 @@ async function child(mode: string, dir: string, count: number): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function spawnChild(args: string[]): string {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(benchDir, 'tsconfig.json') },
-    },
-  );
-  if (run.status !== 0)
-    throw new Error(`health card bench child ${args[0]} failed (${run.status ?? run.signal})`);
-  return run.stdout;
-}
+const spawnChild = (args: string[]): string => runBenchChild(import.meta.url, 'health card bench', args);
 
 function main(): void {
   const count = Number(process.env.BENCH_CARDS ?? 1000);

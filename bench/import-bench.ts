@@ -10,12 +10,12 @@
  *
  *     npx tsx bench/import-bench.ts
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from './results-file.js';
+import { runBenchChild } from './bench-child.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const PASS = 'correct horse battery';
@@ -100,19 +100,7 @@ async function child(mode: string, dir: string, arg: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function spawnChild(args: string[]): string {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(benchDir, 'tsconfig.json') },
-    },
-  );
-  if (run.status !== 0) throw new Error(`import bench child ${args[0]} failed (${run.status ?? run.signal})`);
-  return run.stdout;
-}
+const spawnChild = (args: string[]): string => runBenchChild(import.meta.url, 'import bench', args);
 
 function main(): void {
   const size = Number(process.env.BENCH_IMPORT_RECORDS ?? 9_000);
