@@ -50,7 +50,7 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
     ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
-    ...(row.health_card === null ? {} : { healthCard: healthCardOf(row.health_card) }),
+    ...(row.health_card == null ? {} : { healthCard: healthCardOf(row.health_card) }),
   };
 }
 
