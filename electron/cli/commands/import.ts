@@ -151,7 +151,10 @@ export function registerImport(program: Command): void {
             }
           }
           if (opts.json) process.stdout.write(`${JSON.stringify([...cardReports, ...outcomes], null, 2)}\n`);
-          return outcomes.some((o) => o.refused !== null) || cardReports.some((r) => r.error);
+          const refusedCards = cardReports.filter((r) => r.error).map((r) => r.file);
+          if (refusedCards.length > 0)
+            process.stderr.write(`phr-vault: Not imported: ${refusedCards.join(', ')}.\n`);
+          return outcomes.some((o) => o.refused !== null) || refusedCards.length > 0;
         });
         if (refused) throw new ToldFailure();
       },
