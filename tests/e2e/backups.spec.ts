@@ -85,8 +85,9 @@ test('restores a backup from the unlock screen, showing whose records and from w
   await dialog.getByRole('button', { name: 'Close' }).click();
   // Added after the backup: the restore takes the vault back to before it.
   await page.getByRole('button', { name: /Add a person/ }).click();
-  await page.getByLabel('Name').fill('Ada Lovelace');
-  await page.getByRole('button', { name: 'Add person' }).click();
+  const adding = page.getByRole('dialog', { name: 'Add a person' });
+  await adding.getByLabel('Name').fill('Ada Lovelace');
+  await adding.getByRole('button', { name: 'Add person' }).click();
   await expect(page.getByRole('button', { name: /Ada Lovelace/ })).toBeVisible();
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
 
