@@ -67,7 +67,7 @@ function ndjson(records: number, seed: number): string[] {
 async function baseVault(server: { base: string; patientId: string }): Promise<string> {
   const { VaultFile } = await import('../electron/core/vault/vault-file.js');
   const { addPerson } = await import('../electron/core/vault/persons.js');
-  const { addSmartConnection } = await import('../electron/core/vault/connections.js');
+  const { benchConnection } = await import('./bench-connection.js');
   const { importFhirFiles } = await import('../electron/core/exchange/import-fhir.js');
   const path = join(dir, 'base.phrvault');
   const vault = new VaultFile(path, { scrypt });
@@ -75,24 +75,7 @@ async function baseVault(server: { base: string; patientId: string }): Promise<s
   const person = addPerson(vault.db, { name: 'Bench Patient', relationship: 'self' });
   const files = ndjson(SIZE, 1).map((text, i) => ({ name: `base-${i}.ndjson`, bytes: Buffer.from(text) }));
   await importFhirFiles(vault.db, files, { personId: person.id, fhirVersion: 'R4' });
-  const tokenUri = 'http://127.0.0.1:1/token';
-  addSmartConnection(vault.db, {
-    personId: person.id,
-    label: 'Bench EHR',
-    fhirBase: server.base,
-    fhirVersion: '4.0.1',
-    patientId: server.patientId,
-    clientId: 'bench',
-    endpoints: { tokenUri },
-    signedInAs: 'Bench Patient',
-    authState: {
-      serverUrl: server.base,
-      clientId: 'bench',
-      tokenUri,
-      tokenResponse: { access_token: TOKEN, token_type: 'bearer', patient: server.patientId },
-    },
-    tokenExpiresAt: Math.floor(Date.now() / 1000) + 86_400,
-  });
+  benchConnection(vault.db, person.id, server, TOKEN);
   vault.lock();
   return path;
 }

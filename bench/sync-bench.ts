@@ -370,31 +370,14 @@ async function syncChild(
 ): Promise<void> {
   const { VaultFile } = await import('../electron/core/vault/vault-file.js');
   const { addPerson } = await import('../electron/core/vault/persons.js');
-  const { addSmartConnection } = await import('../electron/core/vault/connections.js');
+  const { benchConnection } = await import('./bench-connection.js');
   const { ConnectionAccess } = await import('../electron/core/smart/connection-access.js');
   const { syncConnection } = await import('../electron/core/sync/connection-sync.js');
   const vault = new VaultFile(join(dir, `${basename(outPath, '.json')}.phrvault`), { scrypt });
   await vault.create(PASS);
   const db = vault.db;
   const person = addPerson(db, { name: 'Bench Patient', relationship: 'self' });
-  const tokenUri = 'http://127.0.0.1:1/token';
-  const connectionId = addSmartConnection(db, {
-    personId: person.id,
-    label: 'Bench EHR',
-    fhirBase: server.base,
-    fhirVersion: '4.0.1',
-    patientId: server.patientId,
-    clientId: 'bench',
-    endpoints: { tokenUri },
-    signedInAs: 'Bench Patient',
-    authState: {
-      serverUrl: server.base,
-      clientId: 'bench',
-      tokenUri,
-      tokenResponse: { access_token: TOKEN, token_type: 'bearer', patient: server.patientId },
-    },
-    tokenExpiresAt: Math.floor(Date.now() / 1000) + 86_400,
-  });
+  const connectionId = benchConnection(db, person.id, server, TOKEN);
   const access = new ConnectionAccess(() => db);
   const txns = instrumentTransactions(db);
 
