@@ -36,6 +36,7 @@ export const errorKinds = [
   'sign-in-denied',
   'sign-in-failed',
   'sign-in-refused',
+  'sign-in-unverified',
   'sign-in-timeout',
   'sign-in-busy',
   'needs-sign-in',
@@ -108,6 +109,8 @@ const messages: Record<ErrorKind, string> = {
   'sign-in-failed': 'Signing in did not complete. Nothing was changed; try again.',
   'sign-in-refused':
     'The health system did not accept the sign-in, so nothing was connected or changed. Try again; if it says the same again, pass its words on to the health system’s patient-portal help.',
+  'sign-in-unverified':
+    'PHR Vault could not confirm who signed in, so nothing was connected or changed. Try again; if it happens again, pass these words on to the health system’s patient-portal help.',
   'sign-in-timeout':
     'Signing in took too long and was stopped. Nothing was changed; start again when you are ready.',
   'sign-in-busy': 'A sign-in is already waiting in your browser. Finish or cancel that one first.',

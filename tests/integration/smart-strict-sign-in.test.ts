@@ -359,6 +359,91 @@ describe('the app against the strict server', () => {
   });
 });
 
+describe('the id_token, checked before any record is read', () => {
+  let vault: VaultFile;
+  beforeAll(async () => {
+    vault = await vaultFile();
+  });
+  afterAll(() => {
+    vault.lock();
+  });
+
+  /** Signs in to a strict server set up with these options; answers the failure, or null. */
+  async function signInWith(options: Parameters<typeof startEhr>[0]) {
+    const ehr = await startEhr(options);
+    try {
+      let page: Promise<string> | undefined;
+      const error = await failureOf(
+        signInToInstitution(
+          vault.db,
+          { fhirBase: ehr.fhir.base, clientId: CLIENT },
+          {
+            openBrowser: (url) =>
+              void (page = followToRedirect(url).then(async (callback) => (await fetch(callback)).text())),
+          },
+        ),
+      );
+      return { error, page: await page!, nonce: ehr.auth.lastAuthorize!.nonce };
+    } finally {
+      await ehr.close();
+    }
+  }
+
+  it('sends a nonce, and accepts an id_token signed with the server’s key for a patient or someone acting for them', async () => {
+    const ok = await signInWith({});
+    expect(ok.error).toBeNull();
+    expect(ok.nonce).toMatch(/^[\w-]{43}$/);
+    expect((await signInWith({ fhirUser: 'RelatedPerson/mother-of-geoffrey' })).error).toBeNull();
+  });
+
+  const refusals: [string, Parameters<typeof startEhr>[0], string][] = [
+    [
+      'signed with another key',
+      { idTokenFault: { otherKey: true } },
+      'not signed with the health system’s own keys',
+    ],
+    [
+      'made for another app',
+      { idTokenFault: { claims: { aud: 'someone-elses-app' } } },
+      'made for another app',
+    ],
+    [
+      'that ran out an hour ago',
+      { idTokenFault: { claims: { exp: Math.floor(Date.now() / 1000) - 3600 } } },
+      'had already run out',
+    ],
+    [
+      'from another issuer',
+      { idTokenFault: { claims: { iss: 'https://sign-in.example.org' } } },
+      'another sign-in server',
+    ],
+    [
+      'with another sign-in’s nonce',
+      { idTokenFault: { claims: { nonce: 'not-this-one' } } },
+      'another sign-in.',
+    ],
+    [
+      'naming another patient than the records granted',
+      { fhirUser: 'Patient/someone-else' },
+      'gave access to another patient’s records',
+    ],
+    [
+      'naming another patient by full address',
+      { fhirUser: 'https://fhir.example.org/R4/Patient/someone-else' },
+      'gave access to another patient’s records',
+    ],
+  ];
+  for (const [what, options, words] of refusals) {
+    it(`refuses an id_token ${what}, in plain words, in the app and on the browser page`, async () => {
+      const { error, page } = await signInWith(options);
+      expect(isVaultError(error, 'sign-in-unverified')).toBe(true);
+      expect(error!.message).toContain(words);
+      expect(error!.message).toContain('PHR Vault could not confirm who signed in');
+      expect(page).toContain('could not confirm who signed in');
+    });
+  }
+});
+
 describe('token, refresh and revocation requests follow no redirect', () => {
   let vault: VaultFile;
   let ehr: Ehr;

@@ -17,6 +17,8 @@ export type FhirServerOptions = {
   isValidToken: (token: string) => Promise<boolean>;
   /** What the server says about PKCE; [] or ['plain'] to play a server without S256. */
   codeChallengeMethods?: string[];
+  /** What the server says it accepts for client assertions (`token_endpoint_auth_signing_alg_values_supported`). */
+  assertionAlgs?: string[];
   /** Leave out .well-known/smart-configuration, so discovery falls back to the CapabilityStatement. */
   noWellKnown?: boolean;
   /** Answer Observation searches with a Bundle whose next link points here. */
@@ -65,11 +67,19 @@ export function oauthUris(issuer: string) {
 }
 
 /** What a SMART EHR publishes at .well-known/smart-configuration; both test FHIR servers use it. */
-export function smartConfigurationOf(issuer: string, codeChallengeMethods: string[] = ['S256']) {
+export function smartConfigurationOf(
+  issuer: string,
+  codeChallengeMethods: string[] = ['S256'],
+  assertionAlgs: string[] = ['ES384', 'RS384'],
+) {
   return {
     issuer,
+    // oidc-provider's own key set: the id_token's signature is checked against it.
+    jwks_uri: `${issuer}/jwks`,
     authorization_endpoint: `${issuer}/auth`,
     token_endpoint: `${issuer}/token`,
+    token_endpoint_auth_methods_supported: ['private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     revocation_endpoint: `${issuer}/token/revocation`,
     code_challenge_methods_supported: codeChallengeMethods,
     grant_types_supported: ['authorization_code', 'refresh_token'],
@@ -127,7 +137,8 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
         server.close(() => resolve());
       }),
   };
-  const smartConfiguration = () => smartConfigurationOf(options.issuer(), options.codeChallengeMethods);
+  const smartConfiguration = () =>
+    smartConfigurationOf(options.issuer(), options.codeChallengeMethods, options.assertionAlgs);
   const capabilityStatement = () => ({
     resourceType: 'CapabilityStatement',
     status: 'active',

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider, { errors, type Configuration, type KoaContext } from 'oidc-provider';
 
 /**
@@ -32,6 +32,15 @@ export type SmartServerOptions = {
    * lasting access. Without `offline_access` among them, no refresh token is issued at all.
    */
   grantedScope?: string;
+  /** The algorithms accepted for client assertions (default: ES384 and RS384, the two SMART requires). */
+  assertionAlgs?: string[];
+  /** The signed-in user as the id_token names them (default: `Patient/<patientId>`). */
+  fhirUser?: string;
+  /**
+   * Makes the id_token in the token answer a bad one: these claims changed, and/or signed with a
+   * key that is not in the server's key set (under the same `kid`), as a forged one would be.
+   */
+  idTokenFault?: { claims?: Record<string, unknown>; otherKey?: boolean };
 };
 
 /** SMART App Launch: a client assertion's `exp` is no more than five minutes in the future. */
@@ -66,6 +75,9 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
   const clientId = options.clientId ?? 'phr-vault-test';
   // Its own signing key, so the provider does not fall back to (and warn about) its dev keys.
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const forger = options.idTokenFault?.otherKey
+    ? (await generateKeyPair('RS256', { extractable: true })).privateKey
+    : privateKey;
   const configuration: Configuration = {
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test-signing' }] },
     clients: [
@@ -100,7 +112,7 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
     features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // The two algorithms SMART requires servers to accept for client assertions, and no others.
-    enabledJWA: { clientAuthSigningAlgValues: ['ES384', 'RS384'] },
+    enabledJWA: { clientAuthSigningAlgValues: options.assertionAlgs ?? ['ES384', 'RS384'] },
     assertJwtClientAuthClaimsAndHeader: (
       ctx: KoaContext,
       claims: Record<string, unknown>,
@@ -128,7 +140,7 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
     cookies: { keys: ['phr-vault-test-cookie-key'] },
     findAccount: (_ctx, id) => ({
       accountId: id,
-      claims: () => ({ sub: id, fhirUser: `Patient/${options.patientId}` }),
+      claims: () => ({ sub: id, fhirUser: options.fhirUser ?? `Patient/${options.patientId}` }),
     }),
   };
   const provider = new Provider(issuer, configuration);
@@ -178,12 +190,21 @@ export async function startSmartServer(options: SmartServerOptions): Promise<Sma
         (ctx as { oidc?: { params?: { grant_type?: unknown } } }).oidc?.params?.grant_type ?? '',
       );
       state.tokenRequests.push({ grantType });
-      if (ctx.status === 200 && body?.access_token)
+      if (ctx.status === 200 && body?.access_token) {
+        const fault = options.idTokenFault;
+        const idToken =
+          fault && typeof body.id_token === 'string'
+            ? await new SignJWT({ ...decodeJwt(body.id_token), ...fault.claims })
+                .setProtectedHeader({ alg: 'RS256', kid: 'test-signing', typ: 'JWT' })
+                .sign(forger)
+            : body.id_token;
         ctx.body = {
           ...body,
+          ...(idToken === undefined ? {} : { id_token: idToken }),
           patient: options.patientId,
           ...(options.grantedScope === undefined ? {} : { scope: options.grantedScope }),
         };
+      }
       return;
     }
     await next();

@@ -11,6 +11,10 @@ export type ServerSecurity = {
   revokeUri: string | null;
   /** The authorization server's own name (smart-configuration `issuer`), when it gives one. */
   issuer: string | null;
+  /** Where the authorization server publishes the keys its id_tokens are signed with. */
+  jwksUri: string | null;
+  /** The algorithms it accepts for client assertions (empty when it does not say). */
+  assertionAlgs: string[];
   codeChallengeMethods: string[];
   scopesSupported: string[];
   capabilities: string[];
@@ -122,6 +126,11 @@ export async function discoverServer(rawBase: string, timeoutMs?: number): Promi
     // the endpoint's address compared as a string, not as URL parsing re-spells it.
     revokeUri: revoke ? (checkedAddress(revoke, 'The revocation address'), revoke) : null,
     issuer: hasSmart && typeof smart.issuer === 'string' ? smart.issuer : null,
+    jwksUri:
+      hasSmart && typeof smart.jwks_uri === 'string'
+        ? (checkedAddress(smart.jwks_uri, 'The sign-in server’s key address'), smart.jwks_uri)
+        : null,
+    assertionAlgs: hasSmart ? strings(smart.token_endpoint_auth_signing_alg_values_supported) : [],
     codeChallengeMethods: strings(smart?.code_challenge_methods_supported),
     scopesSupported: strings(smart?.scopes_supported),
     capabilities: strings(smart?.capabilities),

@@ -5,6 +5,7 @@ import { checkedAddress, normalFhirBase, sameOrigin } from './addresses.js';
 import { clientAssertion } from './client-assertion.js';
 import { discoverServer, patientScopes, requireS256, type ServerSecurity } from './discovery.js';
 import { smartApi, ScratchStorage, type ClientState } from './fhirclient-adapter.js';
+import { checkIdToken } from './id-token.js';
 import { finishPage, LoopbackRedirect } from './loopback-redirect.js';
 import { ask, jsonOrNull } from './server-http.js';
 import { serverWords } from './server-words.js';
@@ -82,6 +83,11 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
     if (!sameOrigin(target, security.authorizeUri) || !target.searchParams.get('code_challenge')) {
       throw new VaultError('sign-in-failed', 'The sign-in address changed while connecting.');
     }
+    // OpenID Connect's nonce ties the id_token to this very sign-in (checked in checkIdToken):
+    // fhirclient sends none, so it is added to the address fhirclient built.
+    const nonce = randomBytes(32).toString('base64url');
+    target.searchParams.set('nonce', nonce);
+    authorizeUrl = target.href;
     request.onStep?.('waiting-for-browser', authorizeUrl);
     const waiting = redirect.next(stateKey, request.timeoutMs ?? SIGN_IN_TIMEOUT_MS, request.signal);
     // Not awaited: a browser "opened" by a test only returns once the callback was answered.
@@ -123,6 +129,18 @@ export async function signIn(request: SignInRequest): Promise<SignedIn> {
       const patientId = state.tokenResponse?.patient;
       if (typeof patientId !== 'string' || !patientId) {
         throw new VaultError('sign-in-failed', 'The server did not say whose records these are.');
+      }
+      // Who signed in, as the authorization server signed it: checked before any record is read.
+      const idToken = state.tokenResponse?.id_token;
+      if (typeof idToken === 'string' && idToken) {
+        await checkIdToken({
+          idToken,
+          issuer: security.issuer,
+          jwksUri: security.jwksUri,
+          clientId: request.clientId,
+          nonce,
+          patientId,
+        });
       }
       request.onStep?.('reading-patient');
       const patient = await readPatient(
