@@ -103,7 +103,8 @@ describe('phr-vault clients: setting up an institution without editing a file', 
     expect(jwks.status).toBe(0);
     const keys = JSON.parse(jwks.stdout) as { keys: Record<string, unknown>[] };
     expect(keys.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES384' });
-    expect(keys.keys[0]).not.toHaveProperty('d');
+    expect(keys.keys[1]).toMatchObject({ kty: 'RSA', alg: 'RS384' });
+    for (const key of keys.keys) for (const secret of ['d', 'p', 'q']) expect(key).not.toHaveProperty(secret);
     const ehr = await startEhr({ clientId: 'confidential-app', jwks: keys });
     ehrs.push(ehr);
     const set = runCli([

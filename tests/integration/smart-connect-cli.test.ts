@@ -72,7 +72,12 @@ describe('phr-vault connect and connections', () => {
     expect(listed.stdout).not.toMatch(/token/i);
 
     const jwks = runCli(['connections', '--vault', vault, '--jwks'], PASS);
-    expect(JSON.parse(jwks.stdout)).toEqual({ keys: [expect.objectContaining({ kty: 'EC', alg: 'ES384' })] });
+    expect(JSON.parse(jwks.stdout)).toEqual({
+      keys: [
+        expect.objectContaining({ kty: 'EC', alg: 'ES384' }),
+        expect.objectContaining({ kty: 'RSA', alg: 'RS384' }),
+      ],
+    });
     expect(jwks.stdout).not.toContain('"d"');
   });
 

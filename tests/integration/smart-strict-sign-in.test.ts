@@ -11,7 +11,7 @@ import {
   signInAgain,
   signInToInstitution,
 } from '../../electron/core/smart/institution-sign-in.js';
-import { publicJwks } from '../../electron/core/smart/install-key.js';
+import { installKey, publicJwks } from '../../electron/core/smart/install-key.js';
 import { readSmartAuth } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
@@ -332,6 +332,51 @@ describe('the app against the strict server', () => {
     }
   });
 
+  for (const only of ['RS384', 'ES384'] as const) {
+    it(`signs its assertions with its ${only} key at a server that accepts only ${only}, from sign-in to revocation`, async () => {
+      const ehr = await startEhr({ jwks: await publicJwks(vault.db), assertionAlgs: [only] });
+      try {
+        const signedIn = await signInToInstitution(
+          vault.db,
+          { fhirBase: ehr.fhir.base, clientId: CLIENT, auth: 'private_key_jwt' },
+          { openBrowser: (url) => void approveInBrowser(url) },
+        );
+        const linked = linkSignedIn(vault.db, signedIn, { personId, acceptMismatch: true });
+        if (linked.outcome !== 'connected') throw new Error('not linked');
+        const access = new ConnectionAccess(() => vault.db);
+        await access.refresh(linked.connectionId);
+        expect(await access.revoke(linked.connectionId)).toBe(true);
+        const kid = (await installKey(vault.db, only)).kid;
+        expect(ehr.auth.assertions.map((a) => [a.header.alg, a.header.kid])).toEqual([
+          [only, kid],
+          [only, kid],
+          [only, kid],
+        ]);
+      } finally {
+        await ehr.close();
+      }
+    });
+  }
+
+  it('says so, before the browser opens, when a server accepts neither ES384 nor RS384', async () => {
+    const ehr = await startEhr({ jwks: await publicJwks(vault.db), assertionAlgs: ['PS256'] });
+    try {
+      let opened = false;
+      const error = await failureOf(
+        signInToInstitution(
+          vault.db,
+          { fhirBase: ehr.fhir.base, clientId: CLIENT, auth: 'private_key_jwt' },
+          { openBrowser: () => void (opened = true) },
+        ),
+      );
+      expect(isVaultError(error, 'sign-in-failed')).toBe(true);
+      expect(error!.message).toContain('only with PS256; PHR Vault signs with ES384 or RS384');
+      expect(opened).toBe(false);
+    } finally {
+      await ehr.close();
+    }
+  });
+
   it('a connection stored with a slash after its base still reads records and signs in again', async () => {
     const ehr = await startEhr();
     try {
@@ -355,6 +400,38 @@ describe('the app against the strict server', () => {
       expect(readSmartAuth(vault.db, id)!.state).toBe('connected');
     } finally {
       await ehr.close();
+    }
+  });
+});
+
+describe('the vault’s own keys for private_key_jwt', () => {
+  it('are one ES384 and one RS384 key, public halves only in the key set; a vault with only its ES384 key keeps it and gains RS384', async () => {
+    const vault = await vaultFile();
+    try {
+      // As vaults made before RS384 hold it: the ES384 key alone, already registered with vendors.
+      const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+      vault.db
+        .prepare(
+          `INSERT INTO install_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(
+          'old-es384',
+          'ES384',
+          JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'old-es384', alg: 'ES384' }),
+          JSON.stringify({ ...(await exportJWK(publicKey)), kid: 'old-es384', alg: 'ES384', use: 'sig' }),
+          '2026-01-01T00:00:00.000Z',
+        );
+      const jwks = await publicJwks(vault.db);
+      expect(jwks.keys.map((k) => [k.kty, k.alg])).toEqual([
+        ['EC', 'ES384'],
+        ['RSA', 'RS384'],
+      ]);
+      expect(jwks.keys[0]!.kid).toBe('old-es384');
+      expect(JSON.stringify(jwks)).not.toMatch(/"(d|p|q|dp|dq|qi)":/);
+      // Made once: the same key set every time it is asked for.
+      expect(await publicJwks(vault.db)).toEqual(jwks);
+    } finally {
+      vault.lock();
     }
   });
 });

@@ -10,7 +10,7 @@ import type { VaultDatabase } from '../vault/database.js';
 import { checkedAddress, normalFhirBase, sameOrigin } from './addresses.js';
 import { clientAssertion } from './client-assertion.js';
 import type { ClientState } from './fhirclient-adapter.js';
-import { installKey } from './install-key.js';
+import { installKey, type AssertionAlg } from './install-key.js';
 import { ask, DEFAULT_TIMEOUT_MS, jsonOrNull } from './server-http.js';
 import { expiryOf, postForm, requestTokens } from './token-endpoint.js';
 import { tokenFailure } from './token-errors.js';
@@ -28,7 +28,13 @@ function refreshMargin(tokenResponse: { expires_in?: unknown } | undefined): num
     : REFRESH_MARGIN_SECONDS;
 }
 
-type Endpoints = { tokenUri?: string; revokeUri?: string | null; auth?: 'public' | 'private_key_jwt' };
+type Endpoints = {
+  tokenUri?: string;
+  revokeUri?: string | null;
+  auth?: 'public' | 'private_key_jwt';
+  /** The key the sign-in signed with; absent for connections made when there was only ES384. */
+  assertionAlg?: AssertionAlg;
+};
 
 /**
  * Everything that uses a connection's tokens, in the core only. One refresh in flight per
@@ -112,7 +118,7 @@ export class ConnectionAccess {
     const refreshToken = String(state.tokenResponse?.refresh_token);
     const clientAuth =
       endpoints.auth === 'private_key_jwt'
-        ? await clientAssertion(await installKey(this.db()), clientId, tokenUri)
+        ? await clientAssertion(await installKey(this.db(), endpoints.assertionAlg), clientId, tokenUri)
         : { client_id: clientId };
     const answer = await requestTokens(
       tokenUri,
@@ -201,7 +207,11 @@ export class ConnectionAccess {
         const revokeUri = endpoints.revokeUri;
         const clientAuth =
           endpoints.auth === 'private_key_jwt'
-            ? await clientAssertion(await installKey(this.db()), auth.clientId, revokeUri)
+            ? await clientAssertion(
+                await installKey(this.db(), endpoints.assertionAlg),
+                auth.clientId,
+                revokeUri,
+              )
             : {};
         // A redirect is a failure here too: the token is not sent on to wherever it pointed.
         const response = await postForm(

@@ -11,7 +11,7 @@ import { exactFhirBase } from './addresses.js';
 import { loadClientRegistry, registrationFor, vendorOf, type Registration } from './client-registration.js';
 import { discoverServer, requireS256, type ServerSecurity } from './discovery.js';
 import type { ClientState } from './fhirclient-adapter.js';
-import { installKey } from './install-key.js';
+import { assertionAlgFor, installKey, type AssertionAlg } from './install-key.js';
 import {
   compareIdentity,
   patientIdentity,
@@ -39,6 +39,8 @@ export type InstitutionSignIn = {
 export type SignedInInstitution = SignedIn & {
   clientId: string;
   auth: Registration['auth'];
+  /** The vault key's algorithm a confidential client signs with at this server. */
+  assertionAlg?: AssertionAlg | undefined;
   identity: PatientIdentity;
 };
 
@@ -60,7 +62,10 @@ export async function signInToInstitution(
         vendorOf(fhirBase, security.software),
       );
   if (!registration) throw new VaultError('no-client-id');
-  const key = registration.auth === 'private_key_jwt' ? await installKey(db) : undefined;
+  const key =
+    registration.auth === 'private_key_jwt'
+      ? await installKey(db, assertionAlgFor(security.assertionAlgs))
+      : undefined;
   const signedIn = await signIn({
     ...ports,
     fhirBase: security.fhirBase,
@@ -73,6 +78,7 @@ export async function signInToInstitution(
     ...signedIn,
     clientId: registration.clientId,
     auth: registration.auth,
+    assertionAlg: key?.alg,
     identity: patientIdentity(signedIn.patient),
   };
 }
@@ -83,6 +89,7 @@ function endpointsOf(signedIn: SignedInInstitution): Record<string, unknown> {
     tokenUri: signedIn.security.tokenUri,
     revokeUri: signedIn.security.revokeUri,
     auth: signedIn.auth,
+    ...(signedIn.assertionAlg ? { assertionAlg: signedIn.assertionAlg } : {}),
   };
 }
 
