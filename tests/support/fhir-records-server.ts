@@ -81,6 +81,10 @@ export type VendorRules = {
   ) => { status: number; body: Json; headers?: Record<string, string> } | null;
   /** The most records one page holds for a type, whatever `_count` asks (and when it asks nothing). */
   maxCount?: (type: string) => number;
+  /** How many records page `page` (1 for the first) of a search holds when `count` were asked for. */
+  pageLength?: (type: string, page: number, count: number) => number;
+  /** The page size of a search that gives no `_count`, for a type (else the server's `pageSize`). */
+  defaultCount?: (type: string) => number;
   /** `category` filters searches (by Observation's and Condition's category codes) instead of being ignored. */
   filterByCategory?: boolean;
   /** OperationOutcome resources a search's first page carries as `search.mode = outcome` entries. */
@@ -449,7 +453,7 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
     let ids: string[] | null = null;
     let categories: string[] | null = null;
     const cap = options.vendor?.maxCount?.(type) ?? MAX_COUNT;
-    let count = Math.min(pageSize, cap);
+    let count = Math.min(options.vendor?.defaultCount?.(type) ?? pageSize, cap);
     for (const [name, value] of url.searchParams) {
       if (PATIENT_PARAMETERS.has(name)) {
         const wanted = patientParameter(value);
@@ -516,7 +520,8 @@ export async function startRecordsServer(options: RecordsServerOptions): Promise
         else start = middle + 1;
       }
     }
-    const entries = matches.slice(start, start + page.c);
+    const length = options.vendor?.pageLength?.(page.t, page.n, page.c) ?? page.c;
+    const entries = matches.slice(start, start + Math.max(1, length));
     const notes = page.n === 1 ? (options.vendor?.searchOutcomes?.(page.t, matches.length) ?? []) : [];
     const links: Json[] = [{ relation: 'self', url: self }];
     const last = entries.at(-1);

@@ -131,18 +131,49 @@ export function startEpicEhr(options: EpicOptions): Promise<SyncEhr> {
 // Oracle Health (Cerner Millennium: fhir.cerner.com, docs.oracle.com millennium-platform-apis)
 
 /**
- * Page sizes. Millennium's largest `_count` "varies across resources" (Oracle's change log for
- * its Health AI suite, which moved every resource to 1000), and a larger `_count` is lowered, not
- * refused, with link[self] not always saying so. These bounds are of that order: small enough
- * that the fixtures' records take several pages.
+ * Page sizes, as Oracle documents them per resource and FHIR version (a larger `_count` is lowered,
+ * not refused; Oracle's own change log: "Maximum values vary across resources", Health AI suite
+ * change log, docs.oracle.com/en/industries/health/health-ai-application-suite/aifcl/change-log.html):
+ * - R4 Observation: "The default count is 50 and the maximum supported count is 200"
+ *   (docs.oracle.com/en/industries/health/millennium-platform-apis/mfrap/op-observation-get.html);
+ * - DSTU2 Observation: "Defaults to 50. Capped at 100." (fhir.cerner.com millennium/dstu2/diagnostic/observation);
+ * - DiagnosticReport, R4 and DSTU2: "Defaults to 10 and a maximum of 100 documents can be returned"
+ *   (fhir.cerner.com millennium/r4/clinical/diagnostics/diagnostic-report, dstu2/diagnostic/diagnostic-report);
+ * - R4 DocumentReference: "Defaults to 10 and maximum 100 documents can be returned"
+ *   (fhir.cerner.com millennium/r4/foundation/documents/document-reference);
+ * - Patient: "Defaults to 20" (millennium/r4/base/individuals/patient);
+ * - DSTU2 MedicationStatement: at most 60 a page, whatever is asked (Cerner's answer on its FHIR
+ *   developers' forum, groups.google.com/g/cerner-fhir-developers/c/T_OOUvFCOmE, "PageSize for FHIR
+ *   Queries"), defaulting to 50 (millennium/dstu2/medications/medication-statement).
+ * Other types document no bound; for them 100 and a default of 50 are an inference, not Oracle's word.
  */
-export const ORACLE_PAGE_LIMITS: Record<string, number> = {
-  Observation: 100,
-  DocumentReference: 20,
-  DiagnosticReport: 20,
-  Encounter: 20,
+export const ORACLE_PAGE_LIMITS: Record<'R4' | 'DSTU2', Record<string, { default: number; max: number }>> = {
+  R4: {
+    Observation: { default: 50, max: 200 },
+    DiagnosticReport: { default: 10, max: 100 },
+    DocumentReference: { default: 10, max: 100 },
+    Patient: { default: 20, max: 100 },
+  },
+  DSTU2: {
+    Observation: { default: 50, max: 100 },
+    DiagnosticReport: { default: 10, max: 100 },
+    MedicationStatement: { default: 50, max: 60 },
+    Patient: { default: 20, max: 100 },
+  },
 };
-const ORACLE_DEFAULT_LIMIT = 50;
+const ORACLE_OTHER_LIMIT = { default: 50, max: 100 };
+
+export function oraclePageLimit(version: 'R4' | 'DSTU2', type: string): { default: number; max: number } {
+  return ORACLE_PAGE_LIMITS[version][type] ?? ORACLE_OTHER_LIMIT;
+}
+
+/**
+ * R4 Observation pages after the first "may be less than requested" (op-observation-get.html,
+ * `_count`: "From the second page onward, the returned item count may be less than requested").
+ * How much less is not said; three quarters of the count is this server's choice. A client that
+ * takes a short page for the last one stops early here.
+ */
+const ORACLE_LATER_PAGE_SHARE = 0.75;
 
 export type OracleOptions = VendorEhrOptions & {
   /**
@@ -170,7 +201,14 @@ function insufficientScope(): Refusal {
 export function oracleRules(options: OracleOptions): VendorRules {
   const granted = grantedTypes(options.grantedScope);
   return {
-    maxCount: (type) => ORACLE_PAGE_LIMITS[type] ?? ORACLE_DEFAULT_LIMIT,
+    maxCount: (type) => oraclePageLimit(options.fhirVersion, type).max,
+    ...(options.pageSize === undefined
+      ? { defaultCount: (type: string) => oraclePageLimit(options.fhirVersion, type).default }
+      : {}),
+    pageLength: (type, page, count) =>
+      options.fhirVersion === 'R4' && type === 'Observation' && page > 1
+        ? Math.floor(count * ORACLE_LATER_PAGE_SHARE)
+        : count,
     filterByCategory: true,
     // Binary: "The consumer must populate the Accept header with application/fhir+json or the
     // format returned in the attachment.contentType of the referring resource."
@@ -194,14 +232,21 @@ export function oracleRules(options: OracleOptions): VendorRules {
       }
       if (unlicensed === 403 || !allows(granted, request.type)) return insufficientScope();
       if (request.id !== undefined || request.laterPage) return null;
-      // Millennium's searches require the patient (or _id); one without is a 400.
-      if (!PATIENT_PARAMETERS.some((name) => request.query.has(name))) {
+      // Millennium's searches require the patient (or _id); one without is a 400 ("no supported
+      // search parameters provided", fhir.cerner.com millennium/r4 "Client Errors"). R4
+      // MedicationRequest names its patient only as `patient`, not `subject`
+      // (docs.oracle.com/en/industries/health/millennium-platform-apis/mfrap/op-medicationrequest-get.html).
+      const patientNames =
+        options.fhirVersion === 'R4' && request.type === 'MedicationRequest'
+          ? ['patient', '_id']
+          : PATIENT_PARAMETERS;
+      if (!patientNames.some((name) => request.query.has(name))) {
         return {
           status: 400,
           body: {
             resourceType: 'OperationOutcome',
             issue: [
-              { severity: 'error', code: 'invalid', diagnostics: 'A patient or _id parameter is required' },
+              { severity: 'error', code: 'invalid', diagnostics: 'no supported search parameters provided' },
             ],
           },
         };
