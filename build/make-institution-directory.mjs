@@ -11,7 +11,8 @@
 // publish them; the output folder defaults to electron/core/smart/directory/).
 //
 // Left out on purpose: payer lists (Medicare plans, state Medicaid: not hospitals or clinics),
-// Lantern's 1Up list (an aggregator's copy of other vendors' lists, mostly DSTU2), DSTU2-only
+// Lantern's 1Up list's endpoints (an aggregator's copy of other vendors' lists, mostly DSTU2; its
+// ZIP codes are used, for the places the vendors' own lists leave out), DSTU2-only
 // addresses (every certified API must serve R4 since 2022, so the R4 twin is the one to use), and
 // the SMART User-access Brands examples (made-up brands).
 //
@@ -268,6 +269,67 @@ for (const file of readdirSync(join(root, 'lantern')).sort()) {
   }
 }
 
+// Places from Lantern's 1Up list. Its endpoints are left out (an aggregator's copy of other
+// vendors' lists, mostly DSTU2), but it carries ZIP codes for entries the vendors' own lists give
+// without a place (Epic's above all): joined by the same address (a DSTU2 address by its R4 twin,
+// as Epic and MEDITECH name them), or by the same name on the same site, never by a name alone (two practices
+// called "Family Medical Center" are not one).
+{
+  const twin = (url) =>
+    url
+      .trim()
+      .replace(/\/*$/, '/')
+      .replace(/\/api\/FHIR\/DSTU2\/$/i, '/api/FHIR/R4/')
+      // MEDITECH's: /v2/argonaut/v1 (DSTU2) beside /v1/uscore/R4 on the same host.
+      .replace(/\/v[12]\/argonaut\/v1\/$/i, '/v1/uscore/R4/')
+      .toLowerCase();
+  // The site (its last two labels: mayo.edu) rather than the host, as a health system serves
+  // its DSTU2 and R4 APIs from different hosts of its own domain.
+  const hostOf = (url) => {
+    try {
+      return new URL(url).hostname.toLowerCase().split('.').slice(-2).join('.');
+    } catch {
+      return null;
+    }
+  };
+  const byAddress = new Map();
+  const byHostName = new Map();
+  for (const e of readJson('lantern/1UpEndpointSources.json').Endpoints ?? []) {
+    const where = zipPlace(e.OrganizationZipCode);
+    if (!where || typeof e.URL !== 'string') continue;
+    byAddress.set(twin(e.URL), where);
+    const name = readable(e.OrganizationName)?.toLowerCase();
+    const host = hostOf(e.URL);
+    if (!name || !host) continue;
+    const key = `${host}\t${name}`;
+    // A name on one site with two places is not a place.
+    byHostName.set(key, byHostName.has(key) && byHostName.get(key) !== where ? null : where);
+  }
+  for (const row of byKey.values()) {
+    row.place ??=
+      byAddress.get(row.base.toLowerCase()) ??
+      byHostName.get(`${hostOf(row.base)}\t${row.name.toLowerCase()}`) ??
+      null;
+  }
+}
+
+// One portal, one health system (User-access Brands): where the lists name the system behind an
+// address (Epic's managingOrganization), every institution reached through that address is part
+// of it, the Lantern entries that carry no system included.
+{
+  const systemOf = new Map();
+  for (const row of byKey.values()) {
+    if (row.system && !systemOf.has(row.base)) systemOf.set(row.base, row.system);
+  }
+  // "Kaiser Permanente – Georgia" is the system "Kaiser Permanente - Georgia" itself, not part of it.
+  const same = (a, b) =>
+    a.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '') === b.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  for (const row of byKey.values()) {
+    const system = systemOf.get(row.base);
+    if (!row.system && system && !same(system, row.name)) row.system = system;
+  }
+}
+
 // Added past the filter that drops test entries: this one is a test server on purpose.
 byKey.set('smart-sandbox', {
   name: 'SMART Health IT sandbox (test patients)',
@@ -327,7 +389,11 @@ const packed = rows.map((r) => {
   return row;
 });
 const perVendor = {};
-for (const r of rows) perVendor[r.vendor] = (perVendor[r.vendor] ?? 0) + 1;
+const placedPerVendor = {};
+for (const r of rows) {
+  perVendor[r.vendor] = (perVendor[r.vendor] ?? 0) + 1;
+  if (r.place) placedPerVendor[r.vendor] = (placedPerVendor[r.vendor] ?? 0) + 1;
+}
 const vendorList = vendorsUsed.list.map((id) => [id, vendorNames.get(id) ?? id]);
 
 const licences = [
@@ -378,6 +444,6 @@ console.log(
 console.log(
   Object.entries(perVendor)
     .sort((a, b) => b[1] - a[1])
-    .map(([v, n]) => `${vendorNames.get(v) ?? v}: ${n}`)
+    .map(([v, n]) => `${vendorNames.get(v) ?? v}: ${n} (${placedPerVendor[v] ?? 0} with a place)`)
     .join('\n'),
 );

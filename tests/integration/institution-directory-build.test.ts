@@ -98,6 +98,30 @@ describe('building the institution directory from the endpoint lists', () => {
     });
   });
 
+  it('gives Epic entries the place Lantern’s 1Up list carries for them: by the R4 twin of its address, or by name on the same site', () => {
+    // 1Up lists The Brooklyn Hospital Center's DSTU2 address with ZIP 11201, Mayo Clinic on another
+    // mayo.edu host with 55902; Epic's own lists give neither a place.
+    expect(rows.find((r) => r.name === 'The Brooklyn Hospital Center')).toMatchObject({
+      vendor: 'epic',
+      place: 'Brooklyn, NY',
+    });
+    const mayo = rows.filter((r) => r.name === 'Mayo Clinic');
+    expect(mayo.map((r) => r.place)).toEqual(['Rochester, MN', 'Rochester, MN']);
+    // 1Up's own addresses are still not listed.
+    expect(rows.some((r) => r.fhirBase.includes('pep.api.mayo.edu'))).toBe(false);
+  });
+
+  it('puts every institution reached through one portal under the health system the lists name for it', () => {
+    // Epic's list names UCSF Health as the system behind UCSF's address; Lantern lists two more
+    // names there, one of them the system itself.
+    const ucsf = rows.filter((r) => r.fhirBase === 'https://unified-api.ucsf.edu/clinical/apex/api/FHIR/R4/');
+    expect(ucsf.map((r) => [r.name, r.system])).toEqual([
+      ['UCSF', 'UCSF Health'],
+      ["UCSF Benioff Children's Hospital", 'UCSF Health'],
+      ['UCSF Health', undefined],
+    ]);
+  });
+
   it('copies each source’s licence and notice beside the module, and names them in it', () => {
     for (const [from, to] of [
       ['mere-medical/LICENSE', 'LICENSE.mere-medical.txt'],

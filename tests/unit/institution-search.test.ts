@@ -10,9 +10,12 @@ const looks = (i: { name: string; system: string | null; place: string | null; n
   [i.name.toLowerCase(), i.system, i.place, i.note].join(' | ');
 
 describe('searching the institution directory', () => {
-  it('finds Mayo Clinic first for “Mayo Rochester”, though no list gives its city', () => {
+  it('finds Mayo Clinic in Rochester for “Mayo Rochester”, its two addresses told apart', () => {
     const found = searchInstitutions('Mayo Rochester', 10);
-    expect(found[0]).toMatchObject({ name: 'Mayo Clinic', vendor: 'epic' });
+    expect(found[0]).toMatchObject({ name: 'Mayo Clinic', vendor: 'epic', place: 'Rochester, MN' });
+    const mayo = found.filter((i) => i.name === 'Mayo Clinic');
+    expect(mayo.length).toBe(2);
+    expect(new Set(mayo.map((i) => i.note)).size).toBe(2);
   });
 
   it('finds Boston Children’s Hospital first, with or without the apostrophe', () => {
@@ -55,6 +58,23 @@ describe('searching the institution directory', () => {
   it('groups an institution under its health system, as User-access Brands do', () => {
     const franciscan = searchInstitutions("Franciscan Children's", 5)[0]!;
     expect(franciscan).toMatchObject({ system: "Boston Children's Hospital", vendor: 'epic' });
+    const found = searchInstitutions("Boston Children's", 10);
+    expect(found.filter((i) => i.system === "Boston Children's Hospital").length).toBeGreaterThan(0);
+    // An entry Lantern lists on a portal whose health system Epic names is grouped under it too.
+    expect(searchInstitutions("UCSF Benioff Children's", 5)[0]).toMatchObject({
+      name: "UCSF Benioff Children's Hospital",
+      system: 'UCSF Health',
+    });
+  });
+
+  it('gives Epic, MEDITECH and other institutions a place where any list carries one', () => {
+    const placed = (vendor: string) => allInstitutions().filter((i) => i.vendor === vendor && i.place).length;
+    expect(placed('epic')).toBeGreaterThan(250);
+    expect(placed('meditech')).toBeGreaterThan(10);
+    expect(searchInstitutions('Brooklyn Hospital Center', 5)[0]).toMatchObject({
+      vendor: 'epic',
+      place: 'Brooklyn, NY',
+    });
   });
 
   it('holds every vendor list brought in, each institution on an https R4 address', () => {
