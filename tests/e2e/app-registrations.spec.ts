@@ -112,7 +112,11 @@ test('an institution without a client id says so before any sign-in, and one is 
   // A confidential client: the vault's public key set, to paste into the developer site.
   await page.getByLabel('Private key JWT').check();
   await expect(page.getByTestId('public-keys')).toContainText('"kty": "EC"');
-  await expect(page.getByTestId('public-keys')).not.toContainText('"d"');
+  // Both keys, ES384 and RS384, so either algorithm a server accepts is registered.
+  await expect(page.getByTestId('public-keys')).toContainText('"alg": "RS384"');
+  for (const secret of ['"d"', '"p"', '"q"']) {
+    await expect(page.getByTestId('public-keys')).not.toContainText(secret);
+  }
   await checkScreen('app-registrations');
   await page.setViewportSize({ width: 400, height: 900 });
   await checkScreen('app-registrations-narrow');
