@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VaultStatus } from '../shared/domain.js';
 import { appVersion } from './core/app-version.js';
+import { CLIENTS_FILE_ENV } from './core/smart/client-registration.js';
 import { startCoreWorker, type CoreConnection } from './core/worker/core-client.js';
 import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
 import { externalLinkTarget } from './shell/external-links.js';
@@ -107,6 +108,7 @@ function run(): void {
           vaultPath: join(userData, 'vault.phrvault'),
           transport: 'electron',
           appVersion: appVersion(),
+          smartClientsFile: process.env[CLIENTS_FILE_ENV] ?? null,
         },
         {
           // SMART sign-in happens in the user's own browser, never in a window of ours; the core
