@@ -59,4 +59,15 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The benchmarks and the generators they share with the tests stand alone: they never reach
+    // into tests/ (tests/unit/bench-stands-alone.test.ts also checks dynamic imports).
+    files: ['bench/**', 'testkit/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/tests/**'], message: 'Shared generators live in testkit/.' }] },
+      ],
+    },
+  },
 );

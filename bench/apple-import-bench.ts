@@ -66,7 +66,7 @@ function* exportXml(samples: number, header: string, footer: string): Generator<
 
 async function setup(dir: string, samples: number): Promise<void> {
   const yazl = (await import('yazl')).default;
-  const { healthXml } = await import('../tests/support/apple-export.js');
+  const { healthXml } = await import('../testkit/apple-export.js');
   const [header, footer] = healthXml('@@BODY@@').split('@@BODY@@') as [string, string];
   await pipeline(
     Readable.from(exportXml(samples, header, footer)),

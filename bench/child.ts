@@ -14,7 +14,7 @@ import { storeRecords, type IncomingRecord, type StoreTally } from '../electron/
 import { ftsQuery, searchRecords } from '../electron/core/vault/search.js';
 import { timelinePage } from '../electron/core/vault/timeline.js';
 import { patientSummary } from '../electron/core/records/summary.js';
-import { syntheticBatches } from '../tests/support/synthetic-patient.js';
+import { syntheticBatches } from '../testkit/synthetic-patient.js';
 import { measure, percentile, timeMs, type Latency } from './stats.js';
 import { checkStore, fileSizes, openStore, removeStore } from './stores.js';
 import type { Variant } from './variants.js';

@@ -29,7 +29,7 @@ async function child(mode: string, vaultPath: string, arg: string): Promise<void
   const { VaultFile } = await import('../electron/core/vault/vault-file.js');
   const scrypt = { name: 'scrypt' as const, N: 2 ** 12, r: 8, p: 1 };
   if (mode === 'setup') {
-    const { generatePatient } = await import('../tests/support/synthetic-patient.js');
+    const { generatePatient } = await import('../testkit/synthetic-patient.js');
     const { addPerson } = await import('../electron/core/vault/persons.js');
     const { importConnection } = await import('../electron/core/vault/connections.js');
     const { storeRecords } = await import('../electron/core/vault/record-store.js');

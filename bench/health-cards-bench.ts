@@ -28,7 +28,7 @@ type Result = {
 };
 
 async function makeCards(dir: string, count: number): Promise<void> {
-  const { signCard, specPayload, specPrivateKeys } = await import('../tests/support/health-card-issuer.js');
+  const { signCard, specPayload, specPrivateKeys } = await import('../testkit/health-card-issuer.js');
   const key = specPrivateKeys()[0]!;
   mkdirSync(join(dir, 'cards'));
   mkdirSync(join(dir, 'bundles'));
@@ -71,7 +71,7 @@ async function child(mode: string, dir: string, count: number): Promise<void> {
     const { readHealthCardFile } = await import('../electron/core/exchange/health-cards/read-health-card.js');
     const { storeHealthCards, vaultKeyCache } =
       await import('../electron/core/exchange/health-cards/store-health-card.js');
-    const { specDirectoryText } = await import('../tests/support/health-card-issuer.js');
+    const { specDirectoryText } = await import('../testkit/health-card-issuer.js');
     const options = {
       directory: directoryWith(specDirectoryText(), 'bench'),
       keyCache: vaultKeyCache(vault.db),

@@ -31,7 +31,7 @@ async function child(mode: string, dir: string, arg: string): Promise<void> {
   const ccd = join(dir, 'document.xml');
   const bundle = join(dir, 'bundle.json');
   if (mode === 'setup') {
-    const { generatePatient } = await import('../tests/support/synthetic-patient.js');
+    const { generatePatient } = await import('../testkit/synthetic-patient.js');
     const { importConnection } = await import('../electron/core/vault/connections.js');
     const { storeRecords } = await import('../electron/core/vault/record-store.js');
     const { exportRecords } = await import('../electron/core/exchange/export/export-document.js');

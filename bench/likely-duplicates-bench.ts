@@ -20,7 +20,7 @@ import { storeRecords, type IncomingRecord } from '../electron/core/vault/record
 import { timelineCounts } from '../electron/core/vault/timeline-counts.js';
 import { timelinePage } from '../electron/core/vault/timeline.js';
 import { VaultFile } from '../electron/core/vault/vault-file.js';
-import { syntheticBatches } from '../tests/support/synthetic-patient.js';
+import { syntheticBatches } from '../testkit/synthetic-patient.js';
 import { percentile } from './stats.js';
 
 const size = Number(process.argv[2] ?? 100_000);

@@ -35,7 +35,7 @@ const dir = join(process.env.BENCH_DIR ?? join(root, 'bench/out'), 'reads');
 const { startCoreWorker } = (await import(
   join(root, 'dist/electron/core/worker/core-client.js')
 )) as typeof CoreClient;
-const { syntheticResources } = await import('../tests/support/synthetic-patient.js');
+const { syntheticResources } = await import('../testkit/synthetic-patient.js');
 
 type Mode = 'read worker' | 'one worker (before)';
 type Writer = 'nothing' | 'file import' | 'sync';
@@ -197,7 +197,7 @@ function render(rows: Row[]): string {
 
 /** The records server in a process of its own, so its work is not timed as the reads' wait. */
 async function serverChild(): Promise<void> {
-  const { startRecordsServer } = await import('../tests/support/fhir-records-server.js');
+  const { startRecordsServer } = await import('../testkit/fhir-records-server.js');
   const server = await startRecordsServer({
     fhirVersion: 'R4',
     resources: [...syntheticResources({ seed: 3, resources: SYNC_SIZE })],

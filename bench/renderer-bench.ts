@@ -22,7 +22,7 @@ import { importConnection } from '../electron/core/vault/connections.js';
 import { addPerson } from '../electron/core/vault/persons.js';
 import { storeRecords, type IncomingRecord } from '../electron/core/vault/record-store.js';
 import { VaultFile } from '../electron/core/vault/vault-file.js';
-import { RARE_LAB_TERM, syntheticBatches } from '../tests/support/synthetic-patient.js';
+import { RARE_LAB_TERM, syntheticBatches } from '../testkit/synthetic-patient.js';
 import { writeResults } from './results-file.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 /**
  * Sync benchmark: one generated patient of 10,000 resources (BENCH_SYNC_SIZE to change it) synced
- * from two local FHIR servers, the records server (tests/support/fhir-records-server.ts, instant)
+ * from two local FHIR servers, the records server (testkit/fhir-records-server.ts, instant)
  * and medplum's FhirRouter over a MemoryRepository (bench/sync-medplum-server.ts), at 1000 records a
  * page (what sync asks for) and at 200 (BENCH_SYNC_PAGES=200,1000): records/s, the client's CPU time
  * as a share of the sync's wall time, the server's own handling time and CPU time, and the rate of
@@ -44,7 +44,7 @@ const FOUNDATION_INGEST_TARGET = TARGETS.encryptedPerSecond;
 const scrypt = { name: 'scrypt' as const, N: 2 ** 12, r: 8, p: 1 };
 
 /**
- * The two servers synced from: `records`, tests/support/fhir-records-server.ts (hand-written for
+ * The two servers synced from: `records`, testkit/fhir-records-server.ts (hand-written for
  * fault injection, answers from memory almost at once); `medplum`, bench/sync-medplum-server.ts
  * (medplum's FhirRouter over a MemoryRepository, a well-kept implementation that scans per page).
  */
@@ -250,7 +250,7 @@ async function serverChild(kind: ServerKind, ndjsonPath: string): Promise<void> 
     const { startMedplumServer } = await import('./sync-medplum-server.js');
     server = await startMedplumServer(options);
   } else {
-    const { startRecordsServer } = await import('../tests/support/fhir-records-server.js');
+    const { startRecordsServer } = await import('../testkit/fhir-records-server.js');
     server = await startRecordsServer({ fhirVersion: 'R4', ...options });
   }
   const cpu = process.cpuUsage();
@@ -578,7 +578,7 @@ const cpuMs = (r: SyncResult) => r.cpuUserMs + r.cpuSystemMs;
 
 const SERVER_NOTES: Record<ServerKind, string> = {
   records:
-    '`tests/support/fhir-records-server.ts`, the minimal server written for fault injection: every resource kept in order ' +
+    '`testkit/fhir-records-server.ts`, the minimal server written for fault injection: every resource kept in order ' +
     'in memory, a search filtered once and cached, keyset next links; it answers almost at once.',
   medplum:
     "`bench/sync-medplum-server.ts`: medplum's `FhirRouter` over a `MemoryRepository` (@medplum/fhir-router and " +
@@ -888,7 +888,7 @@ async function main(): Promise<void> {
   mkdirSync(profDir ?? outDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'phr-vault-sync-bench-'));
   try {
-    const { generatePatient } = await import('../tests/support/synthetic-patient.js');
+    const { generatePatient } = await import('../testkit/synthetic-patient.js');
     const { patient, resources } = generatePatient({ seed: SEED, resources: size });
     const ndjsonPath = join(dir, 'patient.ndjson');
     writeFileSync(ndjsonPath, [patient, ...resources].map((r) => JSON.stringify(r)).join('\n') + '\n');

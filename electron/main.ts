@@ -14,13 +14,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VaultStatus } from '../shared/domain.js';
 import { appVersion } from './core/app-version.js';
+import { CLIENTS_FILE_ENV } from './core/smart/client-registration.js';
 import { startCoreWorker, type CoreConnection } from './core/worker/core-client.js';
 import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
 import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
 import { MachineState } from './shell/machine-state.js';
 import { installMenu } from './shell/menu.js';
-import { backupFileDialogOptions, backupFolderDialogOptions, saveDocument } from './shell/save-document.js';
+import {
+  backupFileDialogOptions,
+  backupFolderDialogOptions,
+  saveDocument,
+  saveExport,
+  type SaveDialog,
+} from './shell/save-document.js';
 import { handBackupFileToCore, handFolderToCore } from '../shared/ipc/areas/files.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
 import { SyncNotifications } from './shell/sync-notifications.js';
@@ -101,6 +108,7 @@ function run(): void {
           vaultPath: join(userData, 'vault.phrvault'),
           transport: 'electron',
           appVersion: appVersion(),
+          smartClientsFile: process.env[CLIENTS_FILE_ENV] ?? null,
         },
         {
           // SMART sign-in happens in the user's own browser, never in a window of ours; the core
@@ -148,37 +156,43 @@ function run(): void {
       });
       connection.on(notifications.onCoreEvent);
 
-      handle(connection, isOurWebContents, (asking) => ({
-        'files.saveDocument': (request) =>
-          saveDocument(request, {
-            documentsFolder: app.getPath('documents'),
-            showSaveDialog: (options) => {
-              // Modal to the window that asked, so the dialog cannot be lost behind it.
-              const window = BrowserWindow.fromWebContents(asking);
-              return window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options);
-            },
-          }),
-        'files.chooseBackupFolder': async () => {
+      handle(connection, isOurWebContents, (asking) => {
+        const showSaveDialog: SaveDialog = (options) => {
+          // Modal to the window that asked, so the dialog cannot be lost behind it.
           const window = BrowserWindow.fromWebContents(asking);
-          const options = backupFolderDialogOptions(app.getPath('documents'));
-          const chosen = window
-            ? await dialog.showOpenDialog(window, options)
-            : await dialog.showOpenDialog(options);
-          return handFolderToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
-            connection.dispatch(c, r),
-          );
-        },
-        'files.chooseBackupFile': async () => {
-          const window = BrowserWindow.fromWebContents(asking);
-          const options = backupFileDialogOptions(app.getPath('documents'));
-          const chosen = window
-            ? await dialog.showOpenDialog(window, options)
-            : await dialog.showOpenDialog(options);
-          return handBackupFileToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
-            connection.dispatch(c, r),
-          );
-        },
-      }));
+          return window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options);
+        };
+        return {
+          'files.saveDocument': (request) =>
+            saveDocument(request, { documentsFolder: app.getPath('documents'), showSaveDialog }),
+          'files.saveExport': (request) =>
+            saveExport(request, {
+              documentsFolder: app.getPath('documents'),
+              showSaveDialog,
+              dispatch: (channel, r) => connection.dispatch(channel, r),
+            }),
+          'files.chooseBackupFolder': async () => {
+            const window = BrowserWindow.fromWebContents(asking);
+            const options = backupFolderDialogOptions(app.getPath('documents'));
+            const chosen = window
+              ? await dialog.showOpenDialog(window, options)
+              : await dialog.showOpenDialog(options);
+            return handFolderToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
+              connection.dispatch(c, r),
+            );
+          },
+          'files.chooseBackupFile': async () => {
+            const window = BrowserWindow.fromWebContents(asking);
+            const options = backupFileDialogOptions(app.getPath('documents'));
+            const chosen = window
+              ? await dialog.showOpenDialog(window, options)
+              : await dialog.showOpenDialog(options);
+            return handBackupFileToCore(chosen.canceled ? null : (chosen.filePaths[0] ?? null), (c, r) =>
+              connection.dispatch(c, r),
+            );
+          },
+        };
+      });
       forwardCoreEvents(connection, () => [...windows].map((w) => w.webContents));
 
       openWindow();

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
-import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
 import {
   answerFilesChannel,
   handBackupFileToCore,
@@ -62,7 +61,7 @@ export async function startHostServer(
   } = {},
 ): Promise<HostServer> {
   const files: FilesAnswers = {
-    ...downloadsFolder(options.downloads),
+    ...downloadsFolder(options.downloads, (channel, request) => core.dispatch(channel, request)),
     'files.chooseBackupFolder': () => {
       if (!options.backups)
         throw new SaveRefused('This PHR Vault host was started without --backups, so it keeps no backups.');
@@ -114,8 +113,8 @@ export async function startHostServer(
   const sockets = new WebSocketServer({
     server,
     path: HOST_SOCKET_PATH,
-    // A saved export comes back up this socket as base64 (files.saveDocument): a PDF or an
-    // everything-as-FHIR bundle of a long history runs to tens of megabytes.
+    // A file chosen in the window comes up this socket as base64 (connections.importFile), and an
+    // attachment's copy to save (files.saveDocument): either can run to tens of megabytes.
     maxPayload: 64 * 1024 * 1024,
     verifyClient: ({ req }: { req: IncomingMessage }) => {
       const given = Buffer.from(new URL(req.url ?? '', 'http://127.0.0.1').searchParams.get('token') ?? '');
@@ -143,16 +142,14 @@ export async function startHostServer(
         socket.close(1003, 'bad message');
         return;
       }
-      // files.* are the host's own to answer (its downloads folder), as main answers them in Electron.
-      // Only the page's channels: the shell's (sync.machine, the backup folder and file) are not a
-      // page's to call.
-      const answer = isShellOnlyChannel(message.channel)
+      // Only the page's channels (isChannel): the shell's (sync.machine, the backup folder and
+      // file) are not a page's to call. files.* are the host's own to answer (its downloads
+      // folder), as main answers them in Electron.
+      const answer = !isChannel(message.channel)
         ? Promise.resolve(refused)
         : isFilesChannel(message.channel)
           ? answerFilesChannel(message.channel, message.request, files)
-          : isChannel(message.channel)
-            ? core.dispatch(message.channel, message.request)
-            : Promise.resolve(refused);
+          : core.dispatch(message.channel, message.request);
       void answer.then((result) => {
         let text: string;
         try {

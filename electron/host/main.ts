@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appVersion } from '../core/app-version.js';
+import { CLIENTS_FILE_ENV } from '../core/smart/client-registration.js';
 import { startCoreWorker } from '../core/worker/core-client.js';
 import { nodeTooOld } from '../node-version.js';
 import { startHostServer } from './host-server.js';
@@ -36,7 +37,12 @@ const opts = program.opts<{
 
 const vaultPath = resolve(opts.vault);
 mkdirSync(dirname(vaultPath), { recursive: true, mode: 0o700 });
-const core = startCoreWorker({ vaultPath, transport: 'host', appVersion: appVersion() });
+const core = startCoreWorker({
+  vaultPath,
+  transport: 'host',
+  appVersion: appVersion(),
+  smartClientsFile: process.env[CLIENTS_FILE_ENV] ?? null,
+});
 if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
 if (opts.backups) mkdirSync(resolve(opts.backups), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {

@@ -1,6 +1,5 @@
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { userMessage } from '../../shared/errors.js';
-import { isShellOnlyChannel } from '../../shared/ipc/areas/backups.js';
 import { answerFilesChannel, isFilesChannel, type FilesAnswers } from '../../shared/ipc/areas/files.js';
 import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import { isAppUrl } from './app-origin.js';
@@ -74,8 +73,9 @@ export async function routeInvoke(
   dispatch: Dispatch,
   files?: FilesAnswers,
 ): Promise<Result<unknown>> {
-  // The shell's own channels (the backup folder from its dialog) are never the page's to call.
-  if (!senderAllowed(sender) || !isChannel(channel) || isShellOnlyChannel(channel)) return refused;
+  // isChannel is false for the shell's own channels (a backup folder from its dialog, the machine's
+  // state): they are never the page's to call.
+  if (!senderAllowed(sender) || !isChannel(channel)) return refused;
   if (isFilesChannel(channel)) return files ? answerFilesChannel(channel, request, files) : refused;
   try {
     return await dispatch(channel, request);

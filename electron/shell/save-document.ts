@@ -1,12 +1,13 @@
 import { basename, join } from 'node:path';
-import { documentKindOf, safeDocumentName } from '../../shared/ipc/areas/files.js';
-import type { ParsedRequestOf, ResponseOf } from '../../shared/ipc/contract.js';
+import { documentKindOf, safeDocumentName, saveExportThroughCore } from '../../shared/ipc/areas/files.js';
+import type { ParsedRequestOf, ResponseOf, Result } from '../../shared/ipc/contract.js';
 import { writePrivateFile } from '../core/exchange/private-file.js';
 
 /**
- * Saving an export where the person chooses, in Electron: the decision part, with the dialog and
- * the disk as ports so it runs in unit tests (Electron is not imported here). The renderer only
- * suggests a name; the folder and the final name come from the person, in the OS's own dialog.
+ * Saving a document where the person chooses, in Electron: the decision part, with the dialog, the
+ * disk and the core as ports so it runs in unit tests (Electron is not imported here). The folder
+ * and the final name come from the person, in the OS's own dialog; an export is written by the
+ * core straight to that path, so its bytes never reach the window.
  */
 
 export type SaveDialogOptions = {
@@ -31,7 +32,10 @@ type SaveAnswer = ResponseOf<'files.saveDocument'>;
 // The one way an export is written (the command line's too): see private-file.ts.
 export { writePrivateFile };
 
-export function saveDialogOptions(request: SaveRequest, documentsFolder: string): SaveDialogOptions {
+export function saveDialogOptions(
+  request: Pick<SaveRequest, 'suggestedName' | 'mimeType'>,
+  documentsFolder: string,
+): SaveDialogOptions {
   const kind = documentKindOf(request.mimeType);
   return {
     title: 'Save the document for your provider',
@@ -46,6 +50,32 @@ export async function saveDocument(request: SaveRequest, ports: SaveDocumentPort
   if (chosen.canceled || !chosen.filePath) return { saved: false, fileName: null };
   await (ports.write ?? writePrivateFile)(chosen.filePath, Buffer.from(request.contentBase64, 'base64'));
   return { saved: true, fileName: basename(chosen.filePath) };
+}
+
+export type SaveExportPorts = Omit<SaveDocumentPorts, 'write'> & {
+  dispatch: (channel: 'export.suggestion' | 'export.toFile', request: unknown) => Promise<Result<unknown>>;
+};
+
+/**
+ * An export for the page's `files.saveExport`: the core names it, the person picks where in the
+ * save dialog, and the core writes it there (export.toFile). A cancelled dialog makes nothing.
+ */
+export function saveExport(
+  request: ParsedRequestOf<'files.saveExport'>,
+  ports: SaveExportPorts,
+): Promise<ResponseOf<'files.saveExport'>> {
+  return saveExportThroughCore(
+    request,
+    async ({ fileName, mediaType }) => {
+      const options = saveDialogOptions(
+        { suggestedName: fileName, mimeType: mediaType },
+        ports.documentsFolder,
+      );
+      const chosen = await ports.showSaveDialog(options);
+      return chosen.canceled || !chosen.filePath ? null : chosen.filePath;
+    },
+    ports.dispatch,
+  );
 }
 
 /**

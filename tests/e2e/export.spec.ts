@@ -50,9 +50,12 @@ test('exports a C-CDA of the chosen kinds of record into the downloads folder', 
   await expect(saved).toBeVisible();
   const files = await readdir(downloads);
   expect(files).toHaveLength(1);
-  await expect(saved).toHaveText(`Saved as ${files[0]}.`);
-  expect(files[0]).toMatch(/\.xml$/);
   const document = await readFile(join(downloads, files[0]!), 'utf8');
+  // The name it has and its size, as the core wrote it: the window never held the bytes.
+  await expect(saved).toHaveText(
+    `Saved as ${files[0]} (${Math.round(Buffer.byteLength(document) / 1024)} KB).`,
+  );
+  expect(files[0]).toMatch(/^Geoffrey-Abbott-ccd-\d{4}-\d{2}-\d{2}\.xml$/);
   expect(document.startsWith('<?xml')).toBe(true);
   expect(document).toContain('<given>Geoffrey');
   expect(document).toContain('<family>Abbott');

@@ -9,7 +9,7 @@ import {
   specDirectoryText,
   specPayload,
   specPublicKeys,
-} from '../support/health-card-issuer.js';
+} from '../../testkit/health-card-issuer.js';
 import { expect, test, unlock } from './fixtures.js';
 
 const passphrase = 'harbour lantern copper nine';

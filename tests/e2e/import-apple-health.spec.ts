@@ -1,7 +1,7 @@
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appleExport, clinicalFiles, R4_BASE, record } from '../support/apple-export.js';
+import { appleExport, clinicalFiles, R4_BASE, record } from '../../testkit/apple-export.js';
 import { expect, test, unlock } from './fixtures.js';
 
 const passphrase = 'meadow kettle harbor nine';

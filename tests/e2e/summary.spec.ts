@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { SMART_2502813, SMART_2502813_VITALS } from '../support/fixture-paths.js';
+import { SMART_2502813, SMART_2502813_VITALS } from '../../testkit/fixture-paths.js';
 import { expect, test, unlock, type Seed } from './fixtures.js';
 
 const passphrase = 'quiet harbour maple nine';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { hba1cResult } from '../support/fhir-builders.js';
-import { IRMGARD_DSTU2 } from '../support/fixture-paths.js';
+import { IRMGARD_DSTU2 } from '../../testkit/fixture-paths.js';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
 
 const passphrase = 'orchard lamp violin seven';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readBackup } from '../../electron/core/vault/backup.js';
 import { requireBuild, runCli, spawnCli } from '../support/cli.js';
-import { syntheticResources } from '../support/synthetic-patient.js';
+import { syntheticResources } from '../../testkit/synthetic-patient.js';
 import { DAISEY, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';

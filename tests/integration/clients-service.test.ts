@@ -69,3 +69,49 @@ describe('client registrations through the service (the IPC channels)', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"vendors": ');
   });
 });
+
+describe('the registrations file the environment names', () => {
+  it('is handed to the service when it is made, and the process environment is not read by it', async () => {
+    const dir = tempDir('phr-vault-clients-env-');
+    const given = join(dir, 'given-clients.json');
+    writeFileSync(given, JSON.stringify({ vendors: { epic: { clientId: 'from-the-entry-point' } } }));
+    const stray = join(dir, 'stray-clients.json');
+    writeFileSync(stray, JSON.stringify({ vendors: { epic: { clientId: 'from-the-process' } } }));
+    const before = process.env.PHR_VAULT_SMART_CLIENTS;
+    // A second service in the same process, told nothing, must not pick up what another was given
+    // nor what the process environment happens to say.
+    process.env.PHR_VAULT_SMART_CLIENTS = stray;
+    const withFile = new VaultService({
+      vaultPath: join(dir, 'a.phrvault'),
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+      smartClientsFile: given,
+    });
+    const without = new VaultService({
+      vaultPath: join(dir, 'b.phrvault'),
+      transport: 'host',
+      appVersion: 'test',
+      scrypt: FAST_SCRYPT,
+    });
+    try {
+      for (const service of [withFile, without]) {
+        await call(service, 'vault.create', { passphrase: 'correct horse battery', ownerName: 'Pat' });
+      }
+      const listed = await call(withFile, 'clients.list', {});
+      expect(listed.environmentFile).toBe(given);
+      expect(listed.vendors.find((v) => v.vendor === 'epic')).toMatchObject({
+        clientId: 'from-the-entry-point',
+        from: 'environment',
+      });
+      const plain = await call(without, 'clients.list', {});
+      expect(plain.environmentFile).toBeNull();
+      expect(plain.vendors.find((v) => v.vendor === 'epic')?.clientId).not.toBe('from-the-process');
+    } finally {
+      if (before === undefined) delete process.env.PHR_VAULT_SMART_CLIENTS;
+      else process.env.PHR_VAULT_SMART_CLIENTS = before;
+      withFile.close();
+      without.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
@@ -22,6 +22,7 @@ import {
   schematronErrors,
   type FhirSchema,
 } from '../support/export-validation.js';
+import { call } from '../support/connected-vault.js';
 import { FAST_SCRYPT, SYNTHEA, US_CORE, tempDir } from '../support/temp-dir.js';
 
 const PASS = 'correct horse battery';
@@ -289,7 +290,7 @@ describe('export for a new provider, on every fixture patient', () => {
     }
   });
 
-  it('answers export.preview and export.run over the IPC contract, with progress events', async () => {
+  it('answers export.preview and writes export.toFile where the shell says, with progress events', async () => {
     vault.lock();
     const service = new VaultService({
       vaultPath: join(dir, 'family.phrvault'),
@@ -306,26 +307,50 @@ describe('export for a new provider, on every fixture patient', () => {
       service.on((event, payload) => {
         if (event === 'export.progress') events.push(payload);
       });
-      const run = await service.dispatch('export.run', {
+      const suggestion = await call(service, 'export.suggestion', { personId: p.personId, format: 'ccda' });
+      expect(suggestion).toEqual({
+        fileName: expect.stringMatching(/-ccd-\d{4}-\d{2}-\d{2}\.xml$/),
+        mediaType: 'application/xml',
+      });
+      // The core writes the document to the path the shell's dialog gave: readable by its owner
+      // alone, nothing left beside it, and only the name, size and contents answered.
+      const into = tempDir('phr-vault-export-to-');
+      const path = join(into, 'for Dr Okafor.xml');
+      const written = await call(service, 'export.toFile', {
         personId: p.personId,
         format: 'ccda',
         from: '2010',
+        path,
       });
-      if (!run.ok) throw new Error(run.error.message);
-      const value = run.value as { contentBase64: string; fileName: string; sections: unknown[] };
-      expect(Buffer.from(value.contentBase64, 'base64').toString('utf8')).toContain('<ClinicalDocument');
-      expect(value.fileName).toMatch(/-ccd-\d{4}-\d{2}-\d{2}\.xml$/);
+      const bytes = readFileSync(path);
+      expect(bytes.toString('utf8')).toContain('<ClinicalDocument');
+      expect(written).toMatchObject({ fileName: 'for Dr Okafor.xml', bytes: bytes.length, format: 'ccda' });
+      expect(written.records).toBeGreaterThan(0);
+      expect(written.sections.length).toBeGreaterThan(0);
+      expect(JSON.stringify(written)).not.toContain('<ClinicalDocument');
+      if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(readdirSync(into)).toEqual(['for Dr Okafor.xml']);
       expect(events.at(-1)).toMatchObject({ personId: p.personId, format: 'ccda', stage: 'done' });
-      const empty = await service.dispatch('export.run', { personId: p.personId, format: 'pdf', to: '1900' });
-      expect(empty.ok).toBe(false);
-      if (!empty.ok) expect(empty.error.kind).toBe('empty-selection');
-      // A path is not part of the request: the core never writes where the renderer says.
-      const withPath = await service.dispatch('export.run', {
+
+      const empty = await service.dispatch('export.toFile', {
+        personId: p.personId,
+        format: 'pdf',
+        to: '1900',
+        path: join(into, 'empty.pdf'),
+      });
+      expect(empty).toMatchObject({ ok: false, error: { kind: 'empty-selection' } });
+      // A folder that is not there (or will not take the file) is the person's to change, in plain words.
+      const nowhere = await service.dispatch('export.toFile', {
         personId: p.personId,
         format: 'ccda',
-        out: '/tmp/x',
+        path: join(into, 'gone', 'x.xml'),
       });
-      expect(withPath.ok).toBe(false);
+      expect(nowhere).toMatchObject({ ok: false, error: { kind: 'save-failed' } });
+      expect(JSON.stringify(nowhere)).not.toContain(into);
+      expect(readdirSync(into)).toEqual(['for Dr Okafor.xml']);
+      // The old way of handing the bytes back is gone from the contract.
+      const old = await service.dispatch('export.run', { personId: p.personId, format: 'ccda' });
+      expect(old).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
     } finally {
       service.close();
     }

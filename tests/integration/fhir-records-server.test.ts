@@ -5,10 +5,10 @@ import {
   startRecordsServer,
   type FhirVersionName,
   type RecordsServer,
-} from '../support/fhir-records-server.js';
-import { IRMGARD_DSTU2, IRMGARD_STU3, US_CORE_85 } from '../support/fixture-paths.js';
+} from '../../testkit/fhir-records-server.js';
+import { IRMGARD_DSTU2, IRMGARD_STU3, US_CORE_85 } from '../../testkit/fixture-paths.js';
 import { startSyncEhr } from '../support/sync-ehr.js';
-import { syntheticResources } from '../support/synthetic-patient.js';
+import { syntheticResources } from '../../testkit/synthetic-patient.js';
 
 /** The records server the sync engine's tests pull from: its paging, filters, changes and faults. */
 

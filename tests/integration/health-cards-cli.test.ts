@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, runCli } from '../support/cli.js';
-import { SHC, SPEC_ISSUER_NAME, specDirectoryText } from '../support/health-card-issuer.js';
+import { SHC, SPEC_ISSUER_NAME, specDirectoryText } from '../../testkit/health-card-issuer.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';

@@ -20,7 +20,7 @@ import {
   specPrivateKeys,
   startIssuer,
   type TestIssuer,
-} from '../support/health-card-issuer.js';
+} from '../../testkit/health-card-issuer.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { VaultService } from '../../electron/core/api.js';
-import type { Result } from '../../shared/ipc/contract.js';
+import { shellChannels, type Result } from '../../shared/ipc/contract.js';
 import { requireBuild } from '../support/cli.js';
 import { startHost, type RunningHost } from '../support/host.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -133,12 +133,17 @@ describe('the test host', () => {
     ws.close();
   });
 
-  it('refuses the channels only the shell may call', async () => {
+  it('refuses every channel only the shell may call', async () => {
     const api = client(await connect(host));
-    expect(await api.call('sync.machine', { online: false })).toMatchObject({
-      ok: false,
-      error: { kind: 'invalid-request' },
-    });
+    expect(shellChannels.length).toBeGreaterThan(0);
+    for (const channel of shellChannels) {
+      const request = { online: false, folder: dir, path: join(dir, 'x'), personId: 1, format: 'ccda' };
+      expect(await api.call(channel, request), channel).toMatchObject({
+        ok: false,
+        error: { kind: 'invalid-request' },
+      });
+    }
+    expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 
   it('closes a socket that sends garbage, and keeps serving others', async () => {
@@ -237,6 +242,30 @@ describe('saving a document through the test host', () => {
       ok: false,
       error: { kind: 'save-failed', message: expect.stringContaining('without --downloads') },
     });
+  });
+
+  it('passes the core’s refusal of an export on, and never takes a path from the page', async () => {
+    const downloads = join(dir, 'export-downloads');
+    mkdirSync(downloads);
+    const host = await startHost(join(dir, 'e.phrvault'), renderer, ['--downloads', downloads]);
+    hosts.push(host);
+    const api = client(await connect(host));
+    expect(
+      await api.call('vault.create', { passphrase: 'correct horse battery', ownerName: 'Pat' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    // Pat has no records yet: the core says so in words, and nothing lands in the folder.
+    expect(await api.call('files.saveExport', { personId: 1, format: 'ccda' })).toMatchObject({
+      ok: false,
+      error: { kind: 'empty-selection', message: expect.stringContaining('nothing to export') },
+    });
+    // The page never names where: a path in the request is not the contract's.
+    expect(
+      await api.call('files.saveExport', { personId: 1, format: 'ccda', path: join(dir, 'x.xml') }),
+    ).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(readdirSync(downloads)).toEqual([]);
+    expect(existsSync(join(dir, 'x.xml'))).toBe(false);
   });
 
   it('never lets the page name a backup folder or file; "Choose a folder…" answers with --backups', async () => {

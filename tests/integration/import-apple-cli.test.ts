@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appleExport, healthXml, record, sampleClinicalFiles, zipOf } from '../support/apple-export.js';
+import { appleExport, healthXml, record, sampleClinicalFiles, zipOf } from '../../testkit/apple-export.js';
 import { requireBuild, runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 

@@ -14,7 +14,7 @@ import {
   sampleClinicalFiles,
   zipOf,
   zipOfEmptyEntries,
-} from '../support/apple-export.js';
+} from '../../testkit/apple-export.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 type Quantity = { value: number; unit: string; system: string; code: string };

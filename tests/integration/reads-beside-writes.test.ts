@@ -6,7 +6,7 @@ import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import type { Result } from '../../shared/ipc/contract.js';
 import { repoRoot } from '../support/cli.js';
 import { PASSPHRASE } from '../support/connected-vault.js';
-import { syntheticResources } from '../support/synthetic-patient.js';
+import { syntheticResources } from '../../testkit/synthetic-patient.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 /**

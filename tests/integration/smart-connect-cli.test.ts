@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, runCli, runCliAsync, spawnCli } from '../support/cli.js';
-import { GEOFFREY } from '../support/fixture-paths.js';
+import { GEOFFREY } from '../../testkit/fixture-paths.js';
 import { approveInBrowser } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';

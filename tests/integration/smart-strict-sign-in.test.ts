@@ -16,7 +16,7 @@ import { readSmartAuth } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
-import { GEOFFREY } from '../support/fixture-paths.js';
+import { GEOFFREY } from '../../testkit/fixture-paths.js';
 import { approveInBrowser, followToRedirect } from '../support/smart-server.js';
 import { startEhr, type Ehr } from '../support/smart-server-ehr.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';

@@ -3,7 +3,7 @@ import type { Json } from '../../electron/core/records/fhir-values.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { requireBuild, runCliAsync, spawnCli } from '../support/cli.js';
 import { connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
-import { DAISEY } from '../support/fixture-paths.js';
+import { DAISEY } from '../../testkit/fixture-paths.js';
 import { resourcesFromBundle, startSyncEhr, type SyncEhr } from '../support/sync-ehr.js';
 
 const LABS = 4000;

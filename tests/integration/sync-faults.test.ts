@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { call, closedAfterAll, connectTo, newVaultService, pagesStored } from '../support/connected-vault.js';
-import type { FaultRule } from '../support/fhir-records-server.js';
-import { DAISEY } from '../support/fixture-paths.js';
+import type { FaultRule } from '../../testkit/fhir-records-server.js';
+import { DAISEY } from '../../testkit/fixture-paths.js';
 import { documentWithAttachment, resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
 const opened = closedAfterAll();

@@ -3,7 +3,7 @@ import type { VaultService } from '../../electron/core/api.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { SyncSummary } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
-import { US_CORE_85 } from '../support/fixture-paths.js';
+import { US_CORE_85 } from '../../testkit/fixture-paths.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
 const opened = closedAfterAll();

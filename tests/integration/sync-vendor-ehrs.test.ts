@@ -3,7 +3,7 @@ import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { FhirVersion } from '../../electron/core/records/record-columns.js';
 import { patientSearches } from '../../electron/core/sync/pull-plan.js';
 import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
-import { CATALINA, IRMGARD_DSTU2, MATHILDA_DSTU2, US_CORE_85 } from '../support/fixture-paths.js';
+import { CATALINA, IRMGARD_DSTU2, MATHILDA_DSTU2, US_CORE_85 } from '../../testkit/fixture-paths.js';
 import { documentWithAttachment, resourcesFromBundle } from '../support/sync-ehr.js';
 import { oraclePageLimit, startEpicEhr, startOracleEhr } from '../support/vendor-ehrs.js';
 import { readSmartAuth } from '../../electron/core/vault/connections.js';

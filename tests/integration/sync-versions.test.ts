@@ -6,8 +6,14 @@ import { collectReferences } from '../../electron/core/sync/referenced-records.j
 import { attachmentsByAddress } from '../../electron/core/sync/attachment-download.js';
 import { closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
-import { STU3 } from '../support/fixture-paths.js';
-import { IRMGARD_DSTU2, IRMGARD_STU3, DAISEY, US_CORE_85, MATHILDA_DSTU2 } from '../support/fixture-paths.js';
+import { STU3 } from '../../testkit/fixture-paths.js';
+import {
+  IRMGARD_DSTU2,
+  IRMGARD_STU3,
+  DAISEY,
+  US_CORE_85,
+  MATHILDA_DSTU2,
+} from '../../testkit/fixture-paths.js';
 
 /** SMART's sample patient whose documents' files are Binary resources given by address. */
 const SMART_STU3_DOCUMENTS = `${STU3}smart/patient-99912345.fhir-bundle.json`;

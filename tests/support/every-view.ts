@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VaultService } from '../../electron/core/api.js';
 import type { TimelineEntry } from '../../shared/domain.js';
 
@@ -56,9 +59,14 @@ export async function everyViewProblems(service: VaultService, personId: number)
     if (/^[A-Za-z0-9.-]{1,64}$/.test(choice.code))
       await ask('trends.series', { personId, code: choice.code });
   }
-  for (const format of ['ccda', 'fhir', 'ips', 'pdf'] as const) {
-    await ask('export.preview', { personId, format });
-    await ask('export.run', { personId, format });
+  const into = mkdtempSync(join(tmpdir(), 'phr-vault-every-view-'));
+  try {
+    for (const format of ['ccda', 'fhir', 'ips', 'pdf'] as const) {
+      await ask('export.preview', { personId, format });
+      await ask('export.toFile', { personId, format, path: join(into, `export.${format}`) });
+    }
+  } finally {
+    rmSync(into, { recursive: true, force: true });
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { startFhirServer, type FhirServer, type FhirServerOptions } from './fhir-server.js';
+import { startFhirServer, type FhirServer, type FhirServerOptions } from '../../testkit/fhir-server.js';
 import { startSmartServer, type SmartServer, type SmartServerOptions } from './smart-server.js';
 
 /** An EHR as a patient app sees it: a FHIR server and its authorization server, both on 127.0.0.1. */

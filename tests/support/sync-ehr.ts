@@ -1,7 +1,11 @@
-import { startRecordsServer, type RecordsServer, type RecordsServerOptions } from './fhir-records-server.js';
+import {
+  startRecordsServer,
+  type RecordsServer,
+  type RecordsServerOptions,
+} from '../../testkit/fhir-records-server.js';
 import { startSmartServer, type SmartServer, type SmartServerOptions } from './smart-server.js';
 
-export { documentWithAttachment, resourcesFromBundle } from './fhir-records-server.js';
+export { documentWithAttachment, resourcesFromBundle } from '../../testkit/fhir-records-server.js';
 
 /**
  * An EHR for sync tests, as a patient app sees it: the records server (R4, STU3 or DSTU2, with

@@ -18,4 +18,4 @@ export function tempDir(prefix = 'phr-vault-test-'): string {
 }
 
 // The fixture paths live apart so code outside vitest (the Playwright tests' servers) can use them.
-export * from './fixture-paths.js';
+export * from '../../testkit/fixture-paths.js';

@@ -1,4 +1,4 @@
-import type { Json, VendorRequest, VendorRules } from './fhir-records-server.js';
+import type { Json, VendorRequest, VendorRules } from '../../testkit/fhir-records-server.js';
 import { startSyncEhr, type SyncEhr } from './sync-ehr.js';
 
 /**

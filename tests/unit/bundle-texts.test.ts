@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleEntryTexts, nestedBundleTexts } from '../../electron/core/records/bundle-texts.js';
-import { fixtures } from '../support/fixture-paths.js';
+import { fixtures } from '../../testkit/fixture-paths.js';
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -16,7 +16,7 @@ import {
   specDirectoryText,
   specPayload,
   specPrivateKeys,
-} from '../support/health-card-issuer.js';
+} from '../../testkit/health-card-issuer.js';
 
 /**
  * Every public test card of the SMART Health Cards standard and its validation SDK, read offline

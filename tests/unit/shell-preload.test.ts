@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channels, eventNames } from '../../shared/ipc/contract.js';
+import { channels, eventNames, shellChannels } from '../../shared/ipc/contract.js';
 
 /**
  * Runs the bundled preload the way a sandboxed renderer does: a classic script wrapped in a
@@ -129,6 +129,20 @@ describe.each([
       undefined,
     ]) {
       expect(await vault.invoke(bad, {})).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    }
+    expect(invoked).toEqual([]);
+  });
+
+  it('refuses the page every channel only the shell may call, without reaching IPC', async (context) => {
+    if (!existsSync(file())) context.skip('not built yet (npm run build:preload)');
+    const { exposed, invoked } = loadPreload(file());
+    const vault = exposed.get('vault') as Bridge;
+    expect(shellChannels.length).toBeGreaterThan(0);
+    for (const channel of shellChannels) {
+      expect(await vault.invoke(channel, {}), channel).toMatchObject({
+        ok: false,
+        error: { kind: 'invalid-request' },
+      });
     }
     expect(invoked).toEqual([]);
   });

@@ -17,9 +17,11 @@ import { routeInvoke, type Dispatch, type IpcSender } from '../../electron/shell
 import {
   saveDialogOptions,
   saveDocument,
+  saveExport,
   writePrivateFile,
   type SaveDialog,
 } from '../../electron/shell/save-document.js';
+import type { ParsedRequestOf, Result } from '../../shared/ipc/contract.js';
 
 const page: NonNullable<IpcSender> = { url: 'app://vault/index.html', isMainFrame: true, isOurWindow: true };
 const ccd = {
@@ -97,6 +99,98 @@ describe('the Electron save dialog', () => {
     expect(write).not.toHaveBeenCalled();
   });
 
+  describe('an export', () => {
+    const asked = { personId: 2, format: 'ccda' as const, from: '2010' };
+    const written = {
+      format: 'ccda',
+      records: 41,
+      sections: [{ key: 'problems', title: 'Problems', entries: 3 }],
+      issues: [],
+      groups: [],
+      fileName: 'for Dr Okafor.xml',
+      bytes: 20_480,
+    };
+    const core = (toFile: Result<unknown> = { ok: true, value: written }) =>
+      vi.fn(async (channel: string, _request: unknown) =>
+        channel === 'export.suggestion'
+          ? ({
+              ok: true,
+              value: { fileName: 'Geoffrey-Abbott-ccd-2026-12-06.xml', mediaType: 'application/xml' },
+            } as const)
+          : toFile,
+      );
+
+    it('opens the dialog on the name the core gives, and has the core write to the path chosen', async () => {
+      const dispatch = core();
+      const showSaveDialog = vi.fn<SaveDialog>(async () => ({
+        canceled: false,
+        filePath: '/home/pat/Desktop/for Dr Okafor.xml',
+      }));
+      const answer = await saveExport(asked, {
+        documentsFolder: '/home/pat/Documents',
+        showSaveDialog,
+        dispatch,
+      });
+      expect(showSaveDialog).toHaveBeenCalledExactlyOnceWith(
+        expect.objectContaining({
+          defaultPath: '/home/pat/Documents/Geoffrey-Abbott-ccd-2026-12-06.xml',
+          filters: [
+            { name: 'C-CDA document (XML)', extensions: ['xml'] },
+            { name: 'All files', extensions: ['*'] },
+          ],
+        }),
+      );
+      expect(dispatch.mock.calls).toEqual([
+        ['export.suggestion', asked],
+        ['export.toFile', { ...asked, path: '/home/pat/Desktop/for Dr Okafor.xml' }],
+      ]);
+      // Name, size and what the document holds: never its bytes.
+      expect(answer).toEqual({ saved: true, ...written });
+    });
+
+    it('makes and writes nothing when the person cancels', async () => {
+      const dispatch = core();
+      const answer = await saveExport(asked, {
+        documentsFolder: '/d',
+        showSaveDialog: async () => ({ canceled: true, filePath: '' }),
+        dispatch,
+      });
+      expect(answer).toEqual({ saved: false });
+      expect(dispatch.mock.calls.map(([channel]) => channel)).toEqual(['export.suggestion']);
+    });
+
+    it('hands the core’s refusal on to the page as it is', async () => {
+      const refusal = { kind: 'empty-selection', message: 'There is nothing to export' } as const;
+      const dispatch = core({ ok: false, error: refusal });
+      const files = {
+        ...answersFor(),
+        'files.saveExport': (request: ParsedRequestOf<'files.saveExport'>) =>
+          saveExport(request, {
+            documentsFolder: '/d',
+            showSaveDialog: async () => ({ canceled: false, filePath: '/d/x.xml' }),
+            dispatch,
+          }),
+      };
+      const result = await routeInvoke(page, 'files.saveExport', asked, vi.fn<Dispatch>(), files);
+      expect(result).toEqual({ ok: false, error: refusal });
+    });
+
+    it('refuses a page that names a path, before any dialog', async () => {
+      const dispatch = core();
+      const files = { ...answersFor(), 'files.saveExport': vi.fn(async () => ({ saved: false }) as const) };
+      const result = await routeInvoke(
+        page,
+        'files.saveExport',
+        { ...asked, path: '/etc/cron.d/x' },
+        dispatch,
+        files,
+      );
+      expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+      expect(files['files.saveExport']).not.toHaveBeenCalled();
+      expect(dispatch).not.toHaveBeenCalled();
+    });
+  });
+
   describe('writePrivateFile', () => {
     let dir = '';
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,6 +238,16 @@ describe('the Electron save dialog', () => {
   });
 });
 
+function answersFor(): FilesAnswers {
+  const never = () => Promise.reject(new Error('not this one'));
+  return {
+    'files.saveDocument': never,
+    'files.saveExport': never,
+    'files.chooseBackupFolder': never,
+    'files.chooseBackupFile': never,
+  };
+}
+
 describe('routeInvoke and the files channels', () => {
   const neverCore = () => vi.fn<Dispatch>(async () => ({ ok: true, value: null }));
   const answers = (save = vi.fn(async () => ({ saved: true, fileName: 'x.xml' }))) =>
@@ -151,6 +255,7 @@ describe('routeInvoke and the files channels', () => {
       save,
       files: {
         'files.saveDocument': save,
+        'files.saveExport': async () => ({ saved: false }) as const,
         'files.chooseBackupFolder': async () => ({ chosen: false }),
         'files.chooseBackupFile': async () => ({ chosen: false }),
       } satisfies FilesAnswers,

@@ -9,7 +9,7 @@ import {
   syntheticBatches,
   syntheticResources,
   type FhirResource,
-} from '../support/synthetic-patient.js';
+} from '../../testkit/synthetic-patient.js';
 
 function digest(resources: Iterable<FhirResource>): string {
   const hash = createHash('sha256');

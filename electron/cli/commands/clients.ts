@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registrationSteps, REDIRECT_URI } from '../../../shared/registration-steps.js';
 import {
+  CLIENTS_FILE_ENV,
   describeRegistrations,
   removeRegistration,
   saveRegistration,
@@ -54,7 +55,7 @@ export function registerClients(program: Command): void {
     .option('--json', 'print JSON')
     .option('--all', 'also list the vendors without a client id')
     .action((opts: { vault: string; json?: boolean; all?: boolean }) => {
-      const overview = describeRegistrations(dataFolder(opts.vault));
+      const overview = describeRegistrations(dataFolder(opts.vault), process.env[CLIENTS_FILE_ENV] ?? null);
       if (opts.json) {
         json(overview);
         return;

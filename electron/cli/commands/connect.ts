@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VaultError } from '../../core/errors.js';
+import { CLIENTS_FILE_ENV } from '../../core/smart/client-registration.js';
 import { linkSignedIn, signInToInstitution } from '../../core/smart/institution-sign-in.js';
 import { SIGN_IN_TIMEOUT_MS } from '../../core/smart/sign-in.js';
 import { findPersonByName } from '../../core/vault/persons.js';
@@ -68,6 +69,7 @@ export function registerConnect(program: Command): void {
               auth: opts.privateKeyJwt ? 'private_key_jwt' : 'public',
               scope: opts.scope,
               dataFolder: dirname(resolve(opts.vault)),
+              environmentFile: process.env[CLIENTS_FILE_ENV] ?? null,
             },
             {
               timeoutMs: seconds * 1000,

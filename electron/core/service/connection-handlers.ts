@@ -43,6 +43,7 @@ const PENDING_MS = 10 * 60_000;
 export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeof connectionChannels> {
   const db = () => ctx.vault.db;
   const dataFolder = () => dirname(ctx.options.vaultPath);
+  const clientsFile = ctx.options.smartClientsFile ?? null;
   const access = ctx.access;
   const pending = new Map<string, Pending>();
   // One browser sign-in at a time: two loopback listeners and two tabs would confuse anyone.
@@ -55,7 +56,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
   });
 
   const registrations = () => {
-    const { vendors, endpoints, environmentFile } = describeRegistrations(dataFolder());
+    const { vendors, endpoints, environmentFile } = describeRegistrations(dataFolder(), clientsFile);
     return { vendors, endpoints, environmentFile };
   };
 
@@ -138,7 +139,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       // have no client id, and App registrations says what is wrong with the file.
       let registry: ReturnType<typeof loadClientRegistry>;
       try {
-        registry = loadClientRegistry(dataFolder());
+        registry = loadClientRegistry(dataFolder(), clientsFile);
       } catch (error) {
         if (!isVaultError(error, 'clients-file-unreadable')) throw error;
         registry = { vendors: {}, endpoints: {} };
@@ -165,7 +166,11 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
         fhirVersion: security.fhirVersion,
         software: security.software,
         vendor,
-        hasClientId: !!registrationFor(loadClientRegistry(dataFolder()), security.fhirBase, vendor),
+        hasClientId: !!registrationFor(
+          loadClientRegistry(dataFolder(), clientsFile),
+          security.fhirBase,
+          vendor,
+        ),
         pkce: security.codeChallengeMethods.includes('S256'),
         discoveredFrom: security.source,
       };
@@ -174,7 +179,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       withSignIn(req.fhirBase, null, async (signal) => {
         const signedIn = await signInToInstitution(
           db(),
-          { fhirBase: req.fhirBase, dataFolder: dataFolder() },
+          { fhirBase: req.fhirBase, dataFolder: dataFolder(), environmentFile: clientsFile },
           ports(req.fhirBase, null, signal),
         );
         return link(signedIn, req.personId, req.label, req.acceptMismatch);

@@ -18,6 +18,11 @@ export type ServiceOptionsBase = {
   appVersion: string;
   /** Opens a SMART sign-in page in the user's own browser; see system-browser.ts. */
   openBrowser?: SystemBrowser;
+  /**
+   * A file of SMART client registrations that wins over this computer's (PHR_VAULT_SMART_CLIENTS,
+   * read by the entry point that makes the core, never by the core itself).
+   */
+  smartClientsFile?: string | null;
 };
 
 /** What every area's handlers may use of the service: the vault, events, and a queue for slow state changes. */

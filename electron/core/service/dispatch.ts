@@ -2,7 +2,7 @@ import { ZodError } from 'zod';
 import { userMessage } from '../../../shared/errors.js';
 import { isFilesChannel } from '../../../shared/ipc/areas/files.js';
 import {
-  coreContract,
+  contract,
   isCoreContractChannel,
   type CoreChannel,
   type Result,
@@ -30,7 +30,7 @@ export async function dispatchTo(
     if (!isCoreContractChannel(channel) || isFilesChannel(channel)) throw new VaultError('invalid-request');
     const handler = handlers[channel] as ((req: unknown) => unknown) | undefined;
     if (!handler) throw new VaultError('invalid-request');
-    const parsed: unknown = coreContract[channel].request.parse(request ?? {});
+    const parsed: unknown = contract[channel].request.parse(request ?? {});
     return { ok: true, value: await handler(parsed) };
   } catch (error) {
     if (error instanceof WriterNeeded) throw error;

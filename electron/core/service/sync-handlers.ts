@@ -1,12 +1,10 @@
-import type { syncChannels, syncShellChannels } from '../../../shared/ipc/areas/sync.js';
+import type { syncChannels } from '../../../shared/ipc/areas/sync.js';
 import { readSyncLog } from '../vault/sync-store.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
 /** Sync as the renderer sees it: start, cancel, watch, read the log, set the schedule and
  * how large a document's file to download. */
-export function syncHandlers(
-  ctx: ServiceContext,
-): HandlersFor<keyof typeof syncChannels | keyof typeof syncShellChannels> {
+export function syncHandlers(ctx: ServiceContext): HandlersFor<keyof typeof syncChannels> {
   return {
     'sync.now': (req) => ({ started: ctx.sync.runNow(req.connectionId) }),
     'sync.cancel': (req) => ({ cancelled: ctx.sync.cancel(req.connectionId) }),

@@ -66,24 +66,33 @@ export type ClientRegistry = {
 /** Where a registration comes from: the app as shipped, this computer's file, or the environment's. */
 export type RegistrationSource = 'app' | 'this-computer' | 'environment';
 
-function layers(dataFolder?: string): { from: RegistrationSource; file: string }[] {
+/**
+ * `environmentFile` is the file PHR_VAULT_SMART_CLIENTS names: the program's entry point reads the
+ * variable and hands it to the core when it makes it (ServiceOptions.smartClientsFile), so the core
+ * reads no process-wide setting of its own and a test can give each service its own.
+ */
+function layers(
+  dataFolder?: string,
+  environmentFile?: string | null,
+): { from: RegistrationSource; file: string }[] {
   return [
     { from: 'app', file: shippedClientsFile() },
     ...(dataFolder ? [{ from: 'this-computer' as const, file: join(dataFolder, CLIENTS_FILE_NAME) }] : []),
-    ...(process.env[CLIENTS_FILE_ENV]
-      ? [{ from: 'environment' as const, file: process.env[CLIENTS_FILE_ENV] }]
-      : []),
+    ...(environmentFile ? [{ from: 'environment' as const, file: environmentFile }] : []),
   ];
 }
 
 type Sourced = Registration & { from: RegistrationSource };
 
-function loadSourced(dataFolder?: string): {
+function loadSourced(
+  dataFolder?: string,
+  environmentFile?: string | null,
+): {
   vendors: Record<string, Sourced>;
   endpoints: Record<string, Sourced>;
 } {
   const registry = { vendors: {} as Record<string, Sourced>, endpoints: {} as Record<string, Sourced> };
-  for (const { from, file } of layers(dataFolder)) {
+  for (const { from, file } of layers(dataFolder, environmentFile)) {
     const parsed = readClientsFile(file);
     if (!parsed) continue;
     for (const [vendor, reg] of Object.entries(parsed.vendors)) registry.vendors[vendor] = { ...reg, from };
@@ -99,8 +108,8 @@ function loadSourced(dataFolder?: string): {
 }
 
 /** Shipped ids, then the user's file on top (endpoint by endpoint, vendor by vendor). */
-export function loadClientRegistry(dataFolder?: string): ClientRegistry {
-  return loadSourced(dataFolder);
+export function loadClientRegistry(dataFolder?: string, environmentFile?: string | null): ClientRegistry {
+  return loadSourced(dataFolder, environmentFile);
 }
 
 export type RegistrationTarget = { vendor: string } | { fhirBase: string };
@@ -121,8 +130,11 @@ export type RegistrationsOverview = {
   environmentFile: string | null;
 };
 
-export function describeRegistrations(dataFolder?: string): RegistrationsOverview {
-  const registry = loadSourced(dataFolder);
+export function describeRegistrations(
+  dataFolder?: string,
+  environmentFile?: string | null,
+): RegistrationsOverview {
+  const registry = loadSourced(dataFolder, environmentFile);
   const known = [...directoryVendors(), { vendor: 'other', name: 'Any other (by FHIR address only)' }];
   const unnamed = Object.keys(registry.vendors).filter((v) => !known.some((k) => k.vendor === v));
   return {
@@ -140,7 +152,7 @@ export function describeRegistrations(dataFolder?: string): RegistrationsOvervie
       .filter(([, reg]) => reg.clientId)
       .map(([fhirBase, reg]) => ({ fhirBase, clientId: reg.clientId, auth: reg.auth, from: reg.from })),
     file: dataFolder ? join(dataFolder, CLIENTS_FILE_NAME) : null,
-    environmentFile: process.env[CLIENTS_FILE_ENV] ?? null,
+    environmentFile: environmentFile ?? null,
   };
 }
 

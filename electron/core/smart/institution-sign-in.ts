@@ -33,6 +33,8 @@ export type InstitutionSignIn = {
   auth?: Registration['auth'] | undefined;
   scope?: string | undefined;
   dataFolder?: string | undefined;
+  /** The registrations file PHR_VAULT_SMART_CLIENTS names, as the entry point read it. */
+  environmentFile?: string | null | undefined;
   security?: ServerSecurity | undefined;
 };
 
@@ -57,7 +59,7 @@ export async function signInToInstitution(
   const registration: Registration | null = request.clientId
     ? { clientId: request.clientId, auth: request.auth ?? 'public' }
     : registrationFor(
-        loadClientRegistry(request.dataFolder),
+        loadClientRegistry(request.dataFolder, request.environmentFile),
         fhirBase,
         vendorOf(fhirBase, security.software),
       );

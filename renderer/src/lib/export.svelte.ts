@@ -1,10 +1,10 @@
 import type { Category } from '../../../shared/domain.js';
 import type { EventOf, ResponseOf } from '../../../shared/ipc/contract.js';
 import { api, messageOf } from './api.js';
+import { sizeWords } from './attachment.svelte.js';
 
 export type ExportFormat = ResponseOf<'export.preview'>['format'];
 export type ExportPreview = ResponseOf<'export.preview'>;
-export type ExportedDocument = ResponseOf<'export.run'>;
 export type ExportProgress = EventOf<'export.progress'>;
 
 export const formatWords: Record<ExportFormat, { name: string; hint: string }> = {
@@ -15,23 +15,10 @@ export const formatWords: Record<ExportFormat, { name: string; hint: string }> =
 };
 
 /**
- * Hands a finished document to the transport, which asks where to save it (Electron's own save
- * dialog) and writes it; the renderer suggests a name and never names a folder. Resolves with the
- * name it was saved under, or null when the person cancelled.
- */
-export async function saveDocument(doc: ExportedDocument): Promise<string | null> {
-  const answer = await api.call('files.saveDocument', {
-    suggestedName: doc.fileName,
-    mimeType: doc.mediaType,
-    contentBase64: doc.contentBase64,
-  });
-  return answer.saved ? answer.fileName : null;
-}
-
-/**
  * One export being prepared for one person: what to include, what it would hold (the preview,
- * with what cannot be expressed), and the finished document. The document's bytes go to
- * `save`, which the shell answers with its own save dialog: the renderer never names a path.
+ * with what cannot be expressed), and saving it. Saving is asked of the shell, which shows its own
+ * save dialog and has the core write the document there: the window never holds its bytes and
+ * never names a path.
  */
 export class ExportPlan {
   format = $state<ExportFormat>('ccda');
@@ -61,7 +48,7 @@ export class ExportPlan {
   get error(): string {
     return this.#error;
   }
-  /** The name the document was saved under, once it was. */
+  /** The name the document was saved under and its size in words, once it was. */
   get saved(): string {
     return this.#saved;
   }
@@ -96,7 +83,7 @@ export class ExportPlan {
     }
   }
 
-  async run(save: (doc: ExportedDocument) => Promise<string | null>): Promise<void> {
+  async run(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     this.#error = '';
@@ -105,10 +92,13 @@ export class ExportPlan {
       if (p.personId === this.personId) this.#progress = p;
     });
     try {
-      const doc = await api.call('export.run', this.#asked());
-      // The person may have renamed it in the dialog; say the name it really has.
-      const savedAs = await save(doc);
-      if (savedAs !== null) this.#saved = savedAs;
+      const answer = await api.call('files.saveExport', this.#asked());
+      if (answer.saved) {
+        // The person may have renamed it in the dialog; say the name it really has.
+        this.#saved = `${answer.fileName} (${sizeWords(answer.bytes)})`;
+        // What was left out is what the document really holds, not the last preview's guess.
+        this.#preview = answer;
+      }
     } catch (failure) {
       this.#error = messageOf(failure);
     } finally {

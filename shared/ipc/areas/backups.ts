@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VaultStatus } from '../../domain.js';
-import { Empty, Passphrase } from './common.js';
+import { Empty, Passphrase, shellOnly } from './common.js';
 
 /**
  * Backups: one file per backup, written by the core into a folder the person chose (in the shell's
@@ -65,15 +65,15 @@ export const backupChannels = {
    * Only the shell calls this, with the folder the person picked in its dialog: a page that could
    * name a folder could make the core write anywhere the user can.
    */
-  'backups.useFolder': {
+  'backups.useFolder': shellOnly({
     request: z.object({ folder: z.string().min(1).max(4096) }).strict(),
     response: BackupStatus,
-  },
+  }),
   /** Only the shell calls this, with the backup file the person picked in its dialog. */
-  'restore.useFile': {
+  'restore.useFile': shellOnly({
     request: z.object({ path: z.string().min(1).max(4096) }).strict(),
     response: RestoreChoice,
-  },
+  }),
   /** The backup chosen for a restore, if one is waiting. */
   'restore.chosen': { request: Empty, response: RestoreChoice.nullable() },
   /** Opens the chosen backup with its passphrase (or the recovery code and a new passphrase). */
@@ -96,10 +96,3 @@ export const backupEvents = {
   /** A backup began or ended (on demand or on its schedule), so an open window can say so. */
   'backups.changed': BackupStatus,
 } as const;
-
-const shellOnly = new Set<string>(['backups.useFolder', 'restore.useFile']);
-
-/** Channels the page may never call: the transports refuse them from a window. */
-export function isShellOnlyChannel(channel: unknown): boolean {
-  return typeof channel === 'string' && shellOnly.has(channel);
-}

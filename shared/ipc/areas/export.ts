@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { Category, FhirDate } from '../../domain.js';
-import { PersonId } from './common.js';
+import { PersonId, shellOnly } from './common.js';
 
 /**
  * Handing the records to a new provider: C-CDA CCD, FHIR bundle, International Patient Summary
- * or a printable PDF. The core never receives a file path from the renderer: `export.run`
- * returns the document's bytes, and only the shell writes them, to the place the user picked in
- * its own save dialog.
+ * or a printable PDF. The page asks for a document (`files.saveExport`); the shell asks where in
+ * its own save dialog and hands that path to the core (`export.toFile`, shell-only), which writes
+ * the document there. The document's bytes never cross the window, and no path comes from a page.
  */
 export const ExportFormat = z.enum(['ccda', 'fhir', 'ips', 'pdf']);
 
-const ExportRequest = z
+export const ExportRequest = z
   .object({
     personId: PersonId,
     format: ExportFormat,
@@ -39,7 +39,7 @@ const IssueGroup = z.object({
 
 const SectionCount = z.object({ key: z.string(), title: z.string(), entries: z.number().int() });
 
-const ExportPreview = z.object({
+export const ExportPreview = z.object({
   format: ExportFormat,
   records: z.number().int(),
   sections: z.array(SectionCount),
@@ -49,16 +49,24 @@ const ExportPreview = z.object({
 
 export const exportChannels = {
   'export.preview': { request: ExportRequest, response: ExportPreview },
-  'export.run': {
+  /** The name and kind of file the save dialog offers for this export; only the shell asks. */
+  'export.suggestion': shellOnly({
     request: ExportRequest,
+    response: z.object({ fileName: z.string(), mediaType: z.string() }),
+  }),
+  /**
+   * Writes the document to the path the person chose in the shell's save dialog (readable by
+   * them alone, never half written). Shell-only: a page that could name a path could make the core
+   * write anywhere the user can.
+   */
+  'export.toFile': shellOnly({
+    request: ExportRequest.extend({ path: z.string().min(1).max(4096) }).strict(),
     response: ExportPreview.extend({
-      mediaType: z.string(),
-      /** A name to offer in the save dialog; never a path. */
+      /** The name it was saved under (the last segment of the path). */
       fileName: z.string(),
-      /** The document itself, base64, for the shell to write where the user chose. */
-      contentBase64: z.string(),
+      bytes: z.number().int().nonnegative(),
     }),
-  },
+  }),
 } as const;
 
 export const exportEvents = {

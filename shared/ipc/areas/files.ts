@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { userMessage } from '../../errors.js';
+import { ExportPreview, ExportRequest } from './export.js';
 // Types only: the contract imports this file at run time, not the other way round.
 import type { Failure, Result } from '../contract.js';
 
@@ -21,6 +22,23 @@ export const filesChannels = {
       .strict(),
     /** `saved: false` when the person cancelled the dialog; `fileName` is the name it was saved under. */
     response: z.object({ saved: z.boolean(), fileName: z.string().nullable() }),
+  },
+  /**
+   * Exports a document for a person: the shell asks where in its own save dialog (the test host
+   * answers with its downloads folder) and the core writes it there. The page gets back what was
+   * saved (its name, its size, what it holds and what was left out), never the bytes.
+   */
+  'files.saveExport': {
+    request: ExportRequest,
+    /** `saved: false` when the person cancelled the dialog: nothing was made or written. */
+    response: z.discriminatedUnion('saved', [
+      z.object({ saved: z.literal(false) }),
+      ExportPreview.extend({
+        saved: z.literal(true),
+        fileName: z.string(),
+        bytes: z.number().int().nonnegative(),
+      }),
+    ]),
   },
   /**
    * Where backups go: the shell asks in its own folder dialog (the test host has the folder it was
@@ -121,6 +139,29 @@ export async function handBackupFileToCore(
   const answer = await dispatch('restore.useFile', { path });
   if (!answer.ok) throw new RefusedByCore(answer.error);
   return { chosen: true };
+}
+
+/**
+ * The transports' answer to `files.saveExport`: the core names the file, the shell asks where
+ * (`choosePath` gets the suggested name and media type, and answers null when the person
+ * cancelled), and the core writes it there. The core's refusal (nothing to export, a full disk)
+ * reaches the page as it is.
+ */
+export async function saveExportThroughCore(
+  request: z.output<typeof ExportRequest>,
+  choosePath: (suggestion: { fileName: string; mediaType: string }) => Promise<string | null>,
+  dispatch: (channel: 'export.suggestion' | 'export.toFile', request: unknown) => Promise<Result<unknown>>,
+): Promise<z.output<(typeof filesChannels)['files.saveExport']['response']>> {
+  const suggestion = await dispatch('export.suggestion', request);
+  if (!suggestion.ok) throw new RefusedByCore(suggestion.error);
+  const path = await choosePath(suggestion.value as { fileName: string; mediaType: string });
+  if (!path) return { saved: false };
+  const written = await dispatch('export.toFile', { ...request, path });
+  if (!written.ok) throw new RefusedByCore(written.error);
+  return {
+    saved: true,
+    ...(written.value as z.output<typeof ExportPreview> & { fileName: string; bytes: number }),
+  };
 }
 
 /** What the save dialog filters by, per media type the exports produce. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ATTACHMENT_LIMIT_BYTES } from '../../attachments.js';
-import { Empty } from './common.js';
+import { Empty, shellOnly } from './common.js';
 
 /**
  * Sync: bringing a connected institution's records into the vault and keeping them current.
@@ -114,21 +114,15 @@ export const syncChannels = {
       .strict(),
     response: ConnectionSyncStatus,
   },
-} as const;
-
-/**
- * Only the shell (Electron's main) calls these: never exposed to a page, whose word on the machine
- * being offline would stop syncs silently.
- */
-export const syncShellChannels = {
   /**
    * What the shell knows of the machine: online or not, and that it has just woken. The scheduler
-   * runs nothing while offline and runs what is due after a wake.
+   * runs nothing while offline and runs what is due after a wake. Only the shell calls it: a
+   * page's word on the machine being offline would stop syncs silently.
    */
-  'sync.machine': {
+  'sync.machine': shellOnly({
     request: z.object({ online: z.boolean(), woke: z.boolean().default(false) }).strict(),
     response: Empty,
-  },
+  }),
 } as const;
 
 export const syncEvents = {

@@ -1,5 +1,6 @@
 import { appVersion } from '../../app-version.js';
 import type { VaultDatabase } from '../../vault/database.js';
+import { getPerson } from '../../vault/persons.js';
 import { writeCcd } from './ccda/ccd-document.js';
 import { stableUuid } from './ccda/cda-values.js';
 import type {
@@ -48,6 +49,19 @@ export function suggestedFileName(name: string, format: ExportFormat, now: Date)
       .replace(/^[-.]+|[-.]+$/g, '') || 'health-record';
   const kind = { ccda: 'ccd', fhir: 'fhir-bundle', ips: 'patient-summary', pdf: 'summary' }[format];
   return `${safe}-${kind}-${now.toISOString().slice(0, 10)}.${EXTENSIONS[format]}`;
+}
+
+/** The name and kind of file the save dialog offers, before any record is read. */
+export function exportSuggestion(
+  db: VaultDatabase,
+  format: ExportFormat,
+  personId: number,
+  now = new Date(),
+): { fileName: string; mediaType: string } {
+  return {
+    fileName: suggestedFileName(getPerson(db, personId).name, format, now),
+    mediaType: MEDIA_TYPES[format],
+  };
 }
 
 /**
@@ -110,9 +124,9 @@ async function write(
 }
 
 /**
- * Writes the document a new provider receives. The core returns the bytes and never writes a
- * file itself: the caller that asked the user where to save (the shell's save dialog, or the
- * command line's --out) writes them, so no path ever travels from the renderer to the core.
+ * Makes the document a new provider receives, as bytes. Its callers write them where the person
+ * chose: the command line's --out, or the path from the shell's save dialog (`export.toFile`),
+ * so no path ever travels from the page to the core.
  */
 export async function exportRecords(
   db: VaultDatabase,

@@ -1,5 +1,5 @@
 /** Where the test fixtures are; no test runner imported, so Playwright and vitest can both use it. */
-export const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+export const fixtures = new URL('../tests/fixtures/', import.meta.url).pathname;
 export const SYNTHEA = `${fixtures}fhir/r4/synthea/`;
 export const US_CORE = `${fixtures}fhir/r4/us-core/`;
 export const GEOFFREY = `${SYNTHEA}Geoffrey_Abbott_73a7d6b7-0310-4fff-9b0b-7891a5e390f5.json`;
