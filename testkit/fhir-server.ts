@@ -19,6 +19,8 @@ export type FhirServerOptions = {
   codeChallengeMethods?: string[];
   /** What the server says it accepts for client assertions (`token_endpoint_auth_signing_alg_values_supported`). */
   assertionAlgs?: string[];
+  /** Leave `jwks_uri` out of the SMART configuration, as some servers do. */
+  noJwksUri?: boolean;
   /** Leave out .well-known/smart-configuration, so discovery falls back to the CapabilityStatement. */
   noWellKnown?: boolean;
   /** Answer Observation searches with a Bundle whose next link points here. */
@@ -137,8 +139,15 @@ export async function startFhirServer(options: FhirServerOptions): Promise<FhirS
         server.close(() => resolve());
       }),
   };
-  const smartConfiguration = () =>
-    smartConfigurationOf(options.issuer(), options.codeChallengeMethods, options.assertionAlgs);
+  const smartConfiguration = () => {
+    const configuration: Record<string, unknown> = smartConfigurationOf(
+      options.issuer(),
+      options.codeChallengeMethods,
+      options.assertionAlgs,
+    );
+    if (options.noJwksUri) delete configuration.jwks_uri;
+    return configuration;
+  };
   const capabilityStatement = () => ({
     resourceType: 'CapabilityStatement',
     status: 'active',

@@ -510,6 +510,18 @@ describe('the id_token, checked before any record is read', () => {
       'gave access to another patient’s records',
     ],
   ];
+  it('checks every claim where the server publishes no key set (jwks_uri): the TLS answer stands for the signature', async () => {
+    const refused = await signInWith({
+      noJwksUri: true,
+      idTokenFault: { claims: { aud: 'someone-elses-app' } },
+    });
+    expect(isVaultError(refused.error, 'sign-in-unverified')).toBe(true);
+    expect(refused.error!.message).toContain('made for another app');
+    const mismatch = await signInWith({ noJwksUri: true, fhirUser: 'Patient/someone-else' });
+    expect(mismatch.error!.message).toContain('gave access to another patient’s records');
+    expect((await signInWith({ noJwksUri: true })).error).toBeNull();
+  });
+
   for (const [what, options, words] of refusals) {
     it(`refuses an id_token ${what}, in plain words, in the app and on the browser page`, async () => {
       const { error, page } = await signInWith(options);
