@@ -60,6 +60,10 @@ test('exports a C-CDA of the chosen kinds of record into the downloads folder', 
   expect(document).toContain('<given>Geoffrey');
   expect(document).toContain('<family>Abbott');
   await checkScreen('export-saved');
+  // A phone-width window: the name and size wrap under the button, nothing is cut.
+  await page.setViewportSize({ width: 400, height: 900 });
+  await expect(saved).toBeVisible();
+  await checkScreen('export-saved-narrow');
 });
 
 test('says clearly when nothing matches the choices, and saves nothing', async ({
