@@ -18,6 +18,32 @@ export const RecordSource = z.object({
 });
 export type RecordSource = z.infer<typeof RecordSource>;
 
+/**
+ * One line of a record's detail, read from the record by the core (records/record-detail.ts), so
+ * the window only puts it on screen. Dates stay as the source wrote them (a year, a month, a day,
+ * a time), for the window to say in the reader's own language.
+ */
+export const RecordFact = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('words'), label: z.string(), words: z.string() }),
+  z.object({ kind: z.literal('date'), label: z.string(), date: z.string() }),
+  /** From a date to another, or only from or only until one. */
+  z.object({
+    kind: z.literal('period'),
+    label: z.string(),
+    start: z.string().nullable(),
+    end: z.string().nullable(),
+  }),
+]);
+export type RecordFact = z.infer<typeof RecordFact>;
+
+/** An attachment as the record names it, numbered as `records.attachment` asks for it. */
+export const RecordAttachment = z.object({
+  index: z.number().int(),
+  title: z.string(),
+  contentType: z.string().nullable(),
+});
+export type RecordAttachment = z.infer<typeof RecordAttachment>;
+
 /** Reading records: counts, one record in full, the timeline and search. */
 export const recordChannels = {
   'records.stats': {
@@ -33,14 +59,18 @@ export const recordChannels = {
     response: z.object({
       entry: TimelineEntry,
       fhirVersion: z.string(),
-      resource: z.unknown(),
       versions: z.number().int(),
       firstSeenAt: z.string(),
       updatedAt: z.string(),
       /** Every record of its group of likely duplicates, leader first (only itself when none). */
       sources: z.array(RecordSource),
       /** For an Observation: its flag and range, and the trend it belongs to. */
-      result: ResultReading.nullable().optional(),
+      result: ResultReading.nullable(),
+      /** What the record says, in the order the detail lists it. */
+      facts: z.array(RecordFact),
+      attachments: z.array(RecordAttachment),
+      /** The record as received, as indented JSON text, for "View FHIR JSON". */
+      json: z.string(),
     }),
   },
   /** One attachment of a record (by its place among the record's attachments), ready to show. */
