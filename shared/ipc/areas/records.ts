@@ -136,4 +136,25 @@ export const recordChannels = {
   },
 } as const;
 
-export const recordEvents = {} as const;
+/**
+ * A person's records changed in the vault: a page of a sync was stored, an import ended, a person
+ * or a source was removed with their records. Roughly what changed, so an open window can look
+ * again at what it shows instead of asking on a timer.
+ */
+export const RecordsChanged = z.object({
+  personId: PersonId,
+  cause: z.enum(['sync', 'import', 'removed']),
+  added: z.number().int(),
+  updated: z.number().int(),
+  /** Records removed with a person or a source, or marked "no longer at the source" by a sync. */
+  removed: z.number().int(),
+  /** The kinds of record added, where the core knows them (a sync counts them; an import does not). */
+  categories: z.array(Category),
+  /** More is coming from the same cause: a sync between its pages. False once it has ended. */
+  ongoing: z.boolean(),
+});
+export type RecordsChanged = z.infer<typeof RecordsChanged>;
+
+export const recordEvents = {
+  'records.changed': RecordsChanged,
+} as const;
