@@ -60,6 +60,7 @@ export class VaultService implements ServiceContext {
         progress: (p) => this.emit('sync.progress', p),
         finished: (s) => this.emit('sync.finished', s),
         connectionChanged: (connectionId) => this.emit('connections.changed', { connectionId }),
+        recordsChanged: (change) => this.emit('records.changed', change),
       },
     });
     this.backups = new Backups({

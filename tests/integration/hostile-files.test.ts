@@ -127,7 +127,8 @@ describe('hostile files through the import', () => {
     expect(() => structuredClone(answer)).not.toThrow();
     expect(() => JSON.stringify(answer)).not.toThrow();
     expect(answer.ok).toBe(true);
-    let value = (answer as { value: { resource: { extension: unknown } } }).value.resource.extension;
+    const shown = JSON.parse((answer as { value: { json: string } }).value.json) as { extension: unknown };
+    let value = shown.extension;
     let depth = 1;
     while (Array.isArray(value)) {
       value = value[0];

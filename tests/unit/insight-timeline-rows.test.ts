@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { groupByMonthAndDay, highlightParts, type FoundEntry } from '../../renderer/src/lib/timeline-rows.js';
-import { recordFacts } from '../../renderer/src/lib/record-facts.js';
 import { readingWords } from '../../renderer/src/lib/words.js';
 
 function entry(id: number, date: string | null): FoundEntry {
@@ -63,38 +62,7 @@ describe('timeline rows', () => {
   });
 });
 
-describe('what a record says, in words', () => {
-  it('reads values, ranges, interpretation, performer and components', () => {
-    const facts = recordFacts({
-      resourceType: 'Observation',
-      status: 'final',
-      valueQuantity: { value: 6.4, unit: '%' },
-      referenceRange: [{ low: { value: 4, unit: '%' }, high: { value: 5.6, unit: '%' } }],
-      interpretation: [{ coding: [{ code: 'H' }] }],
-      performer: [{ display: 'Dr. Ada Example' }],
-      component: [
-        { code: { text: 'Systolic' }, valueQuantity: { value: 128, unit: 'mmHg' } },
-        { code: { text: 'Diastolic' }, valueQuantity: { value: 82, unit: 'mmHg' } },
-      ],
-    });
-    expect(Object.fromEntries(facts.map((f) => [f.label, f.value]))).toMatchObject({
-      Result: '6.4 %',
-      'Usual range': '4 % to 5.6 %',
-      Interpretation: 'High',
-      By: 'Dr. Ada Example',
-      Systolic: '128 mmHg',
-      Diastolic: '82 mmHg',
-    });
-    // "final" tells a patient nothing; "stopped" does.
-    expect(facts.map((f) => f.label)).not.toContain('Status');
-    const stopped = recordFacts({ resourceType: 'MedicationRequest', status: 'stopped' });
-    expect(stopped).toContainEqual({ label: 'Status', value: 'stopped' });
-    expect(recordFacts({ resourceType: 'Immunization', status: 'not-done' })).toContainEqual({
-      label: 'Status',
-      value: 'not given',
-    });
-  });
-
+describe('numbers in words', () => {
   it('prints measured numbers as a lab report does', () => {
     expect(readingWords(5.994941401945218)).toBe('5.995');
     expect(readingWords(120)).toBe('120');

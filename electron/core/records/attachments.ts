@@ -69,7 +69,7 @@ function missingReason(row: StoredRow | undefined, size: number | null, bound: n
 }
 
 /**
- * The attachments of a record in one fixed order, the one the renderer lists them in:
+ * The attachments of a record in one fixed order, the one its detail lists them in:
  * DocumentReference.content[].attachment, then DiagnosticReport.presentedForm[].
  */
 export function attachmentsOfResource(resource: unknown): Json[] {
@@ -77,6 +77,19 @@ export function attachmentsOfResource(resource: unknown): Json[] {
   const content = Array.isArray(resource.content) ? resource.content : [];
   const presented = Array.isArray(resource.presentedForm) ? resource.presentedForm : [];
   return [...content.filter(isObject).map((c) => c.attachment), ...presented].filter(isObject);
+}
+
+const UNTITLED = 'Attached document';
+
+/** Each attachment as the record names it, numbered as readAttachment takes it: for a record's detail. */
+export function attachmentHeads(
+  resource: unknown,
+): { index: number; title: string; contentType: string | null }[] {
+  return attachmentsOfResource(resource).map((attachment, index) => ({
+    index,
+    title: str(attachment.title) ?? UNTITLED,
+    contentType: str(attachment.contentType),
+  }));
 }
 
 /** Bytes a base64 string decodes to, without decoding it. */
@@ -137,7 +150,7 @@ export function listAttachments(db: ReadableDB, recordId: number): ListedAttachm
     const base = str(attachment.data) ?? (url ? containedBinary(resource, url) : null);
     const head = {
       index,
-      title: str(attachment.title) ?? 'Attached document',
+      title: str(attachment.title) ?? UNTITLED,
       contentType: str(attachment.contentType),
       url,
     };

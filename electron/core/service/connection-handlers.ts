@@ -30,6 +30,7 @@ import {
 import { getPerson } from '../vault/persons.js';
 import { ensureIntact } from '../vault/database.js';
 import type { HandlersFor, ServiceContext } from './context.js';
+import { removedChange } from './record-handlers.js';
 
 /** A sign-in waiting for the user to say whether it belongs to the chosen person. */
 type Pending = {
@@ -221,6 +222,7 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       const revoked = connection.kind === 'smart' ? await access.revoke(req.connectionId) : false;
       const recordsDeleted = req.keepRecords ? 0 : deleteConnection(db(), req.connectionId);
       ctx.emit('connections.changed', { connectionId: req.connectionId });
+      if (recordsDeleted > 0) ctx.emit('records.changed', removedChange(connection.personId, recordsDeleted));
       return { revoked, recordsDeleted };
     },
     'connections.importFile': async (req) => {
@@ -246,6 +248,17 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       // The source it went to: the person's "Imported files" (or, for a document, one named after
       // who wrote it), made by the first import.
       ctx.emit('connections.changed', { connectionId: report.connectionId });
+      if (report.added + report.updated > 0) {
+        ctx.emit('records.changed', {
+          personId: getConnectionDetail(db(), report.connectionId)?.personId ?? req.personId,
+          cause: 'import',
+          added: report.added,
+          updated: report.updated,
+          removed: 0,
+          categories: [],
+          ongoing: false,
+        });
+      }
       return {
         outcome: 'imported' as const,
         connectionId: report.connectionId,

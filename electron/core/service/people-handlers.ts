@@ -1,6 +1,7 @@
 import type { peopleChannels } from '../../../shared/ipc/areas/people.js';
 import { addPerson, personRemoval, removePerson, updatePerson } from '../vault/persons.js';
 import type { HandlersFor, ServiceContext } from './context.js';
+import { removedChange } from './record-handlers.js';
 import type { ReadChannel } from './read-handlers.js';
 
 /** Adding, changing and removing people; listing them is a read channel (read-handlers.ts). */
@@ -22,6 +23,7 @@ export function peopleHandlers(
       }
       const removed = removePerson(db(), req.personId);
       for (const { id } of connections) ctx.emit('connections.changed', { connectionId: id });
+      if (removed.records > 0) ctx.emit('records.changed', removedChange(req.personId, removed.records));
       return removed;
     },
   };

@@ -1,7 +1,7 @@
 import type { CoreChannel } from '../../../shared/ipc/contract.js';
 import type { WhatsNew } from '../vault/whats-new.js';
 import { readAttachment } from '../records/attachments.js';
-import { resultReading } from '../records/result-flags.js';
+import { readRecord } from '../records/record-detail.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries } from '../records/trends.js';
 import type { ReadableDB } from '../vault/database.js';
@@ -63,8 +63,8 @@ export function readHandlers(
     },
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => {
-      const record = getRecord(db(), req.id);
-      return { ...record, result: resultReading(record.resource) };
+      const { resource, ...record } = getRecord(db(), req.id);
+      return { ...record, ...readRecord(resource) };
     },
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
     'records.whatsNew': (req) => {

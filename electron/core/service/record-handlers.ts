@@ -1,4 +1,4 @@
-import type { recordChannels } from '../../../shared/ipc/areas/records.js';
+import type { recordChannels, RecordsChanged } from '../../../shared/ipc/areas/records.js';
 import { markLooked } from '../vault/whats-new.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 import type { ReadChannel } from './read-handlers.js';
@@ -12,5 +12,18 @@ export function recordHandlers(
       markLooked(ctx.vault.db, req.personId, req.through);
       return {};
     },
+  };
+}
+
+/** What `records.changed` says when a person or a source went, with this many records. */
+export function removedChange(personId: number, records: number): RecordsChanged {
+  return {
+    personId,
+    cause: 'removed',
+    added: 0,
+    updated: 0,
+    removed: records,
+    categories: [],
+    ongoing: false,
   };
 }

@@ -12,7 +12,7 @@ import { isObject } from './page-rules.js';
 import { patientSearches, type PatientSearch } from './pull-plan.js';
 import { fetchReferencedRecords } from './referenced-records.js';
 import { SyncCancelled, type ReaderOptions } from './server-reader.js';
-import { failureMessage, SyncRun } from './sync-run.js';
+import { failureMessage, SyncRun, type RunOptions } from './sync-run.js';
 import { pullType } from './type-pull.js';
 import { whatIsNew } from './what-is-new.js';
 
@@ -32,6 +32,8 @@ export type SyncRunOptions = ReaderOptions & {
   /** Even where `_lastUpdated` works, a full pull this often finds what the source deleted. */
   fullPullEveryMs?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /** Told what was stored as the run goes (each page once committed), for records.changed. */
+  onStored?: RunOptions['onStored'];
   /** Told how long each page took to store, for the benchmark's ingest rate during sync. */
   onPageStored?: (records: number, ms: number) => void;
 };

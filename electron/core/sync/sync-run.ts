@@ -1,3 +1,4 @@
+import type { Category } from '../../../shared/domain.js';
 import type { SyncProgress } from '../../../shared/ipc/areas/sync.js';
 import { isVaultError, VaultError } from '../errors.js';
 import { storeArrivals } from '../records/ingest.js';
@@ -18,8 +19,12 @@ import { ServerReader, type ReaderOptions } from './server-reader.js';
  */
 const REFUSED_REST_MS = 7 * 24 * 3600_000;
 
+/** Records a run stored since it last said so, for whoever shows them (records.changed). */
+export type StoredSoFar = { personId: number; added: number; updated: number; categories: Category[] };
+
 export type RunOptions = ReaderOptions & {
   onProgress?: (progress: SyncProgress) => void;
+  onStored?: (stored: StoredSoFar) => void;
 };
 
 /** Where a run is before it has asked the server anything. */
@@ -69,6 +74,9 @@ export class SyncRun {
   readonly documents = new Set<string>();
   /** Pages stored by a run that died are not in those sets: a resumed run looks at everything. */
   resumed = false;
+  /** What was stored up to the last time the run said so, and the kinds added since. */
+  #told = { added: 0, updated: 0 };
+  readonly #kindsAdded = new Set<Category>();
   capabilities: Capabilities | null = null;
 
   constructor(
@@ -105,12 +113,31 @@ export class SyncRun {
   report(change: Partial<SyncProgress> = {}): void {
     Object.assign(this.progress, change);
     this.options.onProgress?.({ ...this.progress });
+    this.#tellStored();
+  }
+
+  /**
+   * Says what was stored since it last said so. Called with each report, which every step makes
+   * after its records are committed (a transaction never spans a report), so whoever is told and
+   * reads the vault at once finds them.
+   */
+  #tellStored(): void {
+    const added = this.tally.added - this.#told.added;
+    const updated = this.tally.updated - this.#told.updated;
+    if (added + updated === 0) return;
+    this.#told = { added: this.tally.added, updated: this.tally.updated };
+    const categories = [...this.#kindsAdded];
+    this.#kindsAdded.clear();
+    this.options.onStored?.({ personId: this.auth.personId, added, updated, categories });
   }
 
   /** Stores records of this connection's patient, counting what is new by category. */
   store(records: IncomingRecord[], seenPull?: number): { stored: number; skipped: number } {
     return storeArrivals(this.db(), this.auth.personId, this.connectionId, records, this.tally, {
-      onAdded: (category) => (this.newByCategory[category] = (this.newByCategory[category] ?? 0) + 1),
+      onAdded: (category) => {
+        this.newByCategory[category] = (this.newByCategory[category] ?? 0) + 1;
+        this.#kindsAdded.add(category);
+      },
       seenPull,
     });
   }

@@ -1,3 +1,5 @@
+import { categories, type Category } from '../../../shared/vocabulary.js';
+import type { RecordsChanged } from '../../../shared/ipc/areas/records.js';
 import type { ConnectionSyncStatus, SyncProgress, SyncSummary } from '../../../shared/ipc/areas/sync.js';
 import { isVaultError, VaultError } from '../errors.js';
 import type { ConnectionAccess } from '../smart/connection-access.js';
@@ -16,6 +18,9 @@ export const DEFAULT_INTERVAL_MINUTES = 6 * 60;
 const JITTER_SHARE = 0.1;
 /** A run that failed is tried again this much later (or at its interval, if shorter). */
 const RETRY_AFTER_FAILURE_MINUTES = 30;
+const knownCategories: ReadonlySet<string> = new Set(categories);
+const isCategory = (name: string): name is Category => knownCategories.has(name);
+
 /** setTimeout's longest wait; a longer one is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -23,6 +28,8 @@ export type SyncEvents = {
   progress(progress: SyncProgress): void;
   finished(summary: SyncSummary): void;
   connectionChanged(connectionId: number): void;
+  /** A page of records was stored (ongoing), or a run that changed records ended. */
+  recordsChanged(change: RecordsChanged): void;
 };
 
 export type SchedulerOptions = {
@@ -253,6 +260,8 @@ export class SyncScheduler {
             running.progress = { ...p, label: running.label };
             this.options.events.progress(running.progress);
           },
+          onStored: (stored) =>
+            this.options.events.recordsChanged({ ...stored, cause: 'sync', removed: 0, ongoing: true }),
         });
       } catch (error) {
         const now = new Date().toISOString();
@@ -278,6 +287,17 @@ export class SyncScheduler {
       }
       if (this.#unlocked) {
         this.#lastRun.set(connectionId, summary);
+        if (detail && summary.added + summary.updated + summary.gone > 0) {
+          this.options.events.recordsChanged({
+            personId: detail.personId,
+            cause: 'sync',
+            added: summary.added,
+            updated: summary.updated,
+            removed: summary.gone,
+            categories: Object.keys(summary.newByCategory).filter(isCategory),
+            ongoing: false,
+          });
+        }
         this.options.events.finished(summary);
         this.options.events.connectionChanged(connectionId);
         if (this.#automatic) this.#schedule(connectionId);

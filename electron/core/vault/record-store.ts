@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3-multiple-ciphers';
+import type { Category } from '../../../shared/domain.js';
 import { recordColumns, type FhirVersion } from '../records/record-columns.js';
 import type { Json } from '../records/fhir-values.js';
 import type { VaultDatabase } from './database.js';
@@ -14,7 +15,7 @@ export type IncomingRecord = {
 
 export type StoreOptions = {
   /** Told the category of each record added, for "3 new lab results" without a query afterwards. */
-  onAdded?: (category: string) => void;
+  onAdded?: (category: Category) => void;
   /**
    * The sync pull these records came from, kept on each row: when a full pull completes, what it
    * did not return is no longer at the source (see sync/sync-store.ts markGone).

@@ -12,11 +12,29 @@ type Row = Parameters<typeof toEntry>[0] & { codes: string };
  * The timeline's columns without its join and its count of likely duplicates. With the join,
  * SQLite may read every record of the category and sort them before the first row comes back;
  * the count is a subquery per row. The Summary names each thing's other sources itself
- * (`alsoFrom`), so connections' names are read once, apart.
+ * (`alsoFrom`), so connections' names and health cards are read once, apart.
  */
 const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes,
-  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
+  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes`;
+
+/**
+ * The kinds the Summary reads deep, which the `resources_summary` index (migration 12) holds. The
+ * query names them as the index does, so SQLite may answer from it: a bound parameter alone
+ * cannot tell it the category is one of them.
+ */
+const INDEXED_KINDS: ReadonlySet<Category> = new Set([
+  'medications',
+  'conditions',
+  'allergies',
+  'immunizations',
+]);
+
+const BY_CATEGORY = `SELECT ${SUMMARY_COLUMNS} FROM resources r
+  WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`;
+const BY_INDEXED_CATEGORY = `SELECT ${SUMMARY_COLUMNS} FROM resources r
+  WHERE r.person_id = ? AND r.category = ?
+    AND r.category IN ('medications', 'conditions', 'allergies', 'immunizations')
+  ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`;
 
 /**
  * A person's records of one category, newest first, at most `limit`: the Summary decides from
@@ -28,22 +46,26 @@ export function* summaryRows(
   category: Category,
   limit: number,
 ): Generator<SummaryRow> {
-  const labels = new Map(
+  const sources = new Map(
     (
-      db.prepare('SELECT id, label FROM connections WHERE person_id = ?').all(personId) as {
-        id: number;
-        label: string;
-      }[]
-    ).map((c) => [c.id, c.label]),
+      db
+        .prepare(
+          `SELECT c.id, c.label,
+             CASE WHEN h.id IS NULL THEN NULL ELSE json_array(h.status, h.issuer, h.reason) END AS health_card
+           FROM connections c LEFT JOIN health_cards h ON h.connection_id = c.id WHERE c.person_id = ?`,
+        )
+        .all(personId) as { id: number; label: string; health_card: string | null }[]
+    ).map((c) => [c.id, c]),
   );
   const rows = db
-    .prepare(
-      `SELECT ${SUMMARY_COLUMNS} FROM resources r
-       WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
-    )
-    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label'>>;
+    .prepare(INDEXED_KINDS.has(category) ? BY_INDEXED_CATEGORY : BY_CATEGORY)
+    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label' | 'health_card'>>;
   for (const row of rows) {
-    yield { entry: toEntry({ ...row, source_label: labels.get(row.connection_id) ?? '' }), codes: row.codes };
+    const source = sources.get(row.connection_id);
+    yield {
+      entry: toEntry({ ...row, source_label: source?.label ?? '', health_card: source?.health_card ?? null }),
+      codes: row.codes,
+    };
   }
 }
 

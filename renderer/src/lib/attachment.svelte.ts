@@ -1,31 +1,9 @@
 import type { AttachmentContent } from '../../../shared/attachments.js';
+import type { RecordAttachment } from '../../../shared/ipc/areas/records.js';
 import { api, messageOf } from './api.js';
 
-/** An attachment as the record names it, before its content is asked for. */
-export type AttachmentListing = { index: number; title: string; contentType: string | null };
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | null =>
-  typeof value === 'string' && value.trim() !== '' ? value : null;
-
-/**
- * The attachments of a document or report, in the order the core numbers them
- * (electron/core/records/attachments.ts): DocumentReference.content[].attachment, then
- * DiagnosticReport.presentedForm[].
- */
-export function attachmentListing(resource: unknown): AttachmentListing[] {
-  if (!isObject(resource)) return [];
-  const content = Array.isArray(resource.content) ? resource.content : [];
-  const presented = Array.isArray(resource.presentedForm) ? resource.presentedForm : [];
-  return [...content.filter(isObject).map((c) => c.attachment), ...presented]
-    .filter(isObject)
-    .map((a, index) => ({
-      index,
-      title: str(a.title) ?? 'Attached document',
-      contentType: str(a.contentType),
-    }));
-}
+/** An attachment as the record names it (the core lists them with the record), before its content is asked for. */
+export type AttachmentListing = RecordAttachment;
 
 /** One attachment's content, asked of the core once; a later open drops an earlier answer. */
 export class OpenAttachment {

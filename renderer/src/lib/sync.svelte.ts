@@ -35,8 +35,6 @@ export class Sync {
   #generation = 0;
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never shown
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- listeners, never shown
-  readonly #recordsChanged = new Set<(personId: number) => void>();
   readonly #stop: (() => void)[] = [];
 
   constructor() {
@@ -158,12 +156,6 @@ export class Sync {
     }
   }
 
-  /** Called with the person whose records a finished sync added to, changed or marked gone. */
-  onRecordsChanged(listener: (personId: number) => void): () => void {
-    this.#recordsChanged.add(listener);
-    return () => this.#recordsChanged.delete(listener);
-  }
-
   dismiss(id: number): void {
     this.#toasts = this.#toasts.filter((t) => t.id !== id);
   }
@@ -185,7 +177,6 @@ export class Sync {
   dispose(): void {
     this.reset();
     for (const stop of this.#stop.splice(0)) stop();
-    this.#recordsChanged.clear();
   }
 
   #progressed(progress: SyncProgress): void {
@@ -213,20 +204,10 @@ export class Sync {
     this.#announce(text);
     this.#toast(text, summary.whatIsNew ? 'news' : summary.outcome === 'failed' ? 'problem' : 'quiet');
 
-    const generation = this.#generation;
-    // The next run time moved; an open log has a new run in it.
+    // The next run time moved; an open log has a new run in it. The views of its person hear of
+    // its records from the core (records.changed).
     void this.load();
     if (this.#logs[id]) void this.loadLog(id);
-    if (summary.added + summary.updated + summary.gone > 0 && this.#recordsChanged.size > 0) {
-      void api
-        .call('connections.list', {})
-        .then((list) => {
-          const personId = list.find((c) => c.id === id)?.personId;
-          if (personId === undefined || generation !== this.#generation) return;
-          for (const listener of this.#recordsChanged) listener(personId);
-        })
-        .catch(() => undefined);
-    }
   }
 
   #announce(text: string): void {

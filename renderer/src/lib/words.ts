@@ -67,45 +67,7 @@ export function recordCountWords(n: number): string {
   return `${count.format(n)} ${n === 1 ? 'record' : 'records'}`;
 }
 
-/**
- * A record's status, said one way whichever way its source wrote it: one EHR sends the code
- * ("active", "entered-in-error"), another the code's display ("Active"). Anything longer than one
- * coded word is the source's own text and stays as it is.
- */
-export function statusWords(status: string): string {
-  return /^[A-Za-z]+(-[A-Za-z]+)*$/.test(status) ? status.toLowerCase().replaceAll('-', ' ') : status;
-}
-
-// Statuses that say nothing a patient needs on every row: a result is final, a record is current.
-const QUIET_STATUSES = new Set([
-  'final',
-  'unknown',
-  'current',
-  'active',
-  'completed',
-  'amended',
-  'corrected',
-  'confirmed',
-  'registered',
-  'finished',
-]);
-const STATUS_SAYS: Record<string, string> = {
-  'on-hold': 'on hold',
-  'not-done': 'not given',
-  'not-taken': 'not taken',
-  'entered-in-error': 'entered in error',
-};
-
-/**
- * A status only where it tells the patient something ("stopped", "on hold", "not given",
- * "resolved"), or null where it would be noise on every row ("final", "unknown", "active").
- */
-export function meaningfulStatus(status: string | null | undefined): string | null {
-  if (!status) return null;
-  const code = status.trim().toLowerCase();
-  if (QUIET_STATUSES.has(code)) return null;
-  return STATUS_SAYS[code] ?? statusWords(status);
-}
+export { meaningfulStatus, statusWords } from '../../../shared/status-words.js';
 
 /** What a result's flag says, in words and with a mark, so it never rests on colour alone. */
 export const flagWords: Record<ResultFlag, { words: string; mark: string }> = {

@@ -18,6 +18,32 @@ export const RecordSource = z.object({
 });
 export type RecordSource = z.infer<typeof RecordSource>;
 
+/**
+ * One line of a record's detail, read from the record by the core (records/record-detail.ts), so
+ * the window only puts it on screen. Dates stay as the source wrote them (a year, a month, a day,
+ * a time), for the window to say in the reader's own language.
+ */
+export const RecordFact = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('words'), label: z.string(), words: z.string() }),
+  z.object({ kind: z.literal('date'), label: z.string(), date: z.string() }),
+  /** From a date to another, or only from or only until one. */
+  z.object({
+    kind: z.literal('period'),
+    label: z.string(),
+    start: z.string().nullable(),
+    end: z.string().nullable(),
+  }),
+]);
+export type RecordFact = z.infer<typeof RecordFact>;
+
+/** An attachment as the record names it, numbered as `records.attachment` asks for it. */
+export const RecordAttachment = z.object({
+  index: z.number().int(),
+  title: z.string(),
+  contentType: z.string().nullable(),
+});
+export type RecordAttachment = z.infer<typeof RecordAttachment>;
+
 /** Reading records: counts, one record in full, the timeline and search. */
 export const recordChannels = {
   'records.stats': {
@@ -33,14 +59,18 @@ export const recordChannels = {
     response: z.object({
       entry: TimelineEntry,
       fhirVersion: z.string(),
-      resource: z.unknown(),
       versions: z.number().int(),
       firstSeenAt: z.string(),
       updatedAt: z.string(),
       /** Every record of its group of likely duplicates, leader first (only itself when none). */
       sources: z.array(RecordSource),
       /** For an Observation: its flag and range, and the trend it belongs to. */
-      result: ResultReading.nullable().optional(),
+      result: ResultReading.nullable(),
+      /** What the record says, in the order the detail lists it. */
+      facts: z.array(RecordFact),
+      attachments: z.array(RecordAttachment),
+      /** The record as received, as indented JSON text, for "View FHIR JSON". */
+      json: z.string(),
     }),
   },
   /** One attachment of a record (by its place among the record's attachments), ready to show. */
@@ -106,4 +136,25 @@ export const recordChannels = {
   },
 } as const;
 
-export const recordEvents = {} as const;
+/**
+ * A person's records changed in the vault: a page of a sync was stored, an import ended, a person
+ * or a source was removed with their records. Roughly what changed, so an open window can look
+ * again at what it shows instead of asking on a timer.
+ */
+export const RecordsChanged = z.object({
+  personId: PersonId,
+  cause: z.enum(['sync', 'import', 'removed']),
+  added: z.number().int(),
+  updated: z.number().int(),
+  /** Records removed with a person or a source, or marked "no longer at the source" by a sync. */
+  removed: z.number().int(),
+  /** The kinds of record added, where the core knows them (a sync counts them; an import does not). */
+  categories: z.array(Category),
+  /** More is coming from the same cause: a sync between its pages. False once it has ended. */
+  ongoing: z.boolean(),
+});
+export type RecordsChanged = z.infer<typeof RecordsChanged>;
+
+export const recordEvents = {
+  'records.changed': RecordsChanged,
+} as const;
