@@ -330,7 +330,8 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
   await page.getByRole('tab', { name: 'Timeline' }).click();
   const newest = timelineOf(page, 'Sam Lee').getByRole('button').first();
   await expect(newest).toContainText('6.4 %');
-  await expect(newest).toContainText('Outside range');
+  // Which way it is out, in words beside the mark: above the range its lab sent is "High".
+  await expect(newest).toContainText('▲ High');
 
   await page.getByRole('tab', { name: 'Trends' }).click();
   await expect(

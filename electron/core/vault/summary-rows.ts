@@ -15,7 +15,7 @@ type Row = Parameters<typeof toEntry>[0] & { codes: string };
  * (`alsoFrom`), so connections' names are read once, apart.
  */
 const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes,
+  r.value_unit, r.value_num, r.abnormal, r.flag, r.status, r.connection_id, 1 AS sources, r.codes,
   (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
 
 /**
