@@ -7,6 +7,7 @@ import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
+import { settingsChannels } from './areas/settings.js';
 import { syncChannels, syncEvents, syncShellChannels } from './areas/sync.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
 
@@ -26,6 +27,7 @@ export const contract = {
   ...syncChannels,
   ...filesChannels,
   ...backupChannels,
+  ...settingsChannels,
 } as const;
 
 /**
