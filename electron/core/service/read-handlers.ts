@@ -67,6 +67,9 @@ export function readHandlers(
     const system = units();
     return entries.map((e) => inUnits(e, system));
   };
+  // "New only": records above the person's last look; with no look stored, nothing is new.
+  const arrived = <R extends { personId: number; newOnly?: boolean | undefined }>(req: R) =>
+    req.newOnly ? { ...req, arrivedAbove: newAbove(db(), req.personId) ?? Number.MAX_SAFE_INTEGER } : req;
   return {
     'persons.list': () => listPersons(db()),
     'persons.removal': (req) => {
@@ -85,12 +88,14 @@ export function readHandlers(
       return { ...news, entries: shown(news.entries) };
     },
     'timeline.page': (req) => {
-      const page = timelinePage(db(), req, newAbove(db(), req.personId));
+      const page = timelinePage(db(), arrived(req), newAbove(db(), req.personId));
       return { ...page, entries: shown(page.entries) };
     },
     'timeline.search': (req) => ({ entries: shown(searchRecords(db(), req, newAbove(db(), req.personId))) }),
-    'timeline.counts': (req) => timelineCounts(db(), req),
-    'timeline.find': (req) => ({ entries: shown(searchRecords(db(), req)) }),
+    'timeline.counts': (req) => timelineCounts(db(), arrived(req)),
+    'timeline.find': (req) => ({
+      entries: shown(searchRecords(db(), arrived(req), newAbove(db(), req.personId))),
+    }),
     'summary.get': (req) => {
       const s = patientSummary(db(), req.personId);
       return { ...s, flagged: shown(s.flagged), vitals: shown(s.vitals), labs: shown(s.labs) };

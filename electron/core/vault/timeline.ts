@@ -76,6 +76,8 @@ export type TimelineQuery = {
   connectionIds?: readonly number[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Only records above this id: what arrived since the person last looked (whats-new.ts). */
+  arrivedAbove?: number | undefined;
 };
 
 /** The position after the last entry of a page: its date and id, opaque to the renderer. */
@@ -142,6 +144,10 @@ export function entryFilters(
     if (!to) throw new VaultError('invalid-request', 'The end date was not understood.');
     sql.push("r.sort_date < ? AND r.sort_date <> ''");
     params.push(to);
+  }
+  if (q.arrivedAbove !== undefined) {
+    sql.push('r.id > ?');
+    params.push(q.arrivedAbove);
   }
   const once = options.everyRecord ? null : onceEachGroup(q.connectionIds);
   if (once) {
