@@ -135,7 +135,10 @@ function startHost(
       backups,
     ],
     {
-      env: { ...process.env, ...env },
+      // The core reads weight, height and temperature in its computer's units until the person
+      // chooses: the same region as the window's (en-US, playwright.config.ts), whatever this
+      // machine's is.
+      env: { ...process.env, LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
