@@ -45,7 +45,11 @@ export const TimelineEntry = z.object({
   title: z.string(),
   value: z.string().nullable(),
   unit: z.string().nullable(),
+  /** The number the value says, in `unit`, when it is one number. */
+  valueNum: z.number().nullable().optional(),
   abnormal: z.boolean(),
+  /** High, low or critical, for a result: from the source's interpretation, else its range. */
+  flag: ResultFlag.nullable().optional(),
   status: z.string().nullable(),
   source: z.object({ connectionId: z.number().int(), label: z.string() }),
   /**
@@ -74,8 +78,6 @@ export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
 /** A record as the Summary lists it: what it decided about it, beside the timeline's columns. */
 export const SummaryEntry = TimelineEntry.extend({
-  /** High, low or critical, for a result. */
-  flag: ResultFlag.nullable().optional(),
   /** The other sources that sent the same medicine, problem or allergy, by name. */
   alsoFrom: z.array(z.string()).optional(),
   /** The date as its source wrote it, when only a year or a month ("2000", "2012-05"). */

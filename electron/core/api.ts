@@ -10,6 +10,7 @@ import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
+import { settingsHandlers } from './service/settings-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
 import { vaultHandlers } from './service/vault-handlers.js';
 import { whatsNew } from './vault/whats-new.js';
@@ -85,6 +86,7 @@ export class VaultService implements ServiceContext {
       ...syncHandlers(this),
       ...backupHandlers(this),
       ...restoreHandlers(this),
+      ...settingsHandlers(this),
     };
   }
 

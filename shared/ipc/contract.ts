@@ -8,6 +8,7 @@ import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
+import { settingsChannels } from './areas/settings.js';
 import { syncChannels, syncEvents } from './areas/sync.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
 
@@ -28,6 +29,7 @@ export const contract = {
   ...syncChannels,
   ...filesChannels,
   ...backupChannels,
+  ...settingsChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */

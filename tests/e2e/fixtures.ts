@@ -135,7 +135,10 @@ function startHost(
       backups,
     ],
     {
-      env: { ...process.env, ...env },
+      // The core reads weight, height and temperature in its computer's units until the person
+      // chooses: the same region as the window's (en-US, playwright.config.ts), whatever this
+      // machine's is.
+      env: { ...process.env, LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -266,11 +269,15 @@ export const test = base.extend<Fixtures>({
   checkScreen: async ({ page }, use) => {
     await mkdir(screenshotDir, { recursive: true });
     await use(async (name) => {
+      // A timeline scrolls with the page and is thousands of rows tall: the whole page would make
+      // the virtual list draw every row for the picture (and axe check them all), so a page that
+      // tall is shown as the window shows it.
+      const tall = await page.evaluate(() => document.documentElement.scrollHeight > 4000);
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
         await page.screenshot({
           path: join(screenshotDir, `${name}-${colorScheme}.png`),
-          fullPage: true,
+          fullPage: !tall,
           animations: 'disabled',
           caret: 'hide',
         });

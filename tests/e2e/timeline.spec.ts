@@ -46,6 +46,13 @@ function timelineOf(page: Page, name: string) {
   return page.getByRole('list', { name: `Timeline of ${name}` });
 }
 
+/** The source, date and kind filters fold into one line until opened. */
+async function showFilters(page: Page) {
+  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  if ((await filters.getAttribute('aria-expanded')) === 'false') await filters.click();
+  await expect(filters).toHaveAttribute('aria-expanded', 'true');
+}
+
 function chip(page: Page, words: string) {
   return page
     .getByRole('group', { name: 'Kinds of record' })
@@ -96,6 +103,7 @@ test('the timeline shows every institution newest first, and its filters combine
   const firstMonth = new Date(`${(await months.first().textContent())!} 1 UTC`);
   const secondMonth = new Date(`${(await months.nth(1).textContent())!} 1 UTC`);
   expect(firstMonth.getTime()).toBeGreaterThan(secondMonth.getTime());
+  await showFilters(page);
   await expect(chip(page, 'Lab results')).toContainText(String(stats.byCategory.labs));
   await checkScreen('timeline');
 
@@ -146,6 +154,7 @@ test('search answers as the person types, with the matches marked', async ({
   await checkScreen('timeline-search');
 
   // Search combines with a chip; a chip with no matches disappears and the counts follow.
+  await showFilters(page);
   await chip(page, 'Lab results').click();
   await everyRow(rows.locator('.meta'), /^Lab results/);
 
@@ -187,6 +196,7 @@ test('the timeline is fully usable from the keyboard, and a record opens in deta
 
   // A clinical note: its text attachment is readable, and the FHIR JSON is one click away.
   await page.getByLabel('Search records').fill('history physical');
+  await showFilters(page);
   await chip(page, 'Documents').click();
   await expect(rows.first()).toContainText('History and physical note');
   await rows.first().click();
@@ -280,7 +290,8 @@ test('trends chart a lab or vital over time, blood pressure with both numbers', 
   // Any other numeric measurement from the menu.
   await pickOption(page, 'Any measurement', 'Body Height');
   await expect(page.getByRole('img', { name: /over time: \d+ reading/ })).toBeVisible();
-  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('cm');
+  // In the units of the computer's region until the person chooses (en-US here): inches.
+  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText(' in');
 });
 
 test('a person without records sees what to do next on every view', async ({
@@ -330,7 +341,8 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
   await page.getByRole('tab', { name: 'Timeline' }).click();
   const newest = timelineOf(page, 'Sam Lee').getByRole('button').first();
   await expect(newest).toContainText('6.4 %');
-  await expect(newest).toContainText('Outside range');
+  // Which way it is out, in words beside the mark: above the range its lab sent is "High".
+  await expect(newest).toContainText('▲ High');
 
   await page.getByRole('tab', { name: 'Trends' }).click();
   await expect(
@@ -354,6 +366,7 @@ test('records from a DSTU2 portal read like any others: prescriptions among the 
   expect(stats.byCategory.medications).toBeGreaterThan(0);
   await unlock(page, passphrase);
   await openPerson(page, irmgard, 'Timeline');
+  await showFilters(page);
   await expect(chip(page, 'Medications')).toContainText(String(stats.byCategory.medications));
   await chip(page, 'Medications').click();
   const rows = timelineOf(page, irmgard).getByRole('button');

@@ -1,4 +1,4 @@
-import type { Category } from '../../../shared/domain.js';
+import type { Category, ResultFlag } from '../../../shared/domain.js';
 import {
   codings,
   conceptSearchText,
@@ -18,6 +18,7 @@ import {
   type Json,
 } from './fhir-values.js';
 import { plainConceptName, withoutSemanticTag } from './plain-names.js';
+import { resultFlag } from './result-flags.js';
 
 export type FhirVersion = 'R4' | 'STU3' | 'DSTU2';
 
@@ -32,6 +33,8 @@ export type RecordColumns = {
   valueNum: number | null;
   valueUnit: string | null;
   abnormal: boolean;
+  /** High, low or critical, for a result (records/result-flags.ts); null for anything else. */
+  flag: ResultFlag | null;
   status: string | null;
 };
 
@@ -410,6 +413,7 @@ export function recordColumns(resource: Json): RecordColumns {
     valueNum: v?.num ?? null,
     valueUnit: v?.unit ?? null,
     abnormal,
+    flag: type === 'Observation' ? resultFlag(resource) : null,
     status: status(resource),
   };
 }

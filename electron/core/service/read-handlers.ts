@@ -3,7 +3,9 @@ import type { WhatsNew } from '../vault/whats-new.js';
 import { readAttachment } from '../records/attachments.js';
 import { readRecord } from '../records/record-detail.js';
 import { patientSummary } from '../records/summary.js';
-import { trendChoices, trendSeries } from '../records/trends.js';
+import { trendChoices, trendSeries, type TrendPoint } from '../records/trends.js';
+import { convertReading, inUnits, systemUnits } from '../records/units.js';
+import { chosenUnits } from '../vault/display-settings.js';
 import type { ReadableDB } from '../vault/database.js';
 import { listPersons, personRemoval } from '../vault/persons.js';
 import { searchRecords } from '../vault/search.js';
@@ -11,6 +13,8 @@ import { timelineCounts } from '../vault/timeline-counts.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
 import { newAbove, readWhatsNew } from '../vault/whats-new.js';
 import type { HandlersFor } from './context.js';
+import type { TimelineEntry } from '../../../shared/domain.js';
+import type { UnitSystem } from '../../../shared/ipc/areas/settings.js';
 
 /**
  * The channels that only read the vault. In the app they are answered by the read worker, on its
@@ -32,6 +36,7 @@ export const READ_CHANNELS = [
   'summary.get',
   'trends.choices',
   'trends.series',
+  'settings.units',
 ] as const satisfies readonly CoreChannel[];
 
 export type ReadChannel = (typeof READ_CHANNELS)[number];
@@ -55,6 +60,16 @@ export function readHandlers(
   db: () => ReadableDB,
   firstLook: (personId: number) => WhatsNew,
 ): HandlersFor<ReadChannel> {
+  // Weight, height and temperature as the person reads them: read per request, so a new choice
+  // shows at once in both connections' answers.
+  const units = () => chosenUnits(db()) ?? systemUnits();
+  const shown = <E extends TimelineEntry>(entries: E[]): E[] => {
+    const system = units();
+    return entries.map((e) => inUnits(e, system));
+  };
+  // "New only": records above the person's last look; with no look stored, nothing is new.
+  const arrived = <R extends { personId: number; newOnly?: boolean | undefined }>(req: R) =>
+    req.newOnly ? { ...req, arrivedAbove: newAbove(db(), req.personId) ?? Number.MAX_SAFE_INTEGER } : req;
   return {
     'persons.list': () => listPersons(db()),
     'persons.removal': (req) => {
@@ -64,19 +79,54 @@ export function readHandlers(
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => {
       const { resource, ...record } = getRecord(db(), req.id);
-      return { ...record, ...readRecord(resource) };
+      return { ...record, entry: inUnits(record.entry, units()), ...readRecord(resource) };
     },
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
     'records.whatsNew': (req) => {
       const found = readWhatsNew(db(), req.personId);
-      return found === 'first-look' ? firstLook(req.personId) : found;
+      const news = found === 'first-look' ? firstLook(req.personId) : found;
+      return { ...news, entries: shown(news.entries) };
     },
-    'timeline.page': (req) => timelinePage(db(), req, newAbove(db(), req.personId)),
-    'timeline.search': (req) => ({ entries: searchRecords(db(), req, newAbove(db(), req.personId)) }),
-    'timeline.counts': (req) => timelineCounts(db(), req),
-    'timeline.find': (req) => ({ entries: searchRecords(db(), req) }),
-    'summary.get': (req) => patientSummary(db(), req.personId),
-    'trends.choices': (req) => trendChoices(db(), req.personId),
-    'trends.series': (req) => trendSeries(db(), req.personId, req.code),
+    'timeline.page': (req) => {
+      const page = timelinePage(db(), arrived(req), newAbove(db(), req.personId));
+      return { ...page, entries: shown(page.entries) };
+    },
+    'timeline.search': (req) => ({ entries: shown(searchRecords(db(), req, newAbove(db(), req.personId))) }),
+    'timeline.counts': (req) => timelineCounts(db(), arrived(req)),
+    'timeline.find': (req) => ({
+      entries: shown(searchRecords(db(), arrived(req), newAbove(db(), req.personId))),
+    }),
+    'summary.get': (req) => {
+      const s = patientSummary(db(), req.personId);
+      return { ...s, flagged: shown(s.flagged), vitals: shown(s.vitals), labs: shown(s.labs) };
+    },
+    'trends.choices': (req) => {
+      const system = units();
+      return trendChoices(db(), req.personId).map((c) => ({
+        ...c,
+        unit: (c.unit && convertReading(1, c.unit, system)?.unit) ?? c.unit,
+      }));
+    },
+    'trends.series': (req) => {
+      const system = units();
+      return trendSeries(db(), req.personId, req.code).map((s) => ({
+        ...s,
+        points: s.points.map((p) => pointInUnits(p, system)),
+      }));
+    },
+    'settings.units': () => {
+      const chosen = chosenUnits(db());
+      return { units: chosen ?? systemUnits(), chosen: chosen !== null };
+    },
   };
+}
+
+/** A point of a trend, with its usual range, in the person's units (vital signs only convert). */
+function pointInUnits(p: TrendPoint, system: UnitSystem): TrendPoint {
+  if (!p.unit) return p;
+  const value = convertReading(p.value, p.unit, system);
+  if (!value || value.unit === p.unit) return p;
+  const bound = (n: number | null) =>
+    n === null ? null : (convertReading(n, p.unit!, system)?.value ?? null);
+  return { ...p, value: value.value, unit: value.unit, low: bound(p.low), high: bound(p.high) };
 }

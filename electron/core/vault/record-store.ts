@@ -112,15 +112,15 @@ function statements(db: VaultDatabase): Statements {
       rehash: db.prepare('UPDATE resources SET content_hash = ? WHERE id = ?'),
       insert: db.prepare(`
         INSERT INTO resources (person_id, connection_id, resource_type, server_id, fhir_version, category, sort_date,
-          display, codes, value_text, value_num, value_unit, abnormal, status, version, content_hash, raw,
+          display, codes, value_text, value_num, value_unit, abnormal, flag, status, version, content_hash, raw,
           first_seen_at, updated_at, seen_pull, source_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`),
       history: db.prepare(
         'INSERT INTO resource_history (resource_id, version, content_hash, raw, replaced_at) VALUES (?, ?, ?, ?, ?)',
       ),
       update: db.prepare(`
         UPDATE resources SET fhir_version = ?, category = ?, sort_date = ?, display = ?, codes = ?, value_text = ?,
-          value_num = ?, value_unit = ?, abnormal = ?, status = ?, version = version + 1, content_hash = ?, raw = ?,
+          value_num = ?, value_unit = ?, abnormal = ?, flag = ?, status = ?, version = version + 1, content_hash = ?, raw = ?,
           source_state = 'present', updated_at = ?, seen_pull = ?
         WHERE id = ?`),
       present: db.prepare(`UPDATE resources SET source_state = 'present', updated_at = ? WHERE id = ?`),
@@ -178,6 +178,7 @@ export function storeRecords(
         c.valueNum,
         c.valueUnit,
         c.abnormal ? 1 : 0,
+        c.flag,
         c.status,
         hash,
         raw,
@@ -201,6 +202,7 @@ export function storeRecords(
         c.valueNum,
         c.valueUnit,
         c.abnormal ? 1 : 0,
+        c.flag,
         c.status,
         hash,
         raw,

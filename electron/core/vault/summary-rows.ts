@@ -15,7 +15,7 @@ type Row = Parameters<typeof toEntry>[0] & { codes: string };
  * (`alsoFrom`), so connections' names and health cards are read once, apart.
  */
 const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, 1 AS sources, r.codes`;
+  r.value_unit, r.value_num, r.abnormal, r.flag, r.status, r.connection_id, 1 AS sources, r.codes`;
 
 /**
  * The kinds the Summary reads deep, which the `resources_summary` index (migration 12) holds. The

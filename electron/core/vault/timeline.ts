@@ -1,4 +1,4 @@
-import { timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
+import { ResultFlag, timelineCategories, type Category, type TimelineEntry } from '../../../shared/domain.js';
 import { withinNesting } from '../records/resource-bounds.js';
 import { VaultError } from '../errors.js';
 import { toInstant } from '../records/fhir-values.js';
@@ -13,7 +13,9 @@ type EntryRow = {
   display: string;
   value_text: string | null;
   value_unit: string | null;
+  value_num: number | null;
   abnormal: number;
+  flag: string | null;
   status: string | null;
   connection_id: number;
   source_label: string;
@@ -26,7 +28,7 @@ type EntryRow = {
  * a record no other source sent. Counted per row shown, from the small index of linked copies.
  */
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
+  r.value_unit, r.value_num, r.abnormal, r.flag, r.status, r.connection_id, c.label AS source_label,
   1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources,
   (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
 
@@ -45,7 +47,9 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     title: row.display,
     value: row.value_text,
     unit: row.value_unit,
+    valueNum: row.value_num,
     abnormal: row.abnormal === 1,
+    flag: ResultFlag.safeParse(row.flag).data ?? null,
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
@@ -72,6 +76,8 @@ export type TimelineQuery = {
   connectionIds?: readonly number[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Only records above this id: what arrived since the person last looked (whats-new.ts). */
+  arrivedAbove?: number | undefined;
 };
 
 /** The position after the last entry of a page: its date and id, opaque to the renderer. */
@@ -138,6 +144,10 @@ export function entryFilters(
     if (!to) throw new VaultError('invalid-request', 'The end date was not understood.');
     sql.push("r.sort_date < ? AND r.sort_date <> ''");
     params.push(to);
+  }
+  if (q.arrivedAbove !== undefined) {
+    sql.push('r.id > ?');
+    params.push(q.arrivedAbove);
   }
   const once = options.everyRecord ? null : onceEachGroup(q.connectionIds);
   if (once) {

@@ -35,6 +35,8 @@ export class Timeline {
   from = $state('');
   to = $state('');
   query = $state('');
+  /** Only what arrived since the person last looked (the rows marked "New"). */
+  newOnly = $state(false);
   /** The words the shown results were found with (the query lags behind typing). */
   #searchedFor = $state('');
 
@@ -89,6 +91,7 @@ export class Timeline {
       this.connectionIds.length > 0 ||
       this.from !== '' ||
       this.to !== '' ||
+      this.newOnly ||
       this.query.trim() !== ''
     );
   }
@@ -116,6 +119,11 @@ export class Timeline {
     void this.reload();
   }
 
+  setNewOnly(newOnly: boolean): void {
+    this.newOnly = newOnly;
+    void this.reload();
+  }
+
   setQuery(query: string): void {
     this.query = query;
     clearTimeout(this.#typing);
@@ -128,6 +136,7 @@ export class Timeline {
     this.connectionIds = [];
     this.from = '';
     this.to = '';
+    this.newOnly = false;
     this.query = '';
     void this.reload();
   }
@@ -143,6 +152,7 @@ export class Timeline {
       ...(this.connectionIds.length > 0 ? { connectionIds: this.connectionIds } : {}),
       ...(this.from ? { from: this.from } : {}),
       ...(this.to ? { to: this.to } : {}),
+      ...(this.newOnly ? { newOnly: true } : {}),
     };
   }
 

@@ -79,6 +79,22 @@ export const flagWords: Record<ResultFlag, { words: string; mark: string }> = {
   abnormal: { words: 'Abnormal', mark: '!' },
 };
 
+/**
+ * What a row says beside its value. A result says which way it is out (from the source's own
+ * interpretation, else its range); an allergy its source marked high-risk says so; anything else
+ * its source flagged without saying why is "Abnormal".
+ */
+export function entryFlagWords(entry: {
+  flag?: ResultFlag | null | undefined;
+  abnormal: boolean;
+  resourceType: string;
+}): { words: string; mark: string; critical: boolean } | null {
+  if (entry.flag) return { ...flagWords[entry.flag], critical: entry.flag.startsWith('critical') };
+  if (!entry.abnormal) return null;
+  if (entry.resourceType === 'AllergyIntolerance') return { words: 'High risk', mark: '!', critical: false };
+  return { ...flagWords.abnormal, critical: false };
+}
+
 export function formatCount(n: number): string {
   return count.format(n);
 }

@@ -10,6 +10,8 @@ const TimelineFilters = {
   connectionIds: z.array(z.number().int()).max(200).optional(),
   from: Instant.optional(),
   to: Instant.optional(),
+  /** Only what arrived since the person last looked (the records marked "New"). */
+  newOnly: z.boolean().optional(),
 };
 
 const TrendPoint = z.object({

@@ -90,6 +90,8 @@ export const recordChannels = {
         connectionIds: z.array(z.number().int()).max(200).optional(),
         from: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
         to: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
+        /** Only what arrived since the person last looked (the records marked "New"). */
+        newOnly: z.boolean().optional(),
       })
       .strict(),
     response: z.object({ entries: z.array(TimelineEntry), nextCursor: z.string().nullable() }),

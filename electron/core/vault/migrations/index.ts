@@ -11,6 +11,7 @@ import { kindsNotShared } from './008-kinds-not-shared.js';
 import { healthCards } from './009-health-cards.js';
 import { plainTitles } from './010-plain-titles.js';
 import { summaryIndex } from './012-summary-index.js';
+import { resultFlags } from './013-result-flags.js';
 
 export type Migration = {
   version: number;
@@ -36,6 +37,7 @@ export const migrations: readonly Migration[] = [
   healthCards,
   plainTitles,
   summaryIndex,
+  resultFlags,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;

@@ -1,0 +1,100 @@
+import ucum from '@lhncbc/ucum-lhc';
+import type { TimelineEntry } from '../../../shared/domain.js';
+import type { UnitSystem } from '../../../shared/ipc/areas/settings.js';
+
+/**
+ * Weight, height and body temperature in the units the person reads them in. The numbers are
+ * converted by the UCUM library of the U.S. National Library of Medicine (@lhncbc/ucum-lhc), never
+ * by factors written here; the record keeps the value its source sent.
+ */
+
+type Measure = 'mass' | 'length' | 'temperature';
+
+/** The units a stored value may carry (as records/fhir-values.ts writes them), by their UCUM code. */
+const KNOWN: Record<string, { ucum: string; measure: Measure }> = {
+  kg: { ucum: 'kg', measure: 'mass' },
+  g: { ucum: 'g', measure: 'mass' },
+  lb: { ucum: '[lb_av]', measure: 'mass' },
+  lbs: { ucum: '[lb_av]', measure: 'mass' },
+  oz: { ucum: '[oz_av]', measure: 'mass' },
+  cm: { ucum: 'cm', measure: 'length' },
+  m: { ucum: 'm', measure: 'length' },
+  mm: { ucum: 'mm', measure: 'length' },
+  in: { ucum: '[in_i]', measure: 'length' },
+  ft: { ucum: '[ft_i]', measure: 'length' },
+  '°C': { ucum: 'Cel', measure: 'temperature' },
+  '°F': { ucum: '[degF]', measure: 'temperature' },
+};
+
+/** What each measure is shown in, and how it is written. */
+const SHOWN_IN: Record<UnitSystem, Record<Measure, { ucum: string; unit: string }>> = {
+  us: {
+    mass: { ucum: '[lb_av]', unit: 'lb' },
+    length: { ucum: '[in_i]', unit: 'in' },
+    temperature: { ucum: '[degF]', unit: '°F' },
+  },
+  metric: {
+    mass: { ucum: 'kg', unit: 'kg' },
+    length: { ucum: 'cm', unit: 'cm' },
+    temperature: { ucum: 'Cel', unit: '°C' },
+  },
+};
+
+// Regions whose people read pounds, inches and °F (CLDR's measurement system "US").
+const US_CUSTOMARY_REGIONS = new Set(['US', 'LR', 'MM']);
+
+/** The units a locale reads weight, height and temperature in: "en-US" → us, "en-GB" → metric. */
+export function unitsForLocale(locale: string | undefined): UnitSystem {
+  try {
+    const region = locale ? new Intl.Locale(locale).maximize().region : undefined;
+    return region && US_CUSTOMARY_REGIONS.has(region) ? 'us' : 'metric';
+  } catch {
+    return 'metric';
+  }
+}
+
+/** The computer's own locale, as the process sees it (the system's region settings). */
+export function systemUnits(): UnitSystem {
+  return unitsForLocale(Intl.DateTimeFormat().resolvedOptions().locale);
+}
+
+let converter: ReturnType<typeof ucum.UcumLhcUtils.getInstance> | undefined;
+
+/** `value` in `from` (a unit as stored) in `system`'s unit for its measure, or null if it is none. */
+export function convertReading(
+  value: number,
+  from: string,
+  system: UnitSystem,
+): { value: number; unit: string } | null {
+  const known = KNOWN[from];
+  if (!known) return null;
+  const target = SHOWN_IN[system][known.measure];
+  if (target.unit === from) return { value, unit: from };
+  converter ??= ucum.UcumLhcUtils.getInstance();
+  const result = converter.convertUnitTo(known.ucum, value, target.ucum);
+  if (result.status !== 'succeeded' || result.toVal === null || !Number.isFinite(result.toVal)) return null;
+  return { value: result.toVal, unit: target.unit };
+}
+
+/** One decimal, as scales and thermometers show them ("155.2 lb", "37.8 °C", "68.9 in"). */
+function readingText(value: number): string {
+  return String(Number(value.toFixed(1)));
+}
+
+/**
+ * A vital sign's entry in the person's units. Only a value that is exactly one number and its
+ * unit ("86 kg") is converted: "<2.5 kg" or "120/80 mmHg" stay as their source wrote them, and
+ * results in other categories keep the units their lab reports them in.
+ */
+export function inUnits<E extends TimelineEntry>(entry: E, system: UnitSystem): E {
+  if (entry.category !== 'vitals' || entry.valueNum == null || !entry.unit || !entry.value) return entry;
+  if (!/^-?\d+(\.\d+)? /.test(entry.value) || !entry.value.endsWith(` ${entry.unit}`)) return entry;
+  const shown = convertReading(entry.valueNum, entry.unit, system);
+  if (!shown || shown.unit === entry.unit) return entry;
+  return {
+    ...entry,
+    value: `${readingText(shown.value)} ${shown.unit}`,
+    unit: shown.unit,
+    valueNum: shown.value,
+  };
+}
