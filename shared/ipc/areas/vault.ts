@@ -32,7 +32,7 @@ export const vaultChannels = {
         ownerBirthDate: FhirDate.optional(),
       })
       .strict(),
-    /** The recovery code is shown once, here, and never again. */
+    /** The recovery code; shown again later only through vault.recoveryCode, with the passphrase. */
     response: z.object({ recoveryCode: z.string(), status: VaultStatus }),
   },
   'vault.unlock': { request: z.object({ passphrase: Passphrase }).strict(), response: VaultStatus },
