@@ -26,8 +26,12 @@ export function safeStorageKeychain(
   platform: NodeJS.Platform = process.platform,
 ): KeychainPort {
   return {
-    getSelectedStorageBackend: () =>
-      Promise.resolve(platform === 'linux' ? safeStorage.getSelectedStorageBackend() : platform),
+    getSelectedStorageBackend: async () => {
+      if (platform !== 'linux') return platform;
+      // The asynchronous encryptor picks its store lazily: asked first, the name is its final one.
+      await safeStorage.isAsyncEncryptionAvailable().catch(() => false);
+      return safeStorage.getSelectedStorageBackend();
+    },
     isEncryptionAvailable: () => safeStorage.isAsyncEncryptionAvailable(),
     encryptString: (plainText) => safeStorage.encryptStringAsync(plainText),
     // `shouldReEncrypt` (a rotated OS key) is not acted on: the wrap still opens, and turning
