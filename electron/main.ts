@@ -5,6 +5,7 @@ import {
   net,
   Notification,
   powerMonitor,
+  safeStorage,
   session,
   shell,
   type WebContents,
@@ -20,6 +21,7 @@ import { AutoLock, DEFAULT_IDLE_LOCK_MINUTES } from './shell/auto-lock.js';
 import { externalLinkTarget } from './shell/external-links.js';
 import { forwardCoreEvents, handle } from './shell/ipc-main.js';
 import { MachineState } from './shell/machine-state.js';
+import { safeStorageKeychain } from './shell/keychain.js';
 import { installMenu } from './shell/menu.js';
 import {
   backupFileDialogOptions,
@@ -117,6 +119,8 @@ function run(): void {
             const target = externalLinkTarget(url);
             if (target) void shell.openExternal(target);
           },
+          // Asked only after ready (here): before it, Linux cannot name its store yet.
+          keychain: safeStorageKeychain(safeStorage),
         },
       );
       core = connection;

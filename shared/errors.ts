@@ -13,6 +13,8 @@ export const errorKinds = [
   'not-a-vault',
   'vault-damaged',
   'key-file-damaged',
+  'keychain-unavailable',
+  'keychain-changed',
   'vault-from-future',
   'not-a-backup',
   'invalid-request',
@@ -70,6 +72,10 @@ const messages: Record<ErrorKind, string> = {
     'This vault file is damaged. PHR Vault writes nothing more into it, so it stays exactly as it is: restore the vault and its key file together from a backup.',
   'key-file-damaged':
     'The vault’s key file (.keys.json) is damaged, so PHR Vault cannot check a passphrase against it. Use your recovery code, or restore the key file from a backup; the vault itself was not changed.',
+  'keychain-unavailable':
+    'This computer’s keychain cannot unlock the vault now. Unlock it with your passphrase; nothing was changed.',
+  'keychain-changed':
+    'This computer’s keychain is not the one that was set up to unlock the vault (its password store changed), so PHR Vault did not use it. Unlock with your passphrase, then turn keychain unlock on again in Settings.',
   'vault-from-future':
     'This vault was made by a newer version of PHR Vault. Update the app to open it; the file was not changed.',
   'not-a-backup':

@@ -7,6 +7,7 @@ import { CLIENTS_FILE_ENV } from '../core/smart/client-registration.js';
 import { startCoreWorker } from '../core/worker/core-client.js';
 import { nodeTooOld } from '../node-version.js';
 import { startHostServer } from './host-server.js';
+import { KeychainDouble } from './keychain-double.js';
 
 /**
  * `npm run host -- --vault FILE`: the core and the built renderer on 127.0.0.1 for a browser. Prints
@@ -26,6 +27,10 @@ const program = new Command('phr-vault-host')
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
   .option('--downloads <dir>', 'where saved documents go (without it, saving is refused)')
   .option('--backups <dir>', 'the folder chosen when backups ask for one (without it, they are refused)')
+  .option(
+    '--keychain <store>',
+    'a stand-in keychain under this store name, its key kept in memory for this run (without it, none)',
+  )
   .parse();
 const opts = program.opts<{
   vault: string;
@@ -33,16 +38,20 @@ const opts = program.opts<{
   port: string;
   downloads?: string;
   backups?: string;
+  keychain?: string;
 }>();
 
 const vaultPath = resolve(opts.vault);
 mkdirSync(dirname(vaultPath), { recursive: true, mode: 0o700 });
-const core = startCoreWorker({
-  vaultPath,
-  transport: 'host',
-  appVersion: appVersion(),
-  smartClientsFile: process.env[CLIENTS_FILE_ENV] ?? null,
-});
+const core = startCoreWorker(
+  {
+    vaultPath,
+    transport: 'host',
+    appVersion: appVersion(),
+    smartClientsFile: process.env[CLIENTS_FILE_ENV] ?? null,
+  },
+  opts.keychain ? { keychain: new KeychainDouble(opts.keychain) } : {},
+);
 if (opts.downloads) mkdirSync(resolve(opts.downloads), { recursive: true });
 if (opts.backups) mkdirSync(resolve(opts.backups), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {

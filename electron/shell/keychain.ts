@@ -1,39 +1,54 @@
 import type { SafeStorage } from 'electron';
+import {
+  keychainAvailability,
+  type KeychainAvailability,
+  type KeychainPort,
+} from '../core/vault/keychain.js';
 
 /**
- * Whether the OS keychain can hold a wrapped copy of the vault's data key (Electron safeStorage:
- * Keychain on macOS, DPAPI on Windows, libsecret or KWallet on Linux). Not wired in yet: the
- * passphrase and the recovery code are the only wraps today. When the keychain wrap arrives, call
- * this after `app.whenReady()` before offering it, store the backend name beside the wrapped key,
- * and refuse to unwrap if the backend later differs (as Signal Desktop does), because a changed
- * backend means the key would be read back through something weaker than it was written with.
+ * Electron's safeStorage answering the core's keychain port (core/vault/keychain.ts): Keychain on
+ * macOS, DPAPI on Windows, libsecret or KWallet on Linux. The core decides what to trust (it
+ * refuses Linux's `basic_text`, and a store other than the one that made the wrap, as Signal
+ * Desktop does); this only adapts. On macOS and Windows the store is the platform itself, so its
+ * name is the platform's.
  *
  * Only the asynchronous safeStorage API is used: the synchronous one is deprecated in Electron 45
  * and removed in 46.
  */
 
-export type KeychainStatus =
-  | { usable: true; backend: string }
-  | { usable: false; reason: 'unavailable' | 'weak-backend' | 'not-ready'; backend: string };
+type SafeStorageKeychain = Pick<
+  SafeStorage,
+  'isAsyncEncryptionAvailable' | 'getSelectedStorageBackend' | 'encryptStringAsync' | 'decryptStringAsync'
+>;
 
-type SafeStorageProbe = Pick<SafeStorage, 'isAsyncEncryptionAvailable' | 'getSelectedStorageBackend'>;
+export function safeStorageKeychain(
+  safeStorage: SafeStorageKeychain,
+  platform: NodeJS.Platform = process.platform,
+): KeychainPort {
+  return {
+    getSelectedStorageBackend: async () => {
+      if (platform !== 'linux') return platform;
+      // The asynchronous encryptor picks its store lazily: asked first, the name is its final one.
+      await safeStorage.isAsyncEncryptionAvailable().catch(() => false);
+      return safeStorage.getSelectedStorageBackend();
+    },
+    isEncryptionAvailable: () => safeStorage.isAsyncEncryptionAvailable(),
+    encryptString: (plainText) => safeStorage.encryptStringAsync(plainText),
+    // `shouldReEncrypt` (a rotated OS key) is not acted on: the wrap still opens, and turning
+    // keychain unlock off and on again writes a fresh one.
+    decryptString: async (encrypted) => (await safeStorage.decryptStringAsync(encrypted)).result,
+  };
+}
 
-export async function keychainStatus(
-  safeStorage: SafeStorageProbe,
+export type KeychainStatus = KeychainAvailability;
+
+/** Whether safeStorage could hold the vault's key here, by the core's rule. */
+export function keychainStatus(
+  safeStorage: Pick<SafeStorage, 'isAsyncEncryptionAvailable' | 'getSelectedStorageBackend'>,
   platform: NodeJS.Platform = process.platform,
 ): Promise<KeychainStatus> {
-  const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend() : platform;
-  // Linux with no secret service falls back to `basic_text`: "encrypted" with a key that is the
-  // same hard-coded string in every Chromium, which protects nothing. Better no keychain wrap at
-  // all than one that looks like protection.
-  if (backend === 'basic_text') return { usable: false, reason: 'weak-backend', backend };
-  // `unknown` is what Linux reports before the app is ready; the answer would not be final yet.
-  if (backend === 'unknown') return { usable: false, reason: 'not-ready', backend };
-  let available = false;
-  try {
-    available = await safeStorage.isAsyncEncryptionAvailable();
-  } catch {
-    available = false;
-  }
-  return available ? { usable: true, backend } : { usable: false, reason: 'unavailable', backend };
+  const refuse = () => Promise.reject(new Error('only probed'));
+  return keychainAvailability(
+    safeStorageKeychain({ ...safeStorage, encryptStringAsync: refuse, decryptStringAsync: refuse }, platform),
+  );
 }

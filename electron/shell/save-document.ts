@@ -38,7 +38,8 @@ export function saveDialogOptions(
 ): SaveDialogOptions {
   const kind = documentKindOf(request.mimeType);
   return {
-    title: 'Save the document for your provider',
+    // Plain text is only ever the recovery code's sheet; every export is a document for a provider.
+    title: kind?.extensions[0] === 'txt' ? 'Save your recovery code' : 'Save the document for your provider',
     defaultPath: join(documentsFolder, safeDocumentName(request.suggestedName, request.mimeType)),
     buttonLabel: 'Save',
     filters: [...(kind ? [kind] : []), { name: 'All files', extensions: ['*'] }],

@@ -54,6 +54,8 @@ export type OpenedVault = {
 export type HostOptions = {
   /** Extra environment for the host (and so its core), e.g. PHR_VAULT_SMART_CLIENTS. */
   env?: Record<string, string>;
+  /** A stand-in OS keychain in the host under this store name (`--keychain`); none without it. */
+  keychain?: string;
 };
 
 type RecordStats = { total: number; byCategory: Record<string, number> };
@@ -118,6 +120,7 @@ function startHost(
   downloads: string,
   backups: string,
   env: Record<string, string> = {},
+  extraArgs: string[] = [],
 ): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const child = spawn(
     process.execPath,
@@ -133,6 +136,7 @@ function startHost(
       downloads,
       '--backups',
       backups,
+      ...extraArgs,
     ],
     {
       // The core reads weight, height and temperature in its computer's units until the person
@@ -240,7 +244,13 @@ export const test = base.extend<Fixtures>({
       }
       const downloads = join(folder, 'downloads');
       const backups = join(folder, 'Dropbox', 'PHR Vault backups');
-      const host = await startHost(vaultPath, downloads, backups, options.env);
+      const host = await startHost(
+        vaultPath,
+        downloads,
+        backups,
+        options.env,
+        options.keychain ? ['--keychain', options.keychain] : [],
+      );
       hosts.push(host);
       await page.goto(host.url);
       return { url: host.url, vaultPath, recoveryCode, downloads, backups };

@@ -70,6 +70,39 @@ describe('the core worker', () => {
     return core;
   };
 
+  it('asks the keychain of the process that started it, across the thread, and unlocks with it', async () => {
+    const { KeychainDouble } = (await import(`${repoRoot}dist/electron/host/keychain-double.js`)) as {
+      KeychainDouble: new (backend: string) => object;
+    };
+    const vaultPath = join(tempDir('phr-vault-worker-'), 'vault.phrvault');
+    const core = startCoreWorker(
+      { vaultPath, transport: 'host', appVersion: 'test', scrypt: FAST_SCRYPT },
+      { keychain: new KeychainDouble('gnome_libsecret') },
+    );
+    running.push(core);
+    expect(await core.dispatch('vault.create', { passphrase: PASS })).toMatchObject({ ok: true });
+    expect(await core.dispatch('vault.keychain', {})).toMatchObject({
+      ok: true,
+      value: { usable: true, backend: 'gnome_libsecret', enabled: false },
+    });
+    expect(await core.dispatch('vault.useKeychain', { passphrase: PASS })).toMatchObject({
+      ok: true,
+      value: { enabled: true },
+    });
+    await core.dispatch('vault.lock', {});
+    expect(await core.dispatch('vault.unlockWithKeychain', {})).toMatchObject({
+      ok: true,
+      value: { state: 'unlocked' },
+    });
+
+    // Without a keychain from its parent (the test host without --keychain), none is offered.
+    const bare = start(vaultPath);
+    expect(await bare.dispatch('vault.keychain', {})).toMatchObject({
+      ok: true,
+      value: { usable: false, reason: 'unavailable', enabled: true },
+    });
+  });
+
   it('answers a request for a record too deeply nested to send, and keeps answering', async () => {
     const core = start(await vaultWithDeepRecords());
     expect(await core.dispatch('vault.unlock', { passphrase: PASS })).toMatchObject({ ok: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keychainStatus } from '../../electron/shell/keychain.js';
+import { keychainStatus, safeStorageKeychain } from '../../electron/shell/keychain.js';
 
 type Backend = ReturnType<Parameters<typeof keychainStatus>[0]['getSelectedStorageBackend']>;
 
@@ -49,5 +49,41 @@ describe('keychainStatus', () => {
       usable: false,
       reason: 'unavailable',
     });
+  });
+});
+
+describe('safeStorageKeychain', () => {
+  it('answers the core’s keychain port with safeStorage’s asynchronous calls', async () => {
+    const calls: string[] = [];
+    const port = safeStorageKeychain(
+      {
+        getSelectedStorageBackend: () => 'kwallet6',
+        isAsyncEncryptionAvailable: () => Promise.resolve(true),
+        encryptStringAsync: (text) => {
+          calls.push(`encrypt ${text}`);
+          return Promise.resolve(Buffer.from(text).reverse());
+        },
+        decryptStringAsync: (blob) => {
+          calls.push('decrypt');
+          return Promise.resolve({ result: Buffer.from(blob).reverse().toString(), shouldReEncrypt: false });
+        },
+      },
+      'linux',
+    );
+    expect(await port.getSelectedStorageBackend()).toBe('kwallet6');
+    expect(await port.isEncryptionAvailable()).toBe(true);
+    expect(await port.decryptString(await port.encryptString('secret'))).toBe('secret');
+    expect(calls).toEqual(['encrypt secret', 'decrypt']);
+  });
+
+  it('names the store after the platform on macOS and Windows', async () => {
+    const safeStorage = {
+      getSelectedStorageBackend: () => 'unknown' as const,
+      isAsyncEncryptionAvailable: () => Promise.resolve(true),
+      encryptStringAsync: () => Promise.reject(new Error('unused')),
+      decryptStringAsync: () => Promise.reject(new Error('unused')),
+    };
+    expect(await safeStorageKeychain(safeStorage, 'darwin').getSelectedStorageBackend()).toBe('darwin');
+    expect(await safeStorageKeychain(safeStorage, 'win32').getSelectedStorageBackend()).toBe('win32');
   });
 });

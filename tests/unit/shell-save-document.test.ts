@@ -74,6 +74,23 @@ describe('the Electron save dialog', () => {
     expect(pdf.filters[0]).toEqual({ name: 'PDF document', extensions: ['pdf'] });
   });
 
+  it('offers the recovery code’s sheet as a text file, under its own title', () => {
+    expect(
+      saveDialogOptions(
+        { ...ccd, suggestedName: 'PHR Vault recovery code', mimeType: 'text/plain' },
+        '/home/pat/Documents',
+      ),
+    ).toEqual({
+      title: 'Save your recovery code',
+      defaultPath: '/home/pat/Documents/PHR Vault recovery code.txt',
+      buttonLabel: 'Save',
+      filters: [
+        { name: 'Text', extensions: ['txt'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+  });
+
   it('writes the bytes where the person chose, under the name they gave', async () => {
     const write = vi.fn(async () => undefined);
     const showSaveDialog = vi.fn<SaveDialog>(async () => ({

@@ -1,4 +1,5 @@
 import type { vaultChannels } from '../../../shared/ipc/areas/vault.js';
+import { VaultError } from '../errors.js';
 import { addPerson } from '../vault/persons.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 
@@ -54,8 +55,36 @@ export function vaultHandlers(ctx: ServiceContext): HandlersFor<keyof typeof vau
       }),
     'vault.changePassphrase': (req) =>
       ctx.serial(async () => {
-        await ctx.vault.changePassphrase(req.current, req.next);
+        if ('current' in req) await ctx.vault.changePassphrase(req.current, req.next);
+        else {
+          // From the open vault only: a locked one is recovered through vault.recover.
+          if (ctx.vault.state !== 'unlocked') throw new VaultError('vault-locked');
+          await ctx.vault.recover(req.recoveryCode, req.next);
+        }
         return ctx.status();
+      }),
+    'vault.recoveryCode': (req) =>
+      ctx.serial(async () => {
+        if (ctx.vault.state !== 'unlocked') throw new VaultError('vault-locked');
+        return ctx.vault.recoveryCode(req.passphrase);
+      }),
+    'vault.keychain': () => ctx.vault.keychainState(),
+    'vault.useKeychain': (req) =>
+      ctx.serial(async () => {
+        if (ctx.vault.state !== 'unlocked') throw new VaultError('vault-locked');
+        await ctx.vault.useKeychain(req.passphrase);
+        return ctx.vault.keychainState();
+      }),
+    'vault.stopUsingKeychain': () =>
+      ctx.serial(async () => {
+        ctx.vault.stopUsingKeychain();
+        return ctx.vault.keychainState();
+      }),
+    'vault.unlockWithKeychain': () =>
+      ctx.serial(async () => {
+        await ctx.vault.unlockWithKeychain();
+        checkSoon();
+        return stateChanged();
       }),
   };
 }

@@ -6,6 +6,7 @@ import { VaultError } from '../errors.js';
 import {
   acceptedScrypt,
   DATA_KEY_BYTES,
+  RECOVERY_CODE_BYTES,
   type HkdfParams,
   type ScryptParams,
   type WrappedKey,
@@ -25,6 +26,20 @@ const base64Of = (bytes: number) =>
     .refine((text) => Buffer.from(text, 'base64').length === bytes);
 
 const Wrapped = z.object({ iv: base64Of(12), ciphertext: base64Of(DATA_KEY_BYTES), tag: base64Of(16) });
+/** The recovery code's own bytes, sealed with the data key (see `recovery.copy`). */
+const SealedCode = z.object({
+  iv: base64Of(12),
+  ciphertext: base64Of(RECOVERY_CODE_BYTES),
+  tag: base64Of(16),
+});
+/** What the OS keychain gave back for the data key (see keychain.ts), and which store it was. */
+const Keychain = z.object({
+  backend: z.string().min(1).max(100),
+  blob: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/),
+});
 const Scrypt = z
   .object({
     name: z.literal('scrypt'),
@@ -49,9 +64,16 @@ const Envelope = z.object({
   createdAt: z.string(),
   wraps: z.object({
     passphrase: z.object({ kdf: Scrypt, key: Wrapped, check: Check }),
-    recovery: z.object({ kdf: Hkdf, key: Wrapped, check: Check }),
-    /** Filled by the desktop shell when the user lets the OS keychain unlock the vault. */
-    keychain: z.object({ backend: z.string(), blob: z.string() }).nullable(),
+    /**
+     * `copy`: the recovery code itself, sealed with the data key, so the window can show it again
+     * once the passphrase is typed. Vaults made before it have none: a new code is made instead.
+     */
+    recovery: z.object({ kdf: Hkdf, key: Wrapped, check: Check, copy: SealedCode.optional() }),
+    /**
+     * The data key as the OS keychain encrypted it, with the name of the store that did, when the
+     * person lets this computer's keychain unlock the vault. A different store later is refused.
+     */
+    keychain: Keychain.nullable(),
   }),
 });
 export type KeyEnvelope = z.infer<typeof Envelope>;
@@ -75,7 +97,10 @@ export function newEnvelope(
 }
 
 /** What each wrap authenticates alongside the key, so wraps cannot be swapped between vaults. */
-export function wrapLabel(envelope: Pick<KeyEnvelope, 'vaultId'>, wrap: 'passphrase' | 'recovery'): string {
+export function wrapLabel(
+  envelope: Pick<KeyEnvelope, 'vaultId'>,
+  wrap: 'passphrase' | 'recovery' | 'recovery-copy',
+): string {
   return `phr-vault:${envelope.vaultId}:${wrap}`;
 }
 

@@ -15,6 +15,8 @@ import {
  */
 
 export const DATA_KEY_BYTES = 32;
+/** A recovery code is 160 random bits (recovery-code.ts). */
+export const RECOVERY_CODE_BYTES = 20;
 
 export type ScryptParams = { name: 'scrypt'; N: number; r: number; p: number; salt: string };
 export type HkdfParams = { name: 'hkdf-sha256'; salt: string };
@@ -94,13 +96,18 @@ export function wrapKey(dataKey: Buffer, wrappingKey: Buffer, aad: string): Wrap
 }
 
 /** Returns null when the wrapping key is wrong (the GCM tag does not verify). */
-export function unwrapKey(wrapped: WrappedKey, wrappingKey: Buffer, aad: string): Buffer | null {
+export function unwrapKey(
+  wrapped: WrappedKey,
+  wrappingKey: Buffer,
+  aad: string,
+  bytes: number = DATA_KEY_BYTES,
+): Buffer | null {
   try {
     const decipher = createDecipheriv('aes-256-gcm', wrappingKey, Buffer.from(wrapped.iv, 'base64'));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(Buffer.from(wrapped.tag, 'base64'));
     const key = Buffer.concat([decipher.update(Buffer.from(wrapped.ciphertext, 'base64')), decipher.final()]);
-    return key.length === DATA_KEY_BYTES ? key : null;
+    return key.length === bytes ? key : null;
   } catch {
     return null;
   }

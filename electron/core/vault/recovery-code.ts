@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RECOVERY_CODE_BYTES } from './key-wrapping.js';
 
 /**
  * A recovery code is 160 random bits written in Crockford's base32 (no I, L, O or U, so it survives
@@ -7,7 +8,7 @@ import { randomBytes } from 'node:crypto';
  */
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const CODE_BYTES = 20;
+const CODE_BYTES = RECOVERY_CODE_BYTES;
 
 export function newRecoveryCode(): { code: string; bytes: Buffer } {
   const bytes = randomBytes(CODE_BYTES);

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { userMessage, type ErrorKind } from '../../../shared/errors.js';
 import type { EventName, Result } from '../../../shared/ipc/contract.js';
 import type { ServiceOptions } from '../api.js';
+import type { KeychainPort } from '../vault/keychain.js';
 import { isReadChannel } from '../service/read-handlers.js';
 import type { CoreWorkerData } from './core-worker.js';
 import { startReadWorker } from './read-worker-client.js';
@@ -24,7 +25,17 @@ export type CorePorts = {
    * turns it off, to show what reads waited for before.
    */
   readWorker?: boolean;
+  /** This computer's keychain (Electron's safeStorage in the app; a double in the test host). */
+  keychain?: KeychainPort;
 };
+
+/** What the core asks of the keychain, and the answer: bytes cross as base64 text. */
+export type KeychainCall = {
+  id: number;
+  call: 'getSelectedStorageBackend' | 'isEncryptionAvailable' | 'encryptString' | 'decryptString';
+  arg?: string;
+};
+export type KeychainAnswer = { id: number; ok: true; value: string | boolean } | { id: number; ok: false };
 
 export type CoreLimits = {
   /** The core's JavaScript heap, in MiB (V8's old generation). */
@@ -33,7 +44,10 @@ export type CoreLimits = {
 
 /** What the worker posts: a reply as JSON text (see core-worker.ts), an event, or a browser to open. */
 export type WorkerMessage =
-  { id: number; json: string } | { event: EventName; payload: unknown } | { openBrowser: string };
+  | { id: number; json: string }
+  | { event: EventName; payload: unknown }
+  | { openBrowser: string }
+  | { keychain: KeychainCall };
 
 /**
  * Generous for the largest import or export of a long history, and still well below what would
@@ -90,7 +104,7 @@ export function startCoreWorker(
     // Each writer gets a port of its own to the read worker: a restarted one opens it afresh.
     const readers = reader?.newWriterPort() ?? null;
     const started = new Worker(new URL('./core-worker.js', import.meta.url), {
-      workerData: { options, readers } satisfies CoreWorkerData,
+      workerData: { options, readers, keychain: ports.keychain !== undefined } satisfies CoreWorkerData,
       transferList: readers ? [readers] : [],
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb ?? DEFAULT_MEMORY_MB },
     });
@@ -102,6 +116,12 @@ export function startCoreWorker(
       }
       if ('event' in message) {
         emit(message.event, message.payload);
+        return;
+      }
+      if ('keychain' in message) {
+        void askKeychain(ports.keychain, message.keychain).then((answer) =>
+          started.postMessage({ keychainAnswer: answer }),
+        );
         return;
       }
       const resolve = pending.get(message.id);
@@ -172,4 +192,25 @@ export function startCoreWorker(
       clearTimeout(timer);
     },
   };
+}
+
+/** Runs one keychain call for the core; a failure crosses as `ok: false` only, never its text. */
+async function askKeychain(keychain: KeychainPort | undefined, asked: KeychainCall): Promise<KeychainAnswer> {
+  const { id, call, arg = '' } = asked;
+  try {
+    if (!keychain) throw new Error('no keychain');
+    switch (call) {
+      case 'getSelectedStorageBackend':
+        return { id, ok: true, value: await keychain.getSelectedStorageBackend() };
+      case 'isEncryptionAvailable':
+        return { id, ok: true, value: await keychain.isEncryptionAvailable() };
+      case 'encryptString':
+        return { id, ok: true, value: (await keychain.encryptString(arg)).toString('base64') };
+      case 'decryptString':
+        return { id, ok: true, value: await keychain.decryptString(Buffer.from(arg, 'base64')) };
+    }
+  } catch {
+    return { id, ok: false };
+  }
+  return { id, ok: false };
 }

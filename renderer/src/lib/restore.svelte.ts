@@ -1,5 +1,5 @@
 import type { RestoreChoice, RestorePreview } from '../../../shared/ipc/areas/backups.js';
-import { api, messageOf } from './api.js';
+import { api, ApiError, messageOf } from './api.js';
 
 export type { RestoreChoice, RestorePreview };
 
@@ -13,6 +13,7 @@ export class Restore {
   #preview = $state.raw<RestorePreview | null>(null);
   #problem = $state('');
   #busy = $state(false);
+  #problemKind = $state('');
 
   get choice(): RestoreChoice | null {
     return this.#choice;
@@ -26,6 +27,10 @@ export class Restore {
   get busy(): boolean {
     return this.#busy;
   }
+  /** The kind of the last refusal, so the form can point at the field it was about. */
+  get problemKind(): string {
+    return this.#problemKind;
+  }
 
   async chooseFile(): Promise<void> {
     await this.#ask(async () => {
@@ -35,9 +40,14 @@ export class Restore {
     });
   }
 
-  /** True when the backup opened; otherwise `problem` says why. */
-  async open(passphrase: string): Promise<boolean> {
-    return this.#ask(async () => (this.#preview = await api.call('restore.open', { passphrase })));
+  /**
+   * True when the backup opened, with its passphrase or with its recovery code and a new
+   * passphrase (which the restored vault then has); otherwise `problem` says why.
+   */
+  async open(
+    secret: { passphrase: string } | { recoveryCode: string; newPassphrase: string },
+  ): Promise<boolean> {
+    return this.#ask(async () => (this.#preview = await api.call('restore.open', secret)));
   }
 
   async confirm(): Promise<boolean> {
@@ -57,11 +67,13 @@ export class Restore {
     if (this.#busy) return false;
     this.#busy = true;
     this.#problem = '';
+    this.#problemKind = '';
     try {
       await work();
       return true;
     } catch (failure) {
       this.#problem = messageOf(failure);
+      this.#problemKind = failure instanceof ApiError ? failure.kind : 'internal';
       return false;
     } finally {
       this.#busy = false;

@@ -1,4 +1,5 @@
 import type { VaultStatus } from '../../../shared/domain.js';
+import type { KeychainState } from '../../../shared/ipc/areas/vault.js';
 import { api, messageOf } from './api.js';
 
 /** Which screen the window shows; `saving-recovery-code` sits between creating and using a vault. */
@@ -18,6 +19,8 @@ export class VaultSession {
   #creating = $state(false);
   // Set while an unlock brings the vault's file up to this version of the app (can take minutes).
   #upgrading = $state(false);
+  // Whether this computer's keychain can unlock the vault, asked each time the vault is locked.
+  #keychain = $state.raw<KeychainState | null>(null);
 
   #screen: Screen = $derived.by(() => {
     if (this.#recoveryCode) return 'saving-recovery-code';
@@ -57,12 +60,18 @@ export class VaultSession {
     return this.#upgrading;
   }
 
+  /** Whether "Unlock with this computer's keychain" is offered on the locked screen. */
+  get keychain(): KeychainState | null {
+    return this.#keychain;
+  }
+
   /** Follows the core's state until the returned function is called. */
   start(): () => void {
     const stops = [
       api.on('vault.state', (status) => {
         this.#status = status;
         this.#upgrading = false;
+        if (status.state === 'locked') void this.#askKeychain();
       }),
       api.on('vault.upgrading', () => {
         this.#upgrading = true;
@@ -76,6 +85,7 @@ export class VaultSession {
     try {
       this.#status = await api.call('vault.status', {});
       this.#unreachable = null;
+      if (this.#status.state === 'locked') await this.#askKeychain();
     } catch (error) {
       this.#unreachable = messageOf(error);
     }
@@ -109,6 +119,23 @@ export class VaultSession {
     }
   }
 
+  async unlockWithKeychain(): Promise<void> {
+    try {
+      this.#status = await api.call('vault.unlockWithKeychain', {});
+    } finally {
+      this.#upgrading = false;
+    }
+  }
+
+  async #askKeychain(): Promise<void> {
+    try {
+      this.#keychain = await api.call('vault.keychain', {});
+    } catch {
+      // Not offered, then: the passphrase still unlocks.
+      this.#keychain = null;
+    }
+  }
+
   async recover(recoveryCode: string, newPassphrase: string): Promise<void> {
     try {
       this.#status = await api.call('vault.recover', { recoveryCode, newPassphrase });
@@ -119,5 +146,6 @@ export class VaultSession {
 
   async lock(): Promise<void> {
     this.#status = await api.call('vault.lock', {});
+    await this.#askKeychain();
   }
 }

@@ -169,6 +169,8 @@ const documentKinds: { mimeTypes: string[]; name: string; extensions: string[] }
   { mimeTypes: ['application/xml', 'text/xml'], name: 'C-CDA document (XML)', extensions: ['xml'] },
   { mimeTypes: ['application/fhir+json', 'application/json'], name: 'FHIR (JSON)', extensions: ['json'] },
   { mimeTypes: ['application/pdf'], name: 'PDF document', extensions: ['pdf'] },
+  // The recovery code's sheet, saved beside a printout or instead of one.
+  { mimeTypes: ['text/plain'], name: 'Text', extensions: ['txt'] },
 ];
 
 export function documentKindOf(mimeType: string): { name: string; extensions: string[] } | null {
