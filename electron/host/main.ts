@@ -25,6 +25,7 @@ const program = new Command('phr-vault-host')
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
   .option('--downloads <dir>', 'where saved documents go (without it, saving is refused)')
   .option('--backups <dir>', 'the folder chosen when backups ask for one (without it, they are refused)')
+  .option('--imports <dir>', 'the files "Import files…" chooses: every file in it (without it, none)')
   .parse();
 const opts = program.opts<{
   vault: string;
@@ -32,6 +33,7 @@ const opts = program.opts<{
   port: string;
   downloads?: string;
   backups?: string;
+  imports?: string;
 }>();
 
 const vaultPath = resolve(opts.vault);
@@ -42,6 +44,7 @@ if (opts.backups) mkdirSync(resolve(opts.backups), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {
   downloads: opts.downloads ? resolve(opts.downloads) : undefined,
   backups: opts.backups ? resolve(opts.backups) : undefined,
+  imports: opts.imports ? resolve(opts.imports) : undefined,
 });
 process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin })}\n`);
 

@@ -220,7 +220,7 @@ async function importHealthCard(
 }
 
 /** A card file, picture or PDF is far smaller than this; larger is not one a person was handed. */
-const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
+export const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
 
 /**
  * Imports one file of any format into one person's records. Returns null when `acceptPatients`

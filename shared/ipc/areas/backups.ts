@@ -97,7 +97,7 @@ export const backupEvents = {
   'backups.changed': BackupStatus,
 } as const;
 
-const shellOnly = new Set<string>(['backups.useFolder', 'restore.useFile']);
+const shellOnly = new Set<string>(['backups.useFolder', 'restore.useFile', 'imports.useFiles']);
 
 /** Channels the page may never call: the transports refuse them from a window. */
 export function isShellOnlyChannel(channel: unknown): boolean {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { userMessage } from '../../errors.js';
+import { ChosenFile, MAX_FILES_CHOSEN } from './imports.js';
 // Types only: the contract imports this file at run time, not the other way round.
 import type { Failure, Result } from '../contract.js';
 
@@ -35,6 +36,24 @@ export const filesChannels = {
   'files.chooseBackupFile': {
     request: z.object({}).strict(),
     response: z.object({ chosen: z.boolean() }),
+  },
+  /**
+   * Files to import, picked in the shell's open dialog (the test host answers with the files in the
+   * folder it was started with) and handed to the core, which reads them from disk; the page gets
+   * a token and a name per file. None when the person cancelled.
+   */
+  'files.chooseImportFiles': {
+    request: z.object({}).strict(),
+    response: z.object({ files: z.array(ChosenFile) }),
+  },
+  /**
+   * Files dropped onto the window. In Electron only the preload sends this, with the paths Electron
+   * gives for the dropped files (webUtils.getPathForFile), never the page; the test host takes
+   * names and looks for them in its folder of files to import.
+   */
+  'files.dropImportFiles': {
+    request: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(MAX_FILES_CHOSEN) }).strict(),
+    response: z.object({ files: z.array(ChosenFile) }),
   },
 } as const;
 
@@ -121,6 +140,17 @@ export async function handBackupFileToCore(
   const answer = await dispatch('restore.useFile', { path });
   if (!answer.ok) throw new RefusedByCore(answer.error);
   return { chosen: true };
+}
+
+/** The same for files to import: the core answers a token per file. */
+export async function handImportFilesToCore(
+  paths: readonly string[],
+  dispatch: (channel: 'imports.useFiles', request: { paths: string[] }) => Promise<Result<unknown>>,
+): Promise<{ files: ChosenFile[] }> {
+  if (paths.length === 0) return { files: [] };
+  const answer = await dispatch('imports.useFiles', { paths: [...paths] });
+  if (!answer.ok) throw new RefusedByCore(answer.error);
+  return answer.value as { files: ChosenFile[] };
 }
 
 /** What the save dialog filters by, per media type the exports produce. */
