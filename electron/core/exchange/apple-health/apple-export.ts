@@ -150,6 +150,17 @@ async function startsWithZip(file: FhirFile): Promise<boolean> {
   return head.length === 4 && head.readUInt32LE(0) === 0x04034b50;
 }
 
+/*
+ * export_cda.xml, beside export.xml in every export, is left out on purpose. It is not a document
+ * from a clinic: Apple writes it from the same HealthKit samples as export.xml ("Health Data
+ * Export", id extension "Health Export CDA"), every sample again one by one as a Vital Signs
+ * organizer entry (a watch's heart rate every few minutes for years), in Apple's own units
+ * ("count/min"), its entries placed straight under ClinicalDocument rather than in a section (so
+ * no C-CDA reader, ours included, finds a section in it), each observation with the same id,
+ * copied from HL7's example. Read as a C-CDA it would double, unsummarised, every measurement
+ * export.xml already gives.
+ */
+
 /**
  * The whole export read and checked; nothing is stored until this has returned. `onBytes` hears how
  * far export.xml, nearly all of an export, has been read, told as bytes of the file given (inside
