@@ -188,8 +188,6 @@ export class FileImport {
         });
         file.state = 'imported';
         file.read = file.bytes;
-        // What the import found, which says more than the preview could (an export's vital signs).
-        file.about = answer.about;
         file.outcome = outcomeWords(answer);
         file.unread = unreadLines(answer);
         if ((answer.added + answer.updated > 0 || answer.newPerson) && !changed.includes(answer.personId))
@@ -221,7 +219,10 @@ function outcomeWords(answer: ImportedFileAnswer): string {
   ];
   const unread = answer.problemCount > 0 ? `; ${formatCount(answer.problemCount)} could not be read` : '';
   const added = answer.newPerson ? `Added ${answer.newPerson} as a new person: ` : '';
-  const stored = `${parts.join(', ')}${unread}.`;
+  // An export's measurements are counted only as it is read: what they came to, first.
+  const found =
+    answer.format === 'apple-health' ? `${answer.about.replace(/^Apple Health export: /, '')}: ` : '';
+  const stored = `${found}${parts.join(', ')}${unread}.`;
   return `${added}${added ? stored : stored.charAt(0).toUpperCase() + stored.slice(1)}`;
 }
 
