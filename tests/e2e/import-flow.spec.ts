@@ -45,37 +45,26 @@ async function bigExport(path: string, records: number): Promise<number> {
   return Buffer.byteLength(text);
 }
 
-test('files chosen in the window are previewed (what each is, whose), then imported as chosen: for the person, as a new person, or left out', async ({
+test('files chosen in the window are previewed before anything is stored: what each is, and whose against the person', async ({
   page,
   openVault,
   checkScreen,
 }, testInfo) => {
-  const { imports } = await openVault({
-    passphrase,
-    ownerName: geoffrey,
-    ownerBirthDate: '1992-07-03',
-  });
-  const bundle = await fhirBundle('Geoffrey_Abbott');
+  const { imports } = await openVault({ passphrase, ownerName: geoffrey, ownerBirthDate: '1992-07-03' });
   const letter = testInfo.outputPath('letter.json');
   await writeFile(letter, 'Dear patient, ');
-  await toChoose(imports, [bundle, CCD, letter]);
+  await toChoose(imports, [await fhirBundle('Geoffrey_Abbott'), CCD, letter]);
 
   await unlock(page, passphrase);
   await page.getByRole('tab', { name: 'Connections' }).click();
-  const button = page.getByRole('button', { name: 'Import files…' });
-  await button.click();
+  await page.getByRole('button', { name: 'Import files…' }).click();
 
   const files = page.getByRole('list', { name: 'Files to import' }).getByRole('listitem');
   // In the order a dialog lists them: by name.
   await expect(files).toHaveCount(3);
-  await expect(files.nth(0)).toContainText('CCD_1.xml');
-  const his = files.nth(1);
-  await expect(his).toContainText('FHIR R4, 109 records');
-  await expect(his).toContainText('It is about Geoffrey Abbott, born July 3, 1992.');
-  await expect(his.getByRole('radio', { name: `For ${geoffrey}` })).toBeChecked();
-  const ccd = files.filter({ hasText: 'CCD_1.xml' });
+  const ccd = files.nth(0);
   await expect(ccd).toContainText(
-    'C-CDA Continuity of Care Document from Good Health HIE, 2013-08-15, 48 entries',
+    'CCD_1.xml (172 KB) C-CDA Continuity of Care Document from Good Health HIE, 2013-08-15, 48 entries',
   );
   await expect(ccd).toContainText('It is about Eve Betterhalf, born May 1, 1975, not Geoffrey Abbott.');
   // Someone else's document is left out unless the person says otherwise.
@@ -84,26 +73,44 @@ test('files chosen in the window are previewed (what each is, whose), then impor
   await expect(ccd.getByRole('group', { name: 'Import CCD_1.xml' })).toHaveAccessibleDescription(
     /C-CDA Continuity of Care Document.*It is about Eve Betterhalf/,
   );
+  const his = files.nth(1);
+  await expect(his).toContainText('FHIR R4, 109 records');
+  await expect(his).toContainText('It is about Geoffrey Abbott, born July 3, 1992.');
+  await expect(his.getByRole('radio', { name: `For ${geoffrey}` })).toBeChecked();
   await expect(files.nth(2)).toContainText(
     'Cannot be imported: letter.json is not valid JSON. That file could not be read as health records.',
   );
   await expect(files.nth(2).getByRole('radio')).toHaveCount(0);
-  const importButton = page.getByRole('button', { name: 'Import 1 file' });
-  await expect(importButton).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Import 1 file' })).toBeFocused();
   // Nothing is stored before the person says so.
   await expect(page.getByRole('button', { name: new RegExp(geoffrey) })).toContainText('No records yet');
-  await ccd.getByRole('radio', { name: 'Add as a new person (Eve Betterhalf, born May 1, 1975)' }).check();
   await checkScreen('import-preview');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(files).toHaveCount(0);
+});
+
+test('files are imported as chosen: for the person, and as a new person made from the name and birth date the file gives', async ({
+  page,
+  openVault,
+  checkScreen,
+}) => {
+  const { imports } = await openVault({ passphrase, ownerName: geoffrey, ownerBirthDate: '1992-07-03' });
+  await toChoose(imports, [await fhirBundle('Geoffrey_Abbott'), CCD]);
   await page.setViewportSize({ width: 760, height: 700 });
+  await unlock(page, passphrase);
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  const button = page.getByRole('button', { name: 'Import files…' });
+  await button.click();
+  const ccd = page.getByRole('list', { name: 'Files to import' }).getByRole('listitem').first();
+  await ccd.getByRole('radio', { name: 'Add as a new person (Eve Betterhalf, born May 1, 1975)' }).check();
   await checkScreen('import-preview-narrow');
-  await page.setViewportSize({ width: 1280, height: 800 });
 
   await page.getByRole('button', { name: 'Import 2 files' }).click();
   const done = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem');
   await expect(done.nth(1)).toContainText('109 new records.');
   await expect(done.nth(0)).toContainText(/Added Eve Betterhalf as a new person: \d+ new records\./);
   await expect(page.getByRole('status').filter({ hasText: /files? imported/ })).toHaveText(
-    '2 of 3 files imported.',
+    '2 of 2 files imported.',
   );
   await expect(button).toBeFocused();
   const eve = page.getByRole('button', { name: /Eve Betterhalf/ });

@@ -7,8 +7,14 @@ import { CCDA_MAX_BYTES, readCcda } from './ccda/ccda-document.js';
 import { readFhirFile } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 import type { IssuerKeyCache } from './health-cards/issuer-keys.js';
-import { aboutCcda, HEALTH_CARD_MAX_BYTES, recogniseFormat, type CardVerification } from './import-files.js';
-import type { FileFormat } from './import-files.js';
+import {
+  aboutCcda,
+  HEALTH_CARD_MAX_BYTES,
+  recogniseFormat,
+  TRUST_ORDER,
+  type CardVerification,
+  type FileFormat,
+} from './import-files.js';
 
 /**
  * What a file is, read before anything of it is stored, so the window can say so and ask whose it
@@ -135,10 +141,10 @@ async function lookAtCard(path: string, name: string, size: number, options: Loo
       'bad-input',
       `${name} is part of a health card split over several QR codes: import all its parts together from the command line.`,
     );
-  const order = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
+  // The least trustworthy card speaks for the file, as its import says.
   const worst = read.cards
     .map((card) => card.verification)
-    .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))[0]!;
+    .sort((a, b) => TRUST_ORDER.indexOf(a.status) - TRUST_ORDER.indexOf(b.status))[0]!;
   const entries = read.cards.flatMap((card) =>
     Array.isArray(card.bundle.entry) ? (card.bundle.entry as Json[]) : [],
   );

@@ -169,7 +169,7 @@ async function importCcda(
 }
 
 /** A card's answer for a file of several: the least trustworthy, so a file never reads as verified when a card of it is not. */
-const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
+export const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
 
 /**
  * A SMART Health Card file (any of its forms): each card read, verified (its issuer's keys from the
