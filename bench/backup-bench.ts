@@ -44,7 +44,7 @@ async function fill(vaultPath: string, size: number): Promise<void> {
   const { importConnection } = await import('../electron/core/vault/connections.js');
   const { storeRecords } = await import('../electron/core/vault/record-store.js');
   const { DEFAULT_IMPORT_BATCH, IMPORT_PIECE } = await import('../electron/core/exchange/import-fhir.js');
-  const { syntheticBatches } = await import('../tests/support/synthetic-patient.js');
+  const { syntheticBatches } = await import('../testkit/synthetic-patient.js');
   const vault = new VaultFile(vaultPath, { scrypt });
   await vault.create(PASS);
   const db = vault.db;

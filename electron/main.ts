@@ -30,7 +30,8 @@ import {
   saveExport,
   type SaveDialog,
 } from './shell/save-document.js';
-import { handBackupFileToCore, handFolderToCore } from '../shared/ipc/areas/files.js';
+import { handBackupFileToCore, handFolderToCore, handImportFilesToCore } from '../shared/ipc/areas/files.js';
+import { importFilesDialogOptions } from './shell/import-dialog.js';
 import { lockDownSession, registerAppScheme } from './shell/session-policy.js';
 import { SyncNotifications } from './shell/sync-notifications.js';
 import { createMainWindow, focusWindow, guardWebContents } from './shell/window.js';
@@ -195,6 +196,20 @@ function run(): void {
               connection.dispatch(c, r),
             );
           },
+          'files.chooseImportFiles': async () => {
+            const window = BrowserWindow.fromWebContents(asking);
+            const options = importFilesDialogOptions(app.getPath('downloads'));
+            const chosen = window
+              ? await dialog.showOpenDialog(window, options)
+              : await dialog.showOpenDialog(options);
+            return handImportFilesToCore(chosen.canceled ? [] : chosen.filePaths, (c, r) =>
+              connection.dispatch(c, r),
+            );
+          },
+          // Only the preload sends this, with the paths Electron gave for files dropped onto the
+          // window (preload.ts refuses it from the page), so they are files the person dropped.
+          'files.dropImportFiles': (request) =>
+            handImportFilesToCore(request.paths, (c, r) => connection.dispatch(c, r)),
         };
       });
       forwardCoreEvents(connection, () => [...windows].map((w) => w.webContents));

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { userMessage } from '../shared/errors.js';
 import { channels, eventNames, type VaultBridge } from '../shared/ipc/contract.js';
 
@@ -11,7 +11,10 @@ import { channels, eventNames, type VaultBridge } from '../shared/ipc/contract.j
  * ipcRenderer itself), only the payload.
  */
 
-const knownChannels = new Set<string>(channels);
+// Dropped files reach main only through dropFiles, with paths Electron gives for them: a page
+// that could send this channel itself could name any path.
+const DROP_CHANNEL = 'files.dropImportFiles';
+const knownChannels = new Set<string>(channels.filter((c) => c !== DROP_CHANNEL));
 const knownEvents = new Set<string>(eventNames);
 
 const bridge: VaultBridge = {
@@ -24,6 +27,12 @@ const bridge: VaultBridge = {
       });
     }
     return ipcRenderer.invoke(channel, request);
+  },
+  dropFiles(files) {
+    // A File the page made itself has no path (''): only files really dropped are handed on.
+    const paths = [...files].map((file) => webUtils.getPathForFile(file)).filter((path) => path !== '');
+    if (paths.length === 0) return Promise.resolve({ ok: true, value: { files: [] } });
+    return ipcRenderer.invoke(DROP_CHANNEL, { paths });
   },
   on(event, listener) {
     if (typeof event !== 'string' || !knownEvents.has(event)) {

@@ -8,6 +8,7 @@ import { VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
+import { importHandlers } from './service/import-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
 import { settingsHandlers } from './service/settings-handlers.js';
@@ -87,6 +88,7 @@ export class VaultService implements ServiceContext {
       ...backupHandlers(this),
       ...restoreHandlers(this),
       ...settingsHandlers(this),
+      ...importHandlers(this),
     };
   }
 

@@ -2,14 +2,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
 import {
   answerFilesChannel,
   handBackupFileToCore,
   handFolderToCore,
+  handImportFilesToCore,
   isFilesChannel,
+  RefusedByCore,
   SaveRefused,
   type FilesAnswers,
 } from '../../shared/ipc/areas/files.js';
@@ -58,6 +60,8 @@ export async function startHostServer(
     downloads?: string;
     /** The folder "Choose a folder…" for backups answers with: a page has no folder dialog. */
     backups?: string;
+    /** What "Import files…" answers with: every file in this folder, as if chosen in a dialog. */
+    imports?: string;
   } = {},
 ): Promise<HostServer> {
   const files: FilesAnswers = {
@@ -72,6 +76,19 @@ export async function startHostServer(
       const newest = options.backups ? newestBackup(options.backups) : null;
       if (!newest) throw new SaveRefused('This PHR Vault host has no backup in its --backups folder.');
       return handBackupFileToCore(newest, (channel, request) => core.dispatch(channel, request));
+    },
+    'files.chooseImportFiles': () =>
+      handImportFilesToCore(filesIn(importsFolder(options.imports)), (channel, request) =>
+        core.dispatch(channel, request),
+      ),
+    // A browser gives a dropped file's name, never its path: the file of that name in --imports.
+    'files.dropImportFiles': (request) => {
+      const folder = importsFolder(options.imports);
+      const paths = request.paths.map((name) => join(folder, basename(name)));
+      return handImportFilesToCore(
+        paths.filter((path) => existsSync(path) && statSync(path).isFile()),
+        (channel, request) => core.dispatch(channel, request),
+      );
     },
   };
   const token = randomBytes(32).toString('base64url');
@@ -182,6 +199,25 @@ export async function startHostServer(
         server.close(() => done());
       }),
   };
+}
+
+function importsFolder(folder: string | undefined): string {
+  if (folder) return folder;
+  throw new RefusedByCore({
+    kind: 'bad-input',
+    message: userMessage(
+      'bad-input',
+      'This PHR Vault host was started without --imports, so it has no files to import.',
+    ),
+  });
+}
+
+/** The files of a folder, by name, as a dialog choosing them all would give them. */
+function filesIn(folder: string): string[] {
+  return readdirSync(folder)
+    .sort()
+    .map((name) => join(folder, name))
+    .filter((path) => statSync(path).isFile());
 }
 
 function newestBackup(folder: string): string | null {

@@ -31,6 +31,7 @@ const program = new Command('phr-vault-host')
     '--keychain <store>',
     'a stand-in keychain under this store name, its key kept in memory for this run (without it, none)',
   )
+  .option('--imports <dir>', 'the files "Import files…" chooses: every file in it (without it, none)')
   .parse();
 const opts = program.opts<{
   vault: string;
@@ -39,6 +40,7 @@ const opts = program.opts<{
   downloads?: string;
   backups?: string;
   keychain?: string;
+  imports?: string;
 }>();
 
 const vaultPath = resolve(opts.vault);
@@ -57,6 +59,7 @@ if (opts.backups) mkdirSync(resolve(opts.backups), { recursive: true });
 const host = await startHostServer(core, opts.renderer, Number(opts.port), {
   downloads: opts.downloads ? resolve(opts.downloads) : undefined,
   backups: opts.backups ? resolve(opts.backups) : undefined,
+  imports: opts.imports ? resolve(opts.imports) : undefined,
 });
 process.stdout.write(`${JSON.stringify({ url: host.url, origin: host.origin })}\n`);
 

@@ -6,6 +6,7 @@ import { exportChannels, exportEvents } from './areas/export.js';
 import { filesChannels, type FilesChannel } from './areas/files.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
+import { importChannels, importEvents } from './areas/imports.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
 import { recordChannels, recordEvents } from './areas/records.js';
 import { settingsChannels } from './areas/settings.js';
@@ -30,6 +31,7 @@ export const contract = {
   ...filesChannels,
   ...backupChannels,
   ...settingsChannels,
+  ...importChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */
@@ -42,6 +44,7 @@ export const events = {
   ...insightEvents,
   ...syncEvents,
   ...backupEvents,
+  ...importEvents,
 } as const;
 
 type Declared = typeof contract;
@@ -103,5 +106,10 @@ export { HIGHLIGHT_END, HIGHLIGHT_START } from '../vocabulary.js';
  */
 export interface VaultBridge {
   invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
+  /**
+   * Files dropped onto the page, handed to the core by what only the transport can tell of them
+   * (Electron: their paths; the test host: their names in its folder of files to import).
+   */
+  dropFiles(files: readonly File[]): Promise<Result<ResponseOf<'files.dropImportFiles'>>>;
   on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): () => void;
 }

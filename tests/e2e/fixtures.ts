@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,6 +49,8 @@ export type OpenedVault = {
   downloads: string;
   /** The host's --backups folder: what "Choose a folder…" for backups answers with here. */
   backups: string;
+  /** The host's --imports folder: "Import files…" chooses every file in it (see `toChoose`). */
+  imports: string;
 };
 
 export type HostOptions = {
@@ -114,11 +116,22 @@ function makeOlderVault(
   });
 }
 
+/**
+ * What the next "Import files…" chooses, as a person would pick them in the system's dialog: the
+ * host's --imports folder is emptied and these files copied into it, under their own names.
+ */
+export async function toChoose(imports: string, files: string[]): Promise<void> {
+  await rm(imports, { recursive: true, force: true });
+  await mkdir(imports, { recursive: true });
+  for (const file of files) await copyFile(file, join(imports, basename(file)));
+}
+
 /** Starts the host and resolves with the address it prints once ready. */
 function startHost(
   vaultPath: string,
   downloads: string,
   backups: string,
+  imports: string,
   env: Record<string, string> = {},
   extraArgs: string[] = [],
 ): Promise<{ child: ChildProcess; url: string; log: () => string }> {
@@ -136,6 +149,8 @@ function startHost(
       downloads,
       '--backups',
       backups,
+      '--imports',
+      imports,
       ...extraArgs,
     ],
     {
@@ -244,16 +259,19 @@ export const test = base.extend<Fixtures>({
       }
       const downloads = join(folder, 'downloads');
       const backups = join(folder, 'Dropbox', 'PHR Vault backups');
+      const imports = join(folder, 'imports');
+      await mkdir(imports);
       const host = await startHost(
         vaultPath,
         downloads,
         backups,
+        imports,
         options.env,
         options.keychain ? ['--keychain', options.keychain] : [],
       );
       hosts.push(host);
       await page.goto(host.url);
-      return { url: host.url, vaultPath, recoveryCode, downloads, backups };
+      return { url: host.url, vaultPath, recoveryCode, downloads, backups, imports };
     });
 
     // Leave the app before its host stops: a page still fetching a chunk or an icon when the host

@@ -2,7 +2,7 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appleExport, clinicalFiles, R4_BASE, record } from '../../testkit/apple-export.js';
-import { expect, test, unlock } from './fixtures.js';
+import { expect, test, toChoose, unlock } from './fixtures.js';
 
 const passphrase = 'meadow kettle harbor nine';
 const person = 'Jane Appleseed';
@@ -32,18 +32,23 @@ test('an Apple Health export chosen in the window brings its measurements as App
   const zip = join(dir, 'export.zip');
   await writeFile(zip, await appleExport(body, clinical));
 
-  await openVault({ passphrase, ownerName: person });
+  const { imports } = await openVault({ passphrase, ownerName: person });
+  await toChoose(imports, [zip]);
   await unlock(page, passphrase);
   await page.getByRole('tab', { name: 'Connections' }).click();
   const button = page.getByRole('button', { name: 'Import files…' });
   await expect(button).toHaveAccessibleDescription(/or an Apple Health export \(export\.zip\)/);
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
-  await chooser.setFiles([zip]);
+  await button.click();
+  const preview = page.getByRole('list', { name: 'Files to import' }).getByRole('listitem');
+  await expect(preview).toContainText(
+    `Apple Health export, ${clinical.length} clinical records, 61 samples It does not say whose records it holds.`,
+  );
+  await page.getByRole('button', { name: 'Import 1 file' }).click();
 
   const outcomes = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem');
   await expect(outcomes).toHaveCount(1);
   await expect(outcomes.first()).toContainText(
-    `export.zip Apple Health export: 2 vital signs from 61 samples, ${clinical.length} clinical records from fhir.lakeside-clinic.example: ${2 + clinical.length} new records.`,
+    `2 vital signs from 61 samples, ${clinical.length} clinical records from fhir.lakeside-clinic.example: ${2 + clinical.length} new records.`,
   );
   const sources = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
   await expect(sources).toHaveCount(2);

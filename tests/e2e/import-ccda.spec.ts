@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { expect, test, unlock } from './fixtures.js';
+import { expect, test, toChoose, unlock } from './fixtures.js';
 
 const passphrase = 'meadow kettle harbor nine';
 const ccd = fileURLToPath(new URL('../fixtures/cda-documents/CCD_2.xml', import.meta.url));
@@ -13,19 +13,26 @@ test('a C-CDA chosen in the window becomes records from its author, with the doc
   statsFor,
   checkScreen,
 }) => {
-  const { vaultPath } = await openVault({ passphrase, ownerName: person, ownerBirthDate: '1950-12-19' });
+  const { vaultPath, imports } = await openVault({
+    passphrase,
+    ownerName: person,
+    ownerBirthDate: '1950-12-19',
+  });
+  await toChoose(imports, [ccd]);
   await unlock(page, passphrase);
   await page.getByRole('tab', { name: 'Connections' }).click();
   const button = page.getByRole('button', { name: 'Import files…' });
   await expect(button).toHaveAccessibleDescription(/or a C-CDA document \(XML\)/);
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
-  await chooser.setFiles([ccd]);
+  await button.click();
+  const preview = page.getByRole('list', { name: 'Files to import' }).getByRole('listitem');
+  await expect(preview).toContainText('It is about Isabella Jones, born December 19, 1950.');
+  await page.getByRole('button', { name: 'Import 1 file' }).click();
 
   const outcomes = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem');
   await expect(outcomes).toHaveCount(1);
   const stats = await statsFor(vaultPath, passphrase, person);
   await expect(outcomes.first()).toHaveText(
-    `CCD_2.xml C-CDA Continuity of Care Document from The Doctors Together Physician Group, 2014-10-15, 16 entries: ${stats.total} new records.`,
+    `CCD_2.xml (96 KB) C-CDA Continuity of Care Document from The Doctors Together Physician Group, 2014-10-15, 16 entries It is about Isabella Jones, born December 19, 1950. ${stats.total} new records.`,
   );
   // Its own source, named after who wrote it, of the kind "From files".
   const source = page.getByRole('list', { name: 'Connections' }).getByRole('listitem');
@@ -36,9 +43,9 @@ test('a C-CDA chosen in the window becomes records from its author, with the doc
   await checkScreen('import-ccda');
 
   // The same file again adds nothing.
-  const [again] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
-  await again.setFiles([ccd]);
-  await expect(outcomes.first()).toContainText(`: 0 new records, ${stats.total} already in the vault.`);
+  await button.click();
+  await page.getByRole('button', { name: 'Import 1 file' }).click();
+  await expect(outcomes.first()).toContainText(`0 new records, ${stats.total} already in the vault.`);
 });
 
 test('the records of an imported C-CDA are on the timeline, and the document they came from reads as a document', async ({
@@ -79,9 +86,14 @@ test('a document dropped onto the person, about someone else, can be added as a 
   statsFor,
   checkScreen,
 }) => {
-  const { vaultPath } = await openVault({ passphrase, ownerName: person, ownerBirthDate: '1950-12-19' });
+  const { vaultPath, imports } = await openVault({
+    passphrase,
+    ownerName: person,
+    ownerBirthDate: '1950-12-19',
+  });
+  await toChoose(imports, [referral]);
   await unlock(page, passphrase);
-  // Dropped onto the person, from the Summary: the Connections view opens with the file's question.
+  // Dropped onto the person, from the Summary: the Connections view opens with the file's preview.
   await expect(page.getByRole('tab', { name: 'Summary' })).toHaveAttribute('aria-selected', 'true');
   const files = await page.evaluateHandle(
     ({ name, text }) => {
@@ -97,30 +109,25 @@ test('a document dropped onto the person, about someone else, can be added as a 
   await expect(page.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
   const button = page.getByRole('button', { name: 'Import files…' });
 
-  const asked = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem').first();
-  await expect(asked).toContainText(
-    'It is about Eve Betterhalf, born May 1, 1975, not Isabella Jones. Nothing was stored yet: is it Isabella Jones’s all the same?',
-  );
-  const addNew = asked.getByRole('button', { name: 'Add as a new person' });
-  await expect(addNew).toHaveAccessibleDescription(/It is about Eve Betterhalf/);
-  await expect(asked.getByRole('button')).toHaveText([
-    'Import it for Isabella Jones',
-    'Add as a new person',
-    'Leave it out',
-  ]);
+  const asked = page.getByRole('list', { name: 'Files to import' }).getByRole('listitem').first();
+  await expect(asked).toContainText('It is about Eve Betterhalf, born May 1, 1975, not Isabella Jones.');
+  const addNew = asked.getByRole('radio', { name: /^Add as a new person/ });
+  await expect(asked.getByRole('radio')).toHaveCount(3);
+  await expect(asked.getByRole('group')).toHaveAccessibleDescription(/It is about Eve Betterhalf/);
   await checkScreen('import-ccda-ask');
   await page.setViewportSize({ width: 390, height: 844 });
   await checkScreen('import-ccda-ask-narrow');
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  await addNew.click();
+  await addNew.check();
+  await page.getByRole('button', { name: 'Import 1 file' }).click();
   const eve = page.getByRole('button', { name: /Eve Betterhalf/ });
   await expect(eve).toBeVisible();
   const stats = await statsFor(vaultPath, passphrase, 'Eve Betterhalf');
   expect(stats.total).toBeGreaterThan(50);
-  await expect(asked).toContainText(
-    `Added Eve Betterhalf as a new person. C-CDA Referral Note from Good Health HIE, 2013-09-21, 50 entries: ${stats.total} new records.`,
-  );
+  const done = page.getByRole('list', { name: 'Files imported' }).getByRole('listitem').first();
+  await expect(done).toContainText('C-CDA Referral Note from Good Health HIE, 2013-09-21, 50 entries');
+  await expect(done).toContainText(`Added Eve Betterhalf as a new person: ${stats.total} new records.`);
   await expect(eve).toContainText(`${stats.total} records`);
   await expect(page.getByRole('button', { name: new RegExp(person) })).toContainText('No records yet');
   await expect(button).toBeFocused();

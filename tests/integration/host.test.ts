@@ -292,6 +292,37 @@ describe('saving a document through the test host', () => {
     });
   });
 
+  it('never lets the page name a file to import; "Import files…" and drops answer from --imports only', async () => {
+    const imports = join(dir, 'imports');
+    mkdirSync(imports);
+    writeFileSync(join(imports, 'b.json'), '{}');
+    writeFileSync(join(imports, 'a.xml'), '<x/>');
+    writeFileSync(join(dir, 'secret.json'), '{}');
+    const host = await startHost(join(dir, 'i.phrvault'), renderer, ['--imports', imports]);
+    hosts.push(host);
+    const api = client(await connect(host));
+    expect(await api.call('imports.useFiles', { paths: [join(dir, 'secret.json')] })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+    const chosen = (await api.call('files.chooseImportFiles', {})) as Result<{ files: { name: string }[] }>;
+    expect(chosen.ok && chosen.value.files.map((f) => f.name)).toEqual(['a.xml', 'b.json']);
+    // A name with a folder in it is looked for in --imports by its last segment only.
+    const dropped = (await api.call('files.dropImportFiles', {
+      paths: ['../secret.json', join(dir, 'secret.json'), 'b.json'],
+    })) as Result<{ files: { name: string; bytes: number }[] }>;
+    expect(dropped.ok && dropped.value.files).toEqual([
+      { name: 'b.json', bytes: 2, token: expect.any(String) },
+    ]);
+
+    const without = await startHost(join(dir, 'j.phrvault'), renderer);
+    hosts.push(without);
+    expect(await client(await connect(without)).call('files.chooseImportFiles', {})).toMatchObject({
+      ok: false,
+      error: { kind: 'bad-input', message: expect.stringContaining('without --imports') },
+    });
+  });
+
   it('is never answered by the core, whatever the transport', async () => {
     const service = new VaultService({
       vaultPath: join(dir, 'c.phrvault'),

@@ -9,7 +9,7 @@ import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
 import { summaryRows } from '../../electron/core/vault/summary-rows.js';
 import { keyedDatabase } from '../support/keyed-database.js';
-import { SMART_2502813, US_CORE_355 } from '../support/fixture-paths.js';
+import { SMART_2502813, US_CORE_355 } from '../../testkit/fixture-paths.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const recordsOf = (path: string) =>

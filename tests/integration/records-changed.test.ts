@@ -4,7 +4,7 @@ import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { RecordsChanged } from '../../shared/ipc/areas/records.js';
 import type { SyncSummary } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
-import { US_CORE_85, fixtures } from '../support/fixture-paths.js';
+import { US_CORE_85, fixtures } from '../../testkit/fixture-paths.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
 const opened = closedAfterAll();

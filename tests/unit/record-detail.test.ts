@@ -13,7 +13,7 @@ import {
   US_CORE_85,
   US_CORE_355,
   fixtures,
-} from '../support/fixture-paths.js';
+} from '../../testkit/fixture-paths.js';
 
 type Json = Record<string, unknown>;
 

@@ -42,6 +42,8 @@ function loadPreload(file: string) {
     contextBridge: {
       exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api),
     },
+    // Electron gives a dropped file's path; a File the page made itself has none ('').
+    webUtils: { getPathForFile: (file: { dropped?: string }) => file.dropped ?? '' },
     ipcRenderer: {
       invoke: (channel: string, request: unknown) => {
         invoked.push([channel, request]);
@@ -88,6 +90,7 @@ function loadPreload(file: string) {
 
 type Bridge = {
   invoke(channel: unknown, request: unknown): Promise<unknown>;
+  dropFiles(files: unknown[]): Promise<unknown>;
   on(event: unknown, listener: unknown): () => void;
 };
 
@@ -103,11 +106,28 @@ describe.each([
     expect(new Set(required)).toEqual(new Set(['electron']));
   });
 
-  it('exposes exactly window.vault with invoke and on', (context) => {
+  it('exposes exactly window.vault with invoke, on and dropFiles', (context) => {
     if (!existsSync(file())) context.skip('not built yet (npm run build:preload)');
     const { exposed } = loadPreload(file());
     expect([...exposed.keys()]).toEqual(['vault']);
-    expect(Object.keys(exposed.get('vault') as object).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(exposed.get('vault') as object).sort()).toEqual(['dropFiles', 'invoke', 'on']);
+  });
+
+  it('hands main only the paths Electron gives for dropped files, and never lets the page name one', async (context) => {
+    if (!existsSync(file())) context.skip('not built yet (npm run build:preload)');
+    const { exposed, invoked } = loadPreload(file());
+    const vault = exposed.get('vault') as Bridge;
+    expect(await vault.invoke('files.dropImportFiles', { paths: ['/etc/passwd'] })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-request' },
+    });
+    expect(await vault.dropFiles([{ name: 'made.json' }])).toEqual({ ok: true, value: { files: [] } });
+    expect(invoked).toEqual([]);
+    await vault.dropFiles([
+      { name: 'ccd.xml', dropped: '/home/sam/Downloads/ccd.xml' },
+      { name: 'made.json' },
+    ]);
+    expect(invoked).toEqual([['files.dropImportFiles', { paths: ['/home/sam/Downloads/ccd.xml'] }]]);
   });
 
   it('forwards contract channels and refuses anything else', async (context) => {
@@ -116,8 +136,9 @@ describe.each([
     const vault = exposed.get('vault') as Bridge;
 
     expect(await vault.invoke('vault.status', {})).toEqual({ ok: true, value: 'from main' });
-    for (const channel of channels) await vault.invoke(channel, {});
-    expect(invoked.map(([c]) => c)).toEqual(['vault.status', ...channels]);
+    const pageChannels = channels.filter((c) => c !== 'files.dropImportFiles');
+    for (const channel of pageChannels) await vault.invoke(channel, {});
+    expect(invoked.map(([c]) => c)).toEqual(['vault.status', ...pageChannels]);
 
     invoked.length = 0;
     for (const bad of [

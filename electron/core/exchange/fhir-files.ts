@@ -145,12 +145,26 @@ async function* boundedLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
   if (started) yield [line()];
 }
 
+/** Says how many bytes of a file have been read so far, for a progress bar. */
+export type BytesRead = (bytes: number) => void;
+
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: BytesRead): AsyncGenerator<Buffer> {
+  let read = 0;
+  for await (const chunk of chunks) {
+    read += chunk.length;
+    onBytes(read);
+    yield chunk;
+  }
+}
+
 async function* ndjsonRecords(
   file: FhirFile,
   problems: FileProblem[],
   onBundle?: (bundle: Json) => void,
+  onBytes?: BytesRead,
 ): AsyncGenerator<FileRecord> {
-  const chunks = typeof file === 'string' ? createReadStream(file, { highWaterMark: 1 << 20 }) : [file.bytes];
+  const stream = typeof file === 'string' ? createReadStream(file, { highWaterMark: 1 << 20 }) : null;
+  const chunks = stream ? (onBytes ? counted(stream, onBytes) : stream) : [(file as { bytes: Buffer }).bytes];
   let lineNumber = 0;
   let good = 0;
   const firstProblem = problems.length;
@@ -206,11 +220,15 @@ function isNdjsonName(name: string): boolean {
   return /\.(ndjson|jsonl)$/i.test(name);
 }
 
-/** `onBundle` sees each Bundle read (its own meta can say which FHIR version the file is). */
+/**
+ * `onBundle` sees each Bundle read (its own meta can say which FHIR version the file is); `onBytes`
+ * how much of the file has been read.
+ */
 export async function* readFhirFile(
   file: FhirFile,
   problems: FileProblem[],
   onBundle?: (bundle: Json) => void,
+  onBytes?: BytesRead,
 ): AsyncGenerator<FileRecord> {
   const name = fileName(file);
   let size: number;
@@ -220,7 +238,7 @@ export async function* readFhirFile(
     throw new VaultError('bad-input', `${name} could not be opened.`);
   }
   if (isNdjsonName(name)) {
-    yield* ndjsonRecords(file, problems, onBundle);
+    yield* ndjsonRecords(file, problems, onBundle, onBytes);
     return;
   }
   if (size > MAX_JSON_FILE_BYTES)
@@ -234,11 +252,12 @@ export async function* readFhirFile(
   } catch {
     // A file of resources one per line without the .ndjson name is still NDJSON.
     if (text.trimStart().startsWith('{') && text.trim().includes('\n')) {
-      yield* ndjsonRecords(file, problems, onBundle);
+      yield* ndjsonRecords(file, problems, onBundle, onBytes);
       return;
     }
     throw new VaultError('bad-input', `${name} is not valid JSON.`);
   }
+  onBytes?.(size);
   if (!looksLikeResource(value))
     throw new VaultError('bad-input', `${name} is not FHIR JSON (it has no resourceType).`);
   if (value.resourceType === 'Bundle') {

@@ -5,7 +5,7 @@ import { arrivalsEnded } from '../records/ingest.js';
 import { importConnection } from '../vault/connections.js';
 import { GroupedCommits } from '../vault/grouped-commits.js';
 import { storeRecords, type IncomingRecord, type StoreTally } from '../vault/record-store.js';
-import { fileName, readFhirFile, type FhirFile, type FileProblem } from './fhir-files.js';
+import { fileName, readFhirFile, type BytesRead, type FhirFile, type FileProblem } from './fhir-files.js';
 import { FhirVersionTally } from './fhir-version.js';
 
 export const DEFAULT_IMPORT_SOURCE = 'Imported files';
@@ -46,6 +46,8 @@ export type ImportOptions = {
   /** Records per transaction (default DEFAULT_IMPORT_BATCH, or SHARED_IMPORT_BATCH). */
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** How much of the file being stored has been read (FHIR NDJSON and Apple Health as they stream). */
+  onBytesRead?: BytesRead;
   /** Health cards are verified only against issuers' keys known offline; no issuer is asked. */
   offline?: boolean;
   /**
@@ -121,7 +123,7 @@ export async function importFhirFiles(
         outermost = false;
       };
       let piece: IncomingRecord[] = [];
-      for await (const record of readFhirFile(source, report.problems, onBundle)) {
+      for await (const record of readFhirFile(source, report.problems, onBundle, options.onBytesRead)) {
         piece.push({ ...record, fhirVersion });
         if (piece.length >= pieceSize) {
           write(piece, report);

@@ -169,7 +169,7 @@ async function importCcda(
 }
 
 /** A card's answer for a file of several: the least trustworthy, so a file never reads as verified when a card of it is not. */
-const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
+export const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
 
 /**
  * A SMART Health Card file (any of its forms): each card read, verified (its issuer's keys from the
@@ -220,7 +220,7 @@ async function importHealthCard(
 }
 
 /** A card file, picture or PDF is far smaller than this; larger is not one a person was handed. */
-const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
+export const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
 
 /**
  * Imports one file of any format into one person's records. Returns null when `acceptPatients`

@@ -89,6 +89,10 @@ function hostSocketBridge(): VaultBridge {
         ws.send(JSON.stringify({ id, channel, request } satisfies WireRequest));
       });
     },
+    dropFiles(files) {
+      // A browser tells a dropped file's name only: the host finds it in its folder of files to import.
+      return this.invoke('files.dropImportFiles', { paths: files.map((file) => file.name) });
+    },
     on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): () => void {
       const set = listeners.get(event) ?? new Set<Listener>();
       listeners.set(event, set);
@@ -114,5 +118,13 @@ export const api = {
 
   on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): () => void {
     return bridge.on(event, listener);
+  },
+
+  /** Files dropped onto the window, handed to the core; the page gets a token and a name for each. */
+  async dropFiles(files: readonly File[]): Promise<ResponseOf<'files.dropImportFiles'>> {
+    const result = await bridge.dropFiles(files);
+    if (result.ok) return result.value;
+    const kind = isErrorKind(result.error.kind) ? result.error.kind : 'internal';
+    throw new ApiError(kind, result.error.message || userMessage(kind));
   },
 };

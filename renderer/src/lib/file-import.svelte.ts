@@ -1,171 +1,245 @@
-import { IMPORT_FILE_MAX_BYTES } from '../../../shared/ipc/areas/connections.js';
+import type { ChosenFile, FilePreview, ImportedFileAnswer } from '../../../shared/ipc/areas/imports.js';
 import { api, messageOf } from './api.js';
 import { birthDateWords, formatCount } from './words.js';
 
-/**
- * What became of one chosen file: its records stored (with what could not be read), refused (why),
- * or waiting for the person to say whether a file about another patient belongs here.
- */
-export type FileOutcome =
-  | { file: string; state: 'imported'; words: string; skipped: string[] }
-  | { file: string; state: 'refused'; words: string }
-  | {
-      file: string;
-      state: 'ask';
-      words: string;
-      chosen: File;
-      /** Whom the file is about, when it is one patient: who "Add as a new person" adds. */
-      patient: { name: string; birthDate: string | null } | null;
-    };
-
-/** The person's answer to a file about someone else. */
-export type Answer = 'this-person' | 'new-person' | 'leave-out';
+/** What the person says of one file before anything is stored. */
+export type ImportChoice = 'this-person' | 'new-person' | 'skip';
 
 /**
- * Importing files the person chose (FHIR, C-CDA), one after the other: each file's bytes are read here and
- * sent in one request, so the bar can count files and a refused file does not stop the others.
+ * One chosen file, from its preview to what became of it. `read` is how much of it the core has
+ * read while it is imported, for its progress bar.
  */
+export type ChosenEntry = {
+  token: string;
+  name: string;
+  bytes: number;
+  state: 'looking' | 'ready' | 'refused' | 'importing' | 'imported' | 'skipped' | 'failed';
+  /** What the file is (from its preview), or why it cannot be imported. */
+  about: string;
+  /** Whose it is, against the person. */
+  whose: string;
+  whoseKind: 'match' | 'differs' | 'unknown' | null;
+  /** The one patient the file names: who "Add as a new person" adds. */
+  patient: { name: string; birthDate: string | null } | null;
+  choice: ImportChoice;
+  read: number;
+  /** What became of it, once imported or left out. */
+  outcome: string;
+  /** What of it could not be read. */
+  unread: string[];
+};
+
+const identityWords = (p: { name: string; birthDate: string | null }) =>
+  `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`;
+
+/**
+ * The window's import: files chosen in the shell's dialog or dropped onto the person are only
+ * named here (a token and a name each: the core reads them from disk), previewed (what each is and
+ * whose, nothing stored), imported as the person chose for each, one after the other with how far
+ * each has been read, and said what became of them.
+ */
+export type ImportPhase = 'idle' | 'choosing' | 'looking' | 'deciding' | 'importing' | 'done';
+
 export class FileImport {
-  #done = $state(0);
-  #total = $state(0);
-  #current = $state<string | null>(null);
-  #outcomes = $state.raw<FileOutcome[]>([]);
+  #files = $state<ChosenEntry[]>([]);
+  #phase = $state<ImportPhase>('idle');
+  #problem = $state<string | null>(null);
 
   constructor(
     private readonly personId: number,
-    /** Read when a question is written, so a person renamed meanwhile is asked about by their new name. */
+    /** Read when words are written, so a person renamed meanwhile is spoken of by their new name. */
     private readonly personName: () => string,
   ) {}
 
-  get running(): boolean {
-    return this.#current !== null;
+  get files(): ChosenEntry[] {
+    return this.#files;
   }
-  get current(): string | null {
-    return this.#current;
+  get phase(): ImportPhase {
+    return this.#phase;
   }
-  get done(): number {
-    return this.#done;
+  /** Choosing, previewing or importing: another choice waits until it ends. */
+  get busy(): boolean {
+    return this.#phase === 'choosing' || this.#phase === 'looking' || this.#phase === 'importing';
   }
-  get total(): number {
-    return this.#total;
+  get problem(): string | null {
+    return this.#problem;
   }
-  get outcomes(): FileOutcome[] {
-    return this.#outcomes;
+  /** Files that will be imported as the choices stand. */
+  get toImport(): number {
+    return this.#files.filter((f) => f.state === 'ready' && f.choice !== 'skip').length;
   }
 
-  /** Imports the files; resolves with how many records were added or updated in all. */
-  async importAll(files: readonly File[]): Promise<number> {
-    if (this.running || files.length === 0) return 0;
-    this.#done = 0;
-    this.#total = files.length;
-    this.#outcomes = [];
-    let changed = 0;
-    for (const file of files) {
-      this.#current = file.name;
-      const { outcome, changed: n } = await this.#importOne(file, false);
-      changed += n;
-      this.#outcomes = [...this.#outcomes, outcome];
-      this.#done++;
+  /** Follows the core's reading of each file; returns how to stop. */
+  listen(): () => void {
+    return api.on('imports.progress', (progress) => {
+      const file = this.#files.find((f) => f.token === progress.token);
+      if (file && file.state === 'importing') file.read = progress.bytesRead;
+    });
+  }
+
+  /** The shell's open dialog; resolves once the chosen files are previewed (or none were chosen). */
+  async choose(): Promise<void> {
+    if (this.busy) return;
+    this.#phase = 'choosing';
+    this.#problem = null;
+    try {
+      const { files } = await api.call('files.chooseImportFiles', {});
+      await this.#look(files);
+    } catch (error) {
+      this.#problem = messageOf(error);
+      this.#phase = this.#files.length > 0 ? 'deciding' : 'idle';
     }
-    this.#current = null;
-    return changed;
+  }
+
+  /** Files dropped onto the person: handed to the core by the transport, then previewed. */
+  async takeDropped(dropped: readonly File[]): Promise<void> {
+    if (this.busy) return;
+    this.#phase = 'choosing';
+    this.#problem = null;
+    try {
+      const { files } = await api.dropFiles(dropped);
+      await this.#look(files);
+    } catch (error) {
+      this.#problem = messageOf(error);
+      this.#phase = 'idle';
+    }
+  }
+
+  async #look(files: ChosenFile[]): Promise<void> {
+    if (files.length === 0) {
+      // Cancelled: what was on screen stays as it was.
+      this.#phase = this.#files.length > 0 ? (this.#files.some(isOpen) ? 'deciding' : 'done') : 'idle';
+      return;
+    }
+    this.#files = files.map((f) => ({
+      ...f,
+      state: 'looking',
+      about: 'Reading…',
+      whose: '',
+      whoseKind: null,
+      patient: null,
+      choice: 'this-person',
+      read: 0,
+      outcome: '',
+      unread: [],
+    }));
+    this.#phase = 'looking';
+    const previews = await api.call('imports.preview', {
+      personId: this.personId,
+      tokens: files.map((f) => f.token),
+    });
+    this.#files = this.#files.map((file) => {
+      const preview = previews.find((p) => p.token === file.token);
+      return preview ? this.#previewed(file, preview) : file;
+    });
+    this.#phase = this.#files.some(isOpen) ? 'deciding' : 'done';
+  }
+
+  #previewed(file: ChosenEntry, preview: FilePreview): ChosenEntry {
+    if (preview.outcome === 'refused')
+      return { ...file, state: 'refused', about: preview.message, choice: 'skip' };
+    const person = this.personName();
+    const named = preview.patients.map(identityWords).join(' and ');
+    const whose =
+      preview.whose === 'unknown'
+        ? 'It does not say whose records it holds.'
+        : preview.whose === 'match'
+          ? `It is about ${named}.`
+          : `It is about ${named}, not ${person}.`;
+    return {
+      ...file,
+      state: 'ready',
+      about: preview.about,
+      whose,
+      whoseKind: preview.whose,
+      patient: preview.patients.length === 1 ? preview.patients[0]! : null,
+      // Someone else's records are never filed under the person unless they say so.
+      choice: preview.whose === 'differs' ? 'skip' : 'this-person',
+    };
+  }
+
+  setChoice(index: number, choice: ImportChoice): void {
+    const file = this.#files[index];
+    if (file && file.state === 'ready' && this.#phase === 'deciding') file.choice = choice;
   }
 
   /**
-   * The person's answer about a file that names another patient: imported for this person after
-   * all, for a new person made from the file's patient (name and birth date), or left out.
-   * Resolves with the records added or updated.
+   * Imports each file as chosen, one after the other (a refused one does not stop the others).
+   * Resolves with the people whose records changed.
    */
-  async answer(index: number, choice: Answer): Promise<number> {
-    const asked = this.#outcomes[index];
-    if (!asked || asked.state !== 'ask' || this.running) return 0;
-    let next: FileOutcome = { file: asked.file, state: 'refused', words: 'Left out, as you chose.' };
-    let changed = 0;
-    if (choice !== 'leave-out') {
-      this.#current = asked.file;
+  async importChosen(): Promise<number[]> {
+    if (this.#phase !== 'deciding') return [];
+    this.#phase = 'importing';
+    const changed: number[] = [];
+    for (const file of this.#files) {
+      if (file.state !== 'ready') continue;
+      if (file.choice === 'skip') {
+        file.state = 'skipped';
+        file.outcome = 'Left out: nothing of it was stored.';
+        continue;
+      }
+      file.state = 'importing';
+      file.read = 0;
       try {
-        let personId = this.personId;
-        let added = '';
-        if (choice === 'new-person' && asked.patient) {
-          const person = await api.call('persons.add', {
-            name: asked.patient.name,
-            ...(asked.patient.birthDate ? { birthDate: asked.patient.birthDate } : {}),
-            relationship: 'other',
-          });
-          personId = person.id;
-          added = `Added ${person.name} as a new person. `;
-        }
-        ({ outcome: next, changed } = await this.#importOne(asked.chosen, true, personId));
-        if (added) next = { ...next, words: `${added}${next.words}` };
+        const answer = await api.call('imports.run', {
+          token: file.token,
+          personId: this.personId,
+          as: file.choice,
+        });
+        file.state = 'imported';
+        file.read = file.bytes;
+        file.outcome = outcomeWords(answer);
+        file.unread = unreadLines(answer);
+        if ((answer.added + answer.updated > 0 || answer.newPerson) && !changed.includes(answer.personId))
+          changed.push(answer.personId);
       } catch (error) {
-        next = { file: asked.file, state: 'refused', words: messageOf(error) };
-      } finally {
-        this.#current = null;
+        file.state = 'failed';
+        file.outcome = messageOf(error);
       }
     }
-    this.#outcomes = this.#outcomes.map((o, i) => (i === index ? next : o));
+    this.#phase = 'done';
     return changed;
   }
 
-  async #importOne(
-    file: File,
-    anyPatient: boolean,
-    personId = this.personId,
-  ): Promise<{ outcome: FileOutcome; changed: number }> {
-    if (file.size > IMPORT_FILE_MAX_BYTES) {
-      const words = `It is larger than ${Math.floor(IMPORT_FILE_MAX_BYTES / 1024 / 1024)} MB, the most the window can import at once. The command line imports files of any size (see the README).`;
-      return { outcome: { file: file.name, state: 'refused', words }, changed: 0 };
-    }
-    try {
-      const report = await api.call('connections.importFile', {
-        personId,
-        fileName: file.name,
-        contentBase64: await base64Of(file),
-        anyPatient,
-      });
-      if (report.outcome === 'other-patient') {
-        const others = report.otherPatients.map(
-          (p) => `${p.name}${p.birthDate ? `, born ${birthDateWords(p.birthDate)}` : ''}`,
-        );
-        const words = `It is about ${others.join(' and ')}, not ${this.personName()}. Nothing was stored yet: is it ${this.personName()}’s all the same?`;
-        const patient = report.otherPatients.length === 1 ? report.otherPatients[0]! : null;
-        return { outcome: { file: file.name, state: 'ask', words, chosen: file, patient }, changed: 0 };
-      }
-      const parts = [
-        `${formatCount(report.added)} new ${report.added === 1 ? 'record' : 'records'}`,
-        ...(report.updated > 0 ? [`${formatCount(report.updated)} updated`] : []),
-        ...(report.unchanged > 0 ? [`${formatCount(report.unchanged)} already in the vault`] : []),
-      ];
-      const skipped = report.problems.map((p) => `${p.where} ${p.problem}`);
-      if (report.problemCount > report.problems.length)
-        skipped.push(`and ${formatCount(report.problemCount - report.problems.length)} more`);
-      const unread = report.problemCount > 0 ? `; ${formatCount(report.problemCount)} could not be read` : '';
-      return {
-        outcome: {
-          file: file.name,
-          state: 'imported',
-          // A FHIR file says its version; a document what it is, as its author titled it.
-          words:
-            report.format === 'fhir'
-              ? `${parts.join(', ')} (FHIR ${report.fhirVersion})${unread}.`
-              : `${report.about}: ${parts.join(', ')}${unread}.`,
-          skipped,
-        },
-        changed: report.added + report.updated,
-      };
-    } catch (error) {
-      return { outcome: { file: file.name, state: 'refused', words: messageOf(error) }, changed: 0 };
-    }
+  /** Leaves the chosen files without importing any. */
+  cancel(): void {
+    if (this.#phase !== 'deciding') return;
+    this.#files = [];
+    this.#phase = 'idle';
   }
 }
 
-/** The file's bytes as base64, read in the window (the core is never handed a path from here). */
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  // In slices: one String.fromCharCode call over megabytes overflows the call stack.
-  for (let at = 0; at < bytes.length; at += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  }
-  return btoa(binary);
+const isOpen = (file: ChosenEntry) => file.state === 'ready';
+
+function outcomeWords(answer: ImportedFileAnswer): string {
+  const parts = [
+    `${formatCount(answer.added)} new ${answer.added === 1 ? 'record' : 'records'}`,
+    ...(answer.updated > 0 ? [`${formatCount(answer.updated)} updated`] : []),
+    ...(answer.unchanged > 0 ? [`${formatCount(answer.unchanged)} already in the vault`] : []),
+  ];
+  const unread = answer.problemCount > 0 ? `; ${formatCount(answer.problemCount)} could not be read` : '';
+  const added = answer.newPerson ? `Added ${answer.newPerson} as a new person: ` : '';
+  // An export's measurements are counted only as it is read: what they came to, first.
+  const found =
+    answer.format === 'apple-health' ? `${answer.about.replace(/^Apple Health export: /, '')}: ` : '';
+  const stored = `${found}${parts.join(', ')}${unread}.`;
+  return `${added}${added ? stored : stored.charAt(0).toUpperCase() + stored.slice(1)}`;
 }
+
+function unreadLines(answer: ImportedFileAnswer): string[] {
+  const lines = answer.problems.map((p) => `${p.where} ${p.problem}`);
+  if (answer.problemCount > answer.problems.length)
+    lines.push(`and ${formatCount(answer.problemCount - answer.problems.length)} more`);
+  return lines;
+}
+
+/** A file's size as a person reads it: "820 KB", "52.4 MB", "1.2 GB". */
+export function sizeWords(bytes: number): string {
+  if (bytes === 0) return '0 KB';
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** Who a file is about, as a choice offers to add them. */
+export const patientWords = identityWords;

@@ -178,9 +178,9 @@ export const connectionChannels = {
     response: z.object({ revoked: z.boolean(), recordsDeleted: z.number().int() }),
   },
   /**
-   * One FHIR file the person chose in the window (a Bundle, a single resource, or NDJSON), its bytes
-   * read there: its records go to the person's "Imported files" source. One file a request, so the
-   * window can say how far a choice of several has got, and no request is larger than one file.
+   * One file given as its bytes (up to about 45 MB): its records go to the person as its format
+   * says. The window no longer uses it: it imports files the shell chose, read from disk by the
+   * core (imports.*, areas/imports.ts), of any size.
    */
   'connections.importFile': {
     request: z

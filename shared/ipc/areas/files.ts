@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userMessage } from '../../errors.js';
 import { ExportPreview, ExportRequest } from './export.js';
+import { ChosenFile, MAX_FILES_CHOSEN } from './imports.js';
 // Types only: the contract imports this file at run time, not the other way round.
 import type { Failure, Result } from '../contract.js';
 
@@ -53,6 +54,24 @@ export const filesChannels = {
   'files.chooseBackupFile': {
     request: z.object({}).strict(),
     response: z.object({ chosen: z.boolean() }),
+  },
+  /**
+   * Files to import, picked in the shell's open dialog (the test host answers with the files in the
+   * folder it was started with) and handed to the core, which reads them from disk; the page gets
+   * a token and a name per file. None when the person cancelled.
+   */
+  'files.chooseImportFiles': {
+    request: z.object({}).strict(),
+    response: z.object({ files: z.array(ChosenFile) }),
+  },
+  /**
+   * Files dropped onto the window. In Electron only the preload sends this, with the paths Electron
+   * gives for the dropped files (webUtils.getPathForFile), never the page; the test host takes
+   * names and looks for them in its folder of files to import.
+   */
+  'files.dropImportFiles': {
+    request: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(MAX_FILES_CHOSEN) }).strict(),
+    response: z.object({ files: z.array(ChosenFile) }),
   },
 } as const;
 
@@ -162,6 +181,17 @@ export async function saveExportThroughCore(
     saved: true,
     ...(written.value as z.output<typeof ExportPreview> & { fileName: string; bytes: number }),
   };
+}
+
+/** The same for files to import: the core answers a token per file. */
+export async function handImportFilesToCore(
+  paths: readonly string[],
+  dispatch: (channel: 'imports.useFiles', request: { paths: string[] }) => Promise<Result<unknown>>,
+): Promise<{ files: ChosenFile[] }> {
+  if (paths.length === 0) return { files: [] };
+  const answer = await dispatch('imports.useFiles', { paths: [...paths] });
+  if (!answer.ok) throw new RefusedByCore(answer.error);
+  return answer.value as { files: ChosenFile[] };
 }
 
 /** What the save dialog filters by, per media type the exports produce. */

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { VaultError } from '../../errors.js';
 import type { Json } from '../../records/fhir-values.js';
 import type { FhirVersion } from '../../records/record-columns.js';
-import { fileName, type FhirFile } from '../fhir-files.js';
+import { fileName, type BytesRead, type FhirFile } from '../fhir-files.js';
 import { healthSampleReader, type HealthSamples } from './health-samples.js';
 
 /**
@@ -94,13 +94,16 @@ function streamOf(zip: ZipFile, entry: Entry): Promise<Readable> {
   );
 }
 
-async function readSamples(stream: Readable, label: string): Promise<HealthSamples> {
+async function readSamples(stream: Readable, label: string, onBytes?: BytesRead): Promise<HealthSamples> {
   const reader = healthSampleReader(label);
   const decoder = new StringDecoder('utf8');
+  let read = 0;
   try {
     for await (const chunk of stream) {
       // Pieces of at most CHUNK, so the prolog bound is checked before a large piece is parsed.
       const bytes = chunk as Buffer;
+      read += bytes.length;
+      onBytes?.(read);
       for (let at = 0; at < bytes.length; at += CHUNK)
         reader.write(decoder.write(bytes.subarray(at, at + CHUNK)));
     }
@@ -147,12 +150,27 @@ async function startsWithZip(file: FhirFile): Promise<boolean> {
   return head.length === 4 && head.readUInt32LE(0) === 0x04034b50;
 }
 
-/** The whole export read and checked; nothing is stored until this has returned. */
-export async function readAppleExport(file: FhirFile): Promise<AppleExport> {
+/*
+ * export_cda.xml, beside export.xml in every export, is left out on purpose. It is not a document
+ * from a clinic: Apple writes it from the same HealthKit samples as export.xml ("Health Data
+ * Export", id extension "Health Export CDA"), every sample again one by one as a Vital Signs
+ * organizer entry (a watch's heart rate every few minutes for years), in Apple's own units
+ * ("count/min"), its entries placed straight under ClinicalDocument rather than in a section (so
+ * no C-CDA reader, ours included, finds a section in it), each observation with the same id,
+ * copied from HL7's example. Read as a C-CDA it would double, unsummarised, every measurement
+ * export.xml already gives.
+ */
+
+/**
+ * The whole export read and checked; nothing is stored until this has returned. `onBytes` hears how
+ * far export.xml, nearly all of an export, has been read, told as bytes of the file given (inside
+ * a zip, its unpacked bytes scaled to the zip's size).
+ */
+export async function readAppleExport(file: FhirFile, onBytes?: BytesRead): Promise<AppleExport> {
   const name = fileName(file);
   if (!(await startsWithZip(file))) {
     const stream = typeof file === 'string' ? createReadStream(file) : Readable.from([file.bytes]);
-    return { samples: await readSamples(stream, name), clinical: [] };
+    return { samples: await readSamples(stream, name, onBytes), clinical: [] };
   }
 
   let zip: ZipFile;
@@ -186,7 +204,12 @@ export async function readAppleExport(file: FhirFile): Promise<AppleExport> {
     if (!exportXml) return refuse(`${name} is a zip archive without an Apple Health export.xml in it.`);
     if (exportXml.uncompressedSize > MAX_EXPORT_XML) refuse(`${name} has an export.xml too large to read.`);
     const prefix = exportXml.fileName.slice(0, -'export.xml'.length);
-    const samples = await readSamples(await streamOf(zip, exportXml), `${name} (export.xml)`);
+    const scale = exportXml.uncompressedSize > 0 ? zip.fileSize / exportXml.uncompressedSize : 0;
+    const samples = await readSamples(
+      await streamOf(zip, exportXml),
+      `${name} (export.xml)`,
+      onBytes && ((read) => onBytes(Math.min(zip.fileSize, Math.round(read * scale)))),
+    );
 
     const clinical: ClinicalRecord[] = [];
     for (const entry of entries) {
@@ -230,5 +253,81 @@ export function institutionOf(sourceURL: string | null): string | null {
     return new URL(sourceURL).hostname || null;
   } catch {
     return null;
+  }
+}
+
+/** export.xml up to this size is read whole for a preview, to count its samples; a larger one is not. */
+const SURVEY_READS_UP_TO = 64 * 1024 ** 2;
+
+export type AppleSurvey = {
+  clinicalRecords: number;
+  /** Measurements counted, or null when export.xml is too large to read for a preview. */
+  samples: number | null;
+  exportXmlBytes: number;
+  /** Patient resources among the clinical records (whose the export is, where it says). */
+  patients: Json[];
+};
+
+/**
+ * What an export holds, for a preview before it is imported: the zip's directory is read and
+ * checked as an import checks it, its clinical records parsed, and export.xml read only when small.
+ */
+export async function surveyAppleExport(file: string): Promise<AppleSurvey> {
+  const name = fileName(file);
+  if (!(await startsWithZip(file))) {
+    const bytes = (await stat(file)).size;
+    const samples =
+      bytes <= SURVEY_READS_UP_TO ? (await readSamples(createReadStream(file), name)).samples : null;
+    return { clinicalRecords: 0, samples, exportXmlBytes: bytes, patients: [] };
+  }
+  let zip: ZipFile;
+  try {
+    zip = await openZip(file);
+  } catch {
+    return refuse(
+      `${name} starts as a zip archive but cannot be read as one (it may be cut short); nothing was imported.`,
+    );
+  }
+  try {
+    const entries = await entriesOf(zip, name);
+    const exportXml = entries.find(
+      (e) => /^[^/]+\/export\.xml$/.test(e.fileName) || e.fileName === 'export.xml',
+    );
+    if (!exportXml) return refuse(`${name} is a zip archive without an Apple Health export.xml in it.`);
+    const prefix = exportXml.fileName.slice(0, -'export.xml'.length);
+    const clinical = entries.filter(
+      (e) =>
+        e.fileName.startsWith(prefix) &&
+        /^clinical-records\/[^/]+\.json$/.test(e.fileName.slice(prefix.length)),
+    );
+    const patients: Json[] = [];
+    for (const entry of clinical) {
+      if (entry.uncompressedSize > MAX_CLINICAL_RECORD) continue;
+      const label = `${name} (${entry.fileName.slice(prefix.length)})`;
+      try {
+        const resource = JSON.parse(
+          await textOf(await streamOf(zip, entry), MAX_CLINICAL_RECORD, label),
+        ) as Json;
+        if (resource?.resourceType === 'Patient') patients.push(resource);
+      } catch (error) {
+        if (error instanceof VaultError) throw error;
+        // A record that is not JSON is refused by the import itself, saying which.
+      }
+    }
+    const samples =
+      exportXml.uncompressedSize <= SURVEY_READS_UP_TO
+        ? (await readSamples(await streamOf(zip, exportXml), `${name} (export.xml)`)).samples
+        : null;
+    return {
+      clinicalRecords: clinical.length,
+      samples,
+      exportXmlBytes: exportXml.uncompressedSize,
+      patients,
+    };
+  } catch (error) {
+    if (error instanceof VaultError) throw error;
+    return refuse(`${name} is damaged (${(error as Error).message}); nothing was imported.`);
+  } finally {
+    zip.close();
   }
 }

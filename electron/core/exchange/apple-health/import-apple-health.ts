@@ -21,7 +21,7 @@ export async function importAppleHealth(
   options: ImportOptions,
 ): Promise<ImportedFile | null> {
   const name = fileName(file);
-  const { samples, clinical } = await readAppleExport(file);
+  const { samples, clinical } = await readAppleExport(file, options.onBytesRead);
   const patients = clinical.filter((c) => c.resource.resourceType === 'Patient').map((c) => c.resource);
   if (options.acceptPatients && !options.acceptPatients(patients)) return null;
 
