@@ -8,6 +8,7 @@ import { VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
+import { healthLinkHandlers } from './service/health-link-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
@@ -84,6 +85,7 @@ export class VaultService implements ServiceContext {
       ...syncHandlers(this),
       ...backupHandlers(this),
       ...restoreHandlers(this),
+      ...healthLinkHandlers(this),
     };
   }
 

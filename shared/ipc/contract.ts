@@ -3,6 +3,7 @@ import type { ErrorKind } from '../errors.js';
 import { backupChannels, backupEvents } from './areas/backups.js';
 import { exportChannels, exportEvents } from './areas/export.js';
 import { filesChannels, type FilesChannel } from './areas/files.js';
+import { healthLinkChannels } from './areas/health-links.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
@@ -26,6 +27,7 @@ export const contract = {
   ...syncChannels,
   ...filesChannels,
   ...backupChannels,
+  ...healthLinkChannels,
 } as const;
 
 /**
