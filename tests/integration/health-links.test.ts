@@ -245,7 +245,18 @@ describe('SMART Health Links, received', () => {
         // 33 MB of spaces, a few tens of kilobytes deflated.
         { contentType: FHIR, content: Buffer.alloc(33 * 1024 * 1024, 0x20), zip: true },
       ]);
-      await refused(/^link-bad-answer: A file of the link unpacks to more than 32 MB/, {}, bomb.link);
+      await refused(/^link-bad-answer: The link’s files unpack to more than 32 MB/, {}, bomb.link);
+      // Files each within bounds, together not.
+      const many = await server.share([
+        { contentType: FHIR, content: readFileSync(GEOFFREY) },
+        { contentType: FHIR, content: readFileSync(GEOFFREY) },
+      ]);
+      const size = readFileSync(GEOFFREY).length;
+      await refused(
+        /^link-bad-answer: The link’s files unpack to more than/,
+        { limits: { maxDecryptedBytes: size * 1.5 } },
+        many.link,
+      );
     });
     it('a file encrypted with another key, or that is not FHIR, spoils the whole link', async () => {
       const foreign = await server.share([

@@ -56,5 +56,5 @@ export async function decryptLinkFile(
 const tooLarge = () =>
   new VaultError(
     'link-bad-answer',
-    `A file of the link unpacks to more than ${MAX_DECRYPTED_BYTES / 1024 / 1024} MB, far more than a health link holds.`,
+    `The link’s files unpack to more than ${MAX_DECRYPTED_BYTES / 1024 / 1024} MB, far more than a health link holds.`,
   );

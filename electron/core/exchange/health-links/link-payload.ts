@@ -78,12 +78,22 @@ export function readHealthLink(raw: string): HealthLink {
   const key = Buffer.from(payload.key, 'base64url');
   if (key.length !== 32) throw badLink('This health link’s key has been cut or changed.');
   return {
-    url: checkedAddress(payload.url, 'The health link’s address'),
+    url: linkAddress(payload.url),
     key,
     expiresAt: payload.exp === undefined ? null : new Date(payload.exp * 1000),
     flags,
     label: payload.label?.trim() || null,
   };
+}
+
+/** The manifest's address: https, or plain http on loopback (tests), like every address the app uses. */
+function linkAddress(raw: string): URL {
+  try {
+    return checkedAddress(raw, 'The health link’s address');
+  } catch (error) {
+    if (error instanceof VaultError && error.kind === 'insecure-address') throw error;
+    throw badLink('This health link’s address is not a web address.');
+  }
 }
 
 /** Whether a text is meant as a health link (it may still be a broken one). */

@@ -171,15 +171,24 @@ export async function fetchManifest(link: HealthLink, request: LinkRequest): Pro
   return parsed.data.files;
 }
 
+function fileAddress(raw: string): URL {
+  try {
+    return checkedAddress(raw, 'A file’s address in the health link');
+  } catch (error) {
+    if (error instanceof VaultError && error.kind === 'insecure-address') throw error;
+    throw new VaultError(
+      'link-bad-answer',
+      'The link’s list of files names a file by something that is not a web address.',
+    );
+  }
+}
+
 /** An encrypted file, from the address a manifest gave or (U links) the link's own. */
 export async function fetchLinkFile(
   address: URL | string,
   request: Pick<LinkRequest, 'signal' | 'limits'> & { recipient?: string },
 ): Promise<string> {
-  const url =
-    typeof address === 'string'
-      ? checkedAddress(address, 'A file’s address in the health link')
-      : new URL(address);
+  const url = typeof address === 'string' ? fileAddress(address) : new URL(address);
   if (request.recipient !== undefined) url.searchParams.set('recipient', request.recipient);
   const answer = await ask(
     url,

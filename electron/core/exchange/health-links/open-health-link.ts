@@ -7,7 +7,13 @@ import { readHealthCardFile, type ReadCard } from '../health-cards/read-health-c
 import { storeHealthCards, vaultKeyCache } from '../health-cards/store-health-card.js';
 import { decryptLinkFile, MAX_DECRYPTED_BYTES } from './link-files.js';
 import { readHealthLink, type HealthLink } from './link-payload.js';
-import { fetchLinkFile, fetchManifest, LINK_TIMEOUT_MS, type LinkLimits } from './link-server.js';
+import {
+  fetchLinkFile,
+  fetchManifest,
+  LINK_TIMEOUT_MS,
+  MAX_ANSWER_BYTES,
+  type LinkLimits,
+} from './link-server.js';
 
 /**
  * Opens a SMART Health Link and imports what it shares: the manifest asked for (with the passcode
@@ -90,6 +96,14 @@ export async function openHealthLink(
   const recipient = (options.recipient ?? DEFAULT_RECIPIENT).slice(0, 200);
   const request = { recipient, signal, limits, ...(passcode === undefined ? {} : { passcode }) };
 
+  // What all the link's files may come to together, as sent and as unpacked: a hundred files of
+  // the largest size each would otherwise add up to gigabytes.
+  const maxAnswer = limits.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+  let sent = 0;
+  const within = (used: number): LinkLimits => ({
+    ...limits,
+    maxAnswerBytes: Math.max(1, Math.min(maxAnswer, 2 * maxAnswer - used)),
+  });
   // The encrypted files: a U link's one file, or each file the manifest lists.
   const encrypted: { contentType: string | null; jwe: string }[] = [];
   if (link.flags.has('U')) {
@@ -100,18 +114,22 @@ export async function openHealthLink(
         entry.embedded !== undefined
           ? entry.embedded.trim()
           : entry.location !== undefined
-            ? await fetchLinkFile(entry.location, request)
+            ? await fetchLinkFile(entry.location, { ...request, limits: within(sent) })
             : null;
       if (jwe === null)
         throw new VaultError('link-bad-answer', 'The link’s list of files names a file without its content.');
+      sent += jwe.length;
       encrypted.push({ contentType: entry.contentType, jwe });
     }
   }
   if (encrypted.length === 0) throw new VaultError('link-bad-answer', 'The link shares no files.');
 
   const read: ReadFile[] = [];
+  let unpacked = 0;
   for (const [index, { contentType, jwe }] of encrypted.entries()) {
-    const file = await decryptLinkFile(jwe, link.key, limits.maxDecryptedBytes ?? MAX_DECRYPTED_BYTES);
+    const maxDecrypted = limits.maxDecryptedBytes ?? MAX_DECRYPTED_BYTES;
+    const file = await decryptLinkFile(jwe, link.key, Math.max(1, Math.floor(maxDecrypted - unpacked)));
+    unpacked += file.bytes.length;
     const type = (contentType ?? file.contentType ?? sniffed(file.bytes)).toLowerCase();
     read.push(
       await readLinkFile(db, type, file.bytes, `${link.label ?? 'health link'} file ${index + 1}`, options),
