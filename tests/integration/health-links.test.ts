@@ -217,6 +217,10 @@ describe('SMART Health Links, received', () => {
         limits: { maxAnswerBytes: 2 * 1024 * 1024 },
       });
     });
+    it('one that lists a file and then will not hand it over', async () => {
+      server.behaviour = 'files-forbidden';
+      await refused(/^link-refused: 127\.0\.0\.1:\d+ would not hand over a file of the link/);
+    });
     it('one that lists more files than any link holds', async () => {
       server.behaviour = 'too-many-files';
       await refused(/^link-bad-answer: .* listed more than 100 files/);

@@ -188,6 +188,7 @@ export async function startShlServer(behaviour: ShlBehaviour = 'plain'): Promise
       const file = /^\/file\/([\w-]+)$/.exec(path);
       if (file) {
         if (req.method !== 'GET') return json(res, 405, { error: 'GET only' });
+        if (state.behaviour === 'files-forbidden') return json(res, 403, { error: 'forbidden' });
         const jwe = locations.get(file[1]!);
         // A location works once: a second request is someone else's.
         locations.delete(file[1]!);

@@ -196,6 +196,9 @@ export async function fetchLinkFile(
     request.signal,
     request.limits,
   );
+  // A passcode is only ever sent for the manifest: a file that asks for one is refused outright.
+  if (answer.status === 401 || answer.status === 403)
+    throw new VaultError('link-refused', `${answer.url.host} would not hand over a file of the link.`);
   if (answer.status !== 200) throw refusal(answer, undefined);
   return answer.text.trim();
 }
