@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isVaultError } from '../../electron/core/errors.js';
 import { importFile } from '../../electron/core/exchange/import-files.js';
@@ -285,6 +287,25 @@ describe('SMART Health Links, received', () => {
     expect(await kindOf(importFile(vault.db, qr, { personId: person, link: { passcode: '1234' } }))).toMatch(
       /^link-expired: “Sample Set 1” stopped working on Jan 1, 2024/,
     );
+  });
+
+  it('opens a link whose QR code is printed on a PDF’s page, as a clinic’s letter has it', async () => {
+    const { link } = await server.share([{ contentType: FHIR, content: IPS }], { label: 'Letter' });
+    const qr = await QRCode.toBuffer(link, { errorCorrectionLevel: 'M', margin: 4, scale: 4 });
+    const doc = new PDFDocument();
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => doc.on('end', resolve));
+    doc.text('Scan to see your summary').image(qr, 100, 150, { width: 250 });
+    doc.end();
+    await ended;
+    const imported = await importFile(
+      vault.db,
+      { name: 'letter.pdf', bytes: Buffer.concat(chunks) },
+      { personId: person },
+    );
+    expect(imported).toMatchObject({ format: 'smart-health-link', file: 'letter.pdf' });
+    expect(imported!.about).toMatch(/^SMART Health Link “Letter”, 1 file: FHIR document R4 file/);
   });
 
   it('imports a text file holding a link through the one file import, format smart-health-link', async () => {
