@@ -90,7 +90,9 @@ describe('phr-vault import with SMART Health Links', () => {
     });
     const missing = await runCliAsync(['import', '--vault', vault, '--link', link], PASS);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/This health link is protected by a passcode/);
+    expect(missing.stderr).toMatch(
+      /This health link is protected by a passcode\. .* Give it with --passcode, or in PHR_VAULT_SHL_PASSCODE\./,
+    );
     const wrong = await runCliAsync(
       ['import', '--vault', vault, '--link', link, '--passcode', 'guess'],
       PASS,

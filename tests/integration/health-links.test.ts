@@ -314,7 +314,9 @@ describe('SMART Health Links, received', () => {
       label: 'Summary',
     });
     const file = { name: 'link.txt', bytes: Buffer.from(`${link}\n`) };
-    expect(await kindOf(importFile(vault.db, file, { personId: person }))).toMatch(/^link-passcode-needed/);
+    expect(await kindOf(importFile(vault.db, file, { personId: person }))).toMatch(
+      /^link-passcode-needed: link\.txt holds a health link with a passcode: paste the link under “Paste a health link”/,
+    );
     const imported = await importFile(vault.db, file, { personId: person, link: { passcode: '2468' } });
     expect(imported).toMatchObject({ format: 'smart-health-link', file: 'link.txt' });
     expect(imported!.about).toMatch(

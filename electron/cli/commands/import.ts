@@ -201,7 +201,12 @@ export function registerImport(program: Command): void {
               // A link refused for what the link or its server did is said like a refused file.
               if (!isVaultError(error) || !(error.kind === 'bad-input' || REFUSED_LINK.has(error.kind)))
                 throw error;
-              process.stderr.write(`phr-vault: ${error.message}\n`);
+              // Here the passcode is given on the command line, not typed into a window.
+              const message =
+                error.kind === 'link-passcode-needed'
+                  ? `${error.message} Give it with --passcode, or in ${SHL_PASSCODE_ENV}.`
+                  : error.message;
+              process.stderr.write(`phr-vault: ${message}\n`);
               outcomes.push({
                 file: basename(path),
                 format,
@@ -211,7 +216,7 @@ export function registerImport(program: Command): void {
                 about: null,
                 problems: 0,
                 verification: null,
-                refused: error.message,
+                refused: message,
               });
             }
           }

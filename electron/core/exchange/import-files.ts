@@ -249,7 +249,18 @@ export async function importHealthLink(
   options: FileImportOptions,
 ): Promise<ImportedFile | null> {
   const { openHealthLink } = await import('./health-links/open-health-link.js');
-  const opened = await openHealthLink(db, text, { ...options, ...options.link });
+  let opened;
+  try {
+    opened = await openHealthLink(db, text, { ...options, ...options.link });
+  } catch (error) {
+    // The window's Import files… has no passcode to give (its paste field has one).
+    if (options.link === undefined && error instanceof VaultError && error.kind === 'link-passcode-needed')
+      throw new VaultError(
+        'link-passcode-needed',
+        `${name} holds a health link with a passcode: paste the link under “Paste a health link” to type it, or import the file with the command line’s --passcode.`,
+      );
+    throw error;
+  }
   if (!opened) return null;
   const imported = opened.files.filter((f) => f.skipped === null);
   const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
