@@ -35,7 +35,14 @@ export type ShareOptions = {
 export type SharedLink = { link: string; id: string; key: string };
 
 export type ShlBehaviour =
-  'plain' | 'slow' | 'garbage' | 'endless' | 'redirect-elsewhere' | 'redirect-here' | 'too-many-files';
+  | 'plain'
+  | 'slow'
+  | 'garbage'
+  | 'endless'
+  | 'redirect-elsewhere'
+  | 'redirect-here'
+  | 'too-many-files'
+  | 'files-forbidden';
 
 type Share = {
   id: string;
