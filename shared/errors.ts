@@ -53,6 +53,13 @@ export const errorKinds = [
   'core-out-of-memory',
   'core-not-running',
   'last-person',
+  'bad-link',
+  'link-expired',
+  'link-passcode-needed',
+  'link-wrong-passcode',
+  'link-unavailable',
+  'link-refused',
+  'link-bad-answer',
   'internal',
 ] as const;
 
@@ -142,6 +149,20 @@ const messages: Record<ErrorKind, string> = {
     'PHR Vault’s vault stopped several times and was not started again. Quit PHR Vault and open it again; everything already saved is still there.',
   'last-person':
     'A vault keeps the records of at least one person. Add someone else before removing this person; nothing was removed.',
+  'bad-link':
+    'That is not a SMART Health Link PHR Vault can open. Check that it was copied whole; nothing was stored from it.',
+  'link-expired':
+    'This health link has expired. Ask whoever shared it for a new one; nothing was stored from it.',
+  'link-passcode-needed':
+    'This health link is protected by a passcode. Type the passcode whoever shared it gave you.',
+  'link-wrong-passcode':
+    'That passcode is not right, so nothing was opened. Check it with whoever shared the link and try again.',
+  'link-unavailable':
+    'This health link is no longer available: it was used up, has ended or was withdrawn by whoever shared it. Ask them for a new one; nothing was stored from it.',
+  'link-refused':
+    'The health link’s server would not share its records, so nothing was stored. Try again later, or ask whoever shared it for a new link.',
+  'link-bad-answer':
+    'The health link’s server sent something that is not health records, so nothing was stored from it.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

@@ -9,6 +9,7 @@ import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/
 import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
 import { importHandlers } from './service/import-handlers.js';
+import { healthLinkHandlers } from './service/health-link-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
 import { settingsHandlers } from './service/settings-handlers.js';
@@ -89,6 +90,7 @@ export class VaultService implements ServiceContext {
       ...restoreHandlers(this),
       ...settingsHandlers(this),
       ...importHandlers(this),
+      ...healthLinkHandlers(this),
     };
   }
 

@@ -4,6 +4,7 @@ import type { Audience } from './areas/common.js';
 import { backupChannels, backupEvents } from './areas/backups.js';
 import { exportChannels, exportEvents } from './areas/export.js';
 import { filesChannels, type FilesChannel } from './areas/files.js';
+import { healthLinkChannels } from './areas/health-links.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { importChannels, importEvents } from './areas/imports.js';
@@ -32,6 +33,7 @@ export const contract = {
   ...backupChannels,
   ...settingsChannels,
   ...importChannels,
+  ...healthLinkChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */

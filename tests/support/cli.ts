@@ -26,8 +26,8 @@ export function runCli(args: string[], passphrase?: string, extraEnv: NodeJS.Pro
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function spawnCli(args: string[], passphrase: string): ChildProcess {
-  const env = { ...process.env, PHR_VAULT_PASSPHRASE: passphrase };
+export function spawnCli(args: string[], passphrase: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  const env = { ...process.env, ...extraEnv, PHR_VAULT_PASSPHRASE: passphrase };
   return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -35,8 +35,12 @@ export function spawnCli(args: string[], passphrase: string): ChildProcess {
  * Like runCli, without blocking: for commands that talk to servers running in the test's own
  * process (spawnSync would stop them from answering).
  */
-export async function runCliAsync(args: string[], passphrase: string): Promise<CliResult> {
-  const child = spawnCli(args, passphrase);
+export async function runCliAsync(
+  args: string[],
+  passphrase: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+  const child = spawnCli(args, passphrase, extraEnv);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

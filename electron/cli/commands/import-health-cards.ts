@@ -11,6 +11,7 @@ import {
 import { storeHealthCards, vaultKeyCache } from '../../core/exchange/health-cards/store-health-card.js';
 import type { VaultDatabase } from '../../core/vault/database.js';
 import { UsageError } from '../cli-support.js';
+import { HealthLinkInPicture } from '../../core/exchange/health-cards/card-forms.js';
 
 /**
  * `phr-vault import` for SMART Health Cards: importing the files health-card-files.ts found to be
@@ -34,6 +35,8 @@ export type CardFileReport = {
     verification: Pick<Verification, 'status' | 'issuer' | 'reason'>;
   }[];
   error?: { kind: string; message: string };
+  /** The file is a picture of a SMART Health Link's QR code, not of a card: the link, to be opened. */
+  healthLink?: string;
 };
 
 const TRUST_ORDER: Verification['status'][] = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
@@ -92,6 +95,8 @@ export async function importHealthCardFiles(
     const name = basename(paths[index]!);
     if (!outcome.ok) {
       const failure = toFailure(outcome.error);
+      if (outcome.error instanceof HealthLinkInPicture)
+        return { file: name, format: 'smart-health-card', stored: 0, healthLink: outcome.error.link };
       return {
         file: name,
         format: 'smart-health-card',

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
 import { relationships, type Person, type Relationship } from '../../../shared/domain.js';
 import { FHIR_VERSIONS } from '../../core/exchange/fhir-version.js';
-import { importFile, recogniseFormat, type ImportedFile } from '../../core/exchange/import-files.js';
+import {
+  importFile,
+  importHealthLink,
+  recogniseFormat,
+  type FileImportOptions,
+  type ImportedFile,
+} from '../../core/exchange/import-files.js';
+import type { LinkFileResult } from '../../core/exchange/health-links/open-health-link.js';
 import { DEFAULT_IMPORT_BATCH, SHARED_IMPORT_BATCH } from '../../core/exchange/import-fhir.js';
 import { isVaultError } from '../../core/errors.js';
 import type { FhirVersion } from '../../core/records/record-columns.js';
@@ -20,8 +27,28 @@ type FileOutcome = {
   problems: number;
   verification: ImportedFile['verification'];
   refused: string | null;
+  /** A health link's files, one by one (format `smart-health-link` only). */
+  files?: LinkFileResult[];
 };
 import { isHealthCardFile } from './health-card-files.js';
+
+/** Where a health link's passcode can come from without showing on the command line. */
+export const SHL_PASSCODE_ENV = 'PHR_VAULT_SHL_PASSCODE';
+
+/** Refusals of a link that leave the other files to come in (a broken vault still stops the run). */
+const REFUSED_LINK = new Set<string>([
+  'bad-link',
+  'link-expired',
+  'link-passcode-needed',
+  'link-wrong-passcode',
+  'link-unavailable',
+  'link-refused',
+  'link-bad-answer',
+  'server-timeout',
+  'server-unreachable',
+  'tls-error',
+  'insecure-address',
+]);
 
 export function registerImport(program: Command): void {
   program
@@ -51,7 +78,16 @@ export function registerImport(program: Command): void {
     )
     .option('--json', 'print what became of each file as JSON')
     .option('--offline', 'verify health cards only against known issuers’ keys, fetching nothing')
-    .argument('<paths...>', 'FHIR JSON, NDJSON or C-CDA (XML) files, SMART Health Cards')
+    .option('--link <text>', 'a SMART Health Link (shlink:/…, or a viewer address ending #shlink:/…) to open')
+    .option(
+      '--passcode <code>',
+      `the passcode a health link asks for (or set ${SHL_PASSCODE_ENV}, which keeps it off the command line)`,
+    )
+    .option('--recipient <name>', 'who is opening a health link, as its sender will see it', 'PHR Vault')
+    .argument(
+      '[paths...]',
+      'FHIR JSON, NDJSON or C-CDA (XML) files, SMART Health Cards, files or QR pictures holding a SMART Health Link',
+    )
     .action(
       async (
         paths: string[],
@@ -64,8 +100,18 @@ export function registerImport(program: Command): void {
           batch?: string;
           json?: boolean;
           offline?: boolean;
+          link?: string;
+          passcode?: string;
+          recipient: string;
         },
       ) => {
+        if (paths.length === 0 && opts.link === undefined)
+          throw new UsageError('Name the files to import, or give a health link with --link.');
+        const passcode = opts.passcode ?? process.env[SHL_PASSCODE_ENV];
+        const link: FileImportOptions['link'] = {
+          recipient: opts.recipient,
+          ...(passcode ? { passcode } : {}),
+        };
         if (!(relationships as readonly string[]).includes(opts.relationship)) {
           throw new UsageError(`--relationship takes one of: ${relationships.join(', ')}.`);
         }
@@ -90,9 +136,14 @@ export function registerImport(program: Command): void {
           for (const p of paths.map((p) => resolve(p)))
             ((await isHealthCardFile(p)) ? cardPaths : otherPaths).push(p);
           const cards = cardPaths.length === 0 ? null : await import('./import-health-cards.js');
-          const cardReports = cards
+          const cardRead = cards
             ? await cards.importHealthCardFiles(db, thePerson(), cardPaths, { online: !opts.offline })
             : [];
+          // A QR picture of a health link, not a card: opened as a link, below, with the others.
+          const cardReports = cardRead.filter((r) => r.healthLink === undefined);
+          const linksInPictures = cardRead.flatMap((r) =>
+            r.healthLink === undefined ? [] : [{ file: r.file, text: r.healthLink }],
+          );
           if (!opts.json && cards)
             for (const r of cardReports)
               (r.error ? process.stderr : process.stdout).write(
@@ -100,18 +151,29 @@ export function registerImport(program: Command): void {
               );
           const outcomes: FileOutcome[] = [];
           // Each other file on its own: one refused file is said and skipped, and the others still come in.
-          for (const path of otherPaths) {
+          const items: { path: string; link?: string }[] = [
+            ...otherPaths.map((path) => ({ path })),
+            ...linksInPictures.map(({ file, text }) => ({ path: file, link: text })),
+            ...(opts.link === undefined ? [] : [{ path: 'link', link: opts.link }]),
+          ];
+          for (const { path, link: linkText } of items) {
             let format: string | null = null;
             try {
-              format = await recogniseFormat(path);
-              const r = await importFile(db, path, {
+              const importOptions: FileImportOptions = {
                 personId: () => thePerson().id,
                 sourceLabel: opts.source,
                 fhirVersion,
                 batchSize,
+                offline: opts.offline === true,
+                link,
                 onProgress: ({ file, committed }) =>
                   process.stderr.write(`${committed} records saved (reading ${file})\n`),
-              });
+              };
+              format = linkText === undefined ? await recogniseFormat(path) : 'smart-health-link';
+              const r =
+                linkText === undefined
+                  ? await importFile(db, path, importOptions)
+                  : await importHealthLink(db, basename(path), linkText, importOptions);
               if (!r) continue;
               outcomes.push({
                 file: r.file,
@@ -123,6 +185,7 @@ export function registerImport(program: Command): void {
                 problems: r.problems.length,
                 verification: r.verification,
                 refused: null,
+                ...(r.linkFiles ? { files: r.linkFiles } : {}),
               });
               if (opts.json) continue;
               const what = r.format === 'fhir' ? `FHIR ${r.fhirVersion}` : r.about;
@@ -135,8 +198,15 @@ export function registerImport(program: Command): void {
                 process.stderr.write(`  skipped ${p.where}: ${p.problem}\n`);
               if (r.problems.length > 20) process.stderr.write(`  … and ${r.problems.length - 20} more\n`);
             } catch (error) {
-              if (!isVaultError(error, 'bad-input')) throw error;
-              process.stderr.write(`phr-vault: ${error.message}\n`);
+              // A link refused for what the link or its server did is said like a refused file.
+              if (!isVaultError(error) || !(error.kind === 'bad-input' || REFUSED_LINK.has(error.kind)))
+                throw error;
+              // Here the passcode is given on the command line, not typed into a window.
+              const message =
+                error.kind === 'link-passcode-needed'
+                  ? `${error.message} Give it with --passcode, or in ${SHL_PASSCODE_ENV}.`
+                  : error.message;
+              process.stderr.write(`phr-vault: ${message}\n`);
               outcomes.push({
                 file: basename(path),
                 format,
@@ -146,7 +216,7 @@ export function registerImport(program: Command): void {
                 about: null,
                 problems: 0,
                 verification: null,
-                refused: error.message,
+                refused: message,
               });
             }
           }

@@ -10,6 +10,8 @@ import { CCDA_MAX_BYTES, readCcda, type ReadCcda } from './ccda/ccda-document.js
 import { fileName, type FhirFile, type FileProblem } from './fhir-files.js';
 import { importAppleHealth } from './apple-health/import-apple-health.js';
 import { DEFAULT_IMPORT_SOURCE, importFhirFiles, personOf, type ImportOptions } from './import-fhir.js';
+import type { LinkFileResult, OpenLinkOptions } from './health-links/open-health-link.js';
+import { HealthLinkInPicture } from './health-cards/card-forms.js';
 
 /**
  * One way in for every file a patient is handed: its format is recognised from its content (never
@@ -17,8 +19,8 @@ import { DEFAULT_IMPORT_SOURCE, importFhirFiles, personOf, type ImportOptions } 
  *
  * Each format is a branch of `importFile`: FHIR JSON (bundles, resources, NDJSON; a FHIR document
  * such as an International Patient Summary is FHIR too, reported as `ips`), C-CDA documents, SMART
- * Health Cards (health-cards/) and Apple Health exports (apple-health/) are read here. SMART Health
- * Links are recognised and refused with a plain message until their reader exists.
+ * Health Cards (health-cards/), SMART Health Links (health-links/: a file or a QR picture holding
+ * one is opened, and what it shares imported) and Apple Health exports (apple-health/) are read here.
  */
 
 export type { FileFormat };
@@ -36,6 +38,13 @@ export type ImportedFile = StoreTally & {
   fhirVersion: string;
   problems: FileProblem[];
   verification: CardVerification | null;
+  /** A health link's files, one by one; absent for every other format. */
+  linkFiles?: LinkFileResult[];
+};
+
+/** How a health link in a file or picture is opened (its passcode, who is asking); see health-links/. */
+export type FileImportOptions = ImportOptions & {
+  link?: Pick<OpenLinkOptions, 'passcode' | 'recipient' | 'limits' | 'now'>;
 };
 
 const HEAD_BYTES = 64 * 1024;
@@ -179,15 +188,22 @@ export const TRUST_ORDER = ['invalid', 'revoked', 'unknown-issuer', 'verified'];
 async function importHealthCard(
   db: VaultDatabase,
   file: FhirFile,
-  options: ImportOptions,
+  options: FileImportOptions,
 ): Promise<ImportedFile | null> {
   const name = fileName(file);
   const { readHealthCardFile } = await import('./health-cards/read-health-card.js');
   const { storeHealthCards, vaultKeyCache } = await import('./health-cards/store-health-card.js');
-  const read = await readHealthCardFile(await bytesOf(file, HEALTH_CARD_MAX_BYTES), {
-    online: options.offline !== true,
-    keyCache: vaultKeyCache(db),
-  });
+  let read;
+  try {
+    read = await readHealthCardFile(await bytesOf(file, HEALTH_CARD_MAX_BYTES), {
+      online: options.offline !== true,
+      keyCache: vaultKeyCache(db),
+    });
+  } catch (error) {
+    // A QR code is as often a health link as a card: the link is opened instead.
+    if (error instanceof HealthLinkInPicture) return importHealthLink(db, name, error.link, options);
+    throw error;
+  }
   if (read.cards.length === 0)
     throw new VaultError(
       'bad-input',
@@ -219,6 +235,57 @@ async function importHealthCard(
   };
 }
 
+/** A file holding a link is a few hundred characters; a QR code cannot hold more than 4,296. */
+const HEALTH_LINK_MAX_BYTES = 16 * 1024;
+
+/**
+ * A SMART Health Link (pasted, in a text file, or in a QR picture): opened, and what it shares
+ * imported, every file of it read before anything is stored. Loaded only when a link is given.
+ */
+export async function importHealthLink(
+  db: VaultDatabase,
+  name: string,
+  text: string,
+  options: FileImportOptions,
+): Promise<ImportedFile | null> {
+  const { openHealthLink } = await import('./health-links/open-health-link.js');
+  let opened;
+  try {
+    opened = await openHealthLink(db, text, { ...options, ...options.link });
+  } catch (error) {
+    // The window's Import files… has no passcode to give (its paste field has one).
+    if (options.link === undefined && error instanceof VaultError && error.kind === 'link-passcode-needed')
+      throw new VaultError(
+        'link-passcode-needed',
+        `${name} holds a health link with a passcode: paste the link under “Paste a health link” to type it, or import the file with the command line’s --passcode.`,
+      );
+    throw error;
+  }
+  if (!opened) return null;
+  const imported = opened.files.filter((f) => f.skipped === null);
+  const tally: StoreTally = { added: 0, updated: 0, unchanged: 0 };
+  for (const f of imported) {
+    tally.added += f.added;
+    tally.updated += f.updated;
+    tally.unchanged += f.unchanged;
+  }
+  options.onProgress?.({ file: name, committed: tally.added + tally.updated });
+  const cards = imported.flatMap((f) => (f.verification ? [f.verification] : []));
+  const worst = cards.sort((a, b) => TRUST_ORDER.indexOf(a.status) - TRUST_ORDER.indexOf(b.status))[0];
+  const count = opened.files.length;
+  return {
+    file: name,
+    format: 'smart-health-link',
+    connectionId: opened.connectionIds[0]!,
+    about: `SMART Health Link${opened.label ? ` “${opened.label}”` : ''}, ${count} ${count === 1 ? 'file' : 'files'}: ${opened.files.map((f) => f.about).join('; ')}`,
+    fhirVersion: 'R4',
+    problems: [],
+    verification: worst ?? null,
+    linkFiles: opened.files,
+    ...tally,
+  };
+}
+
 /** A card file, picture or PDF is far smaller than this; larger is not one a person was handed. */
 export const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
 
@@ -229,7 +296,7 @@ export const HEALTH_CARD_MAX_BYTES = 50 * 1024 * 1024;
 export async function importFile(
   db: VaultDatabase,
   file: FhirFile,
-  options: ImportOptions,
+  options: FileImportOptions,
 ): Promise<ImportedFile | null> {
   const format = await recogniseFormat(file);
   const name = fileName(file);
@@ -239,9 +306,11 @@ export async function importFile(
     case 'smart-health-card':
       return importHealthCard(db, file, options);
     case 'smart-health-link':
-      throw new VaultError(
-        'bad-input',
-        `${name} is a SMART Health Link. PHR Vault cannot open health links yet.`,
+      return importHealthLink(
+        db,
+        name,
+        (await bytesOf(file, HEALTH_LINK_MAX_BYTES)).toString('utf8'),
+        options,
       );
     case 'apple-health':
       return importAppleHealth(db, file, options);

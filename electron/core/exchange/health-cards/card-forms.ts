@@ -17,6 +17,18 @@ const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 export type CardForm = 'file' | 'fhir-parameters' | 'jws' | 'qr-text' | 'qr-picture' | 'pdf';
 
+/**
+ * A picture or PDF whose QR code is a SMART Health Link rather than a card: the link's text goes
+ * back to the import, which opens the link (health-links/) instead.
+ */
+export class HealthLinkInPicture extends VaultError {
+  constructor(readonly link: string) {
+    super('bad-input', 'This file holds a SMART Health Link (a link to records), not a health card.');
+  }
+}
+
+const isLinkText = (text: string) => /^(?:https?:\/\/[^\s#]+#)?shlink:\//.test(text.trim());
+
 const notACard = (why = 'is not a SMART Health Card') => new VaultError('bad-input', `This file ${why}.`);
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -48,6 +60,7 @@ export async function readCardForms(bytes: Buffer): Promise<CardsInFile> {
     const { pictureFrom, qrTextIn } = await import('./qr-images.js');
     const text = qrTextIn(pictureFrom(bytes));
     if (text === null) throw notACard('shows no QR code that could be read');
+    if (isLinkText(text)) throw new HealthLinkInPicture(text.trim());
     if (!isNumericQr(text)) throw notACard(qrElse(text));
     return { form: 'qr-picture', ...jwsFromQrTexts([text]) };
   }
@@ -58,6 +71,8 @@ export async function readCardForms(bytes: Buffer): Promise<CardsInFile> {
     ]);
     const texts = (await picturesInPdf(bytes)).map(qrTextIn).filter((t): t is string => t !== null);
     const cards = texts.filter(isNumericQr);
+    const link = texts.find(isLinkText);
+    if (cards.length === 0 && link !== undefined) throw new HealthLinkInPicture(link.trim());
     if (cards.length === 0)
       throw notACard(
         texts.length > 0
@@ -87,7 +102,7 @@ function readTextForms(bytes: Buffer): CardsInFile {
 
 function qrElse(text: string): string {
   return /shlink:\//i.test(text)
-    ? 'holds a SMART Health Link (a link to records), not a health card; PHR Vault does not follow such links yet'
+    ? 'holds a SMART Health Link (a link to records), not a health card'
     : 'shows a QR code that is not a SMART Health Card';
 }
 
