@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { signCard, specPayload, specPrivateKeys, startIssuer } from '../support/health-card-issuer.js';
+import { signCard, specPayload, specPrivateKeys, startIssuer } from '../../testkit/health-card-issuer.js';
 import { startShlServer } from '../support/shl-server.js';
-import { fixtures } from '../support/fixture-paths.js';
+import { fixtures } from '../../testkit/fixture-paths.js';
 import { expect, test, unlock } from './fixtures.js';
 
 const passphrase = 'lantern orchard copper five';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { requireBuild, runCli, runCliAsync } from '../support/cli.js';
-import { SHC } from '../support/health-card-issuer.js';
+import { SHC } from '../../testkit/health-card-issuer.js';
 import { startShlServer, type ShlServer } from '../support/shl-server.js';
 import { FAST_SCRYPT, fixtures, tempDir } from '../support/temp-dir.js';
 

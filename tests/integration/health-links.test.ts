@@ -14,7 +14,7 @@ import { listConnectionDetails } from '../../electron/core/vault/connections.js'
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
-import { SHC } from '../support/health-card-issuer.js';
+import { SHC } from '../../testkit/health-card-issuer.js';
 import { startShlServer, type ShlServer } from '../support/shl-server.js';
 import { FAST_SCRYPT, fixtures, GEOFFREY, tempDir } from '../support/temp-dir.js';
 

@@ -124,6 +124,8 @@ describe('routeInvoke', () => {
       'files.saveExport': () => Promise.reject(new Error('not this one')),
       'files.chooseBackupFolder': () => handFolderToCore('/home/pat/Dropbox', core),
       'files.chooseBackupFile': () => Promise.reject(new Error('not this one')),
+      'files.chooseImportFiles': () => Promise.reject(new Error('not this one')),
+      'files.dropImportFiles': () => Promise.reject(new Error('not this one')),
     };
     const result = await routeInvoke(page, 'files.chooseBackupFolder', {}, core, files);
     expect(core).toHaveBeenCalledWith('backups.useFolder', { folder: '/home/pat/Dropbox' });

@@ -262,6 +262,8 @@ function answersFor(): FilesAnswers {
     'files.saveExport': never,
     'files.chooseBackupFolder': never,
     'files.chooseBackupFile': never,
+    'files.chooseImportFiles': never,
+    'files.dropImportFiles': never,
   };
 }
 
@@ -275,6 +277,8 @@ describe('routeInvoke and the files channels', () => {
         'files.saveExport': async () => ({ saved: false }) as const,
         'files.chooseBackupFolder': async () => ({ chosen: false }),
         'files.chooseBackupFile': async () => ({ chosen: false }),
+        'files.chooseImportFiles': async () => ({ files: [] }),
+        'files.dropImportFiles': async () => ({ files: [] }),
       } satisfies FilesAnswers,
     }) as const;
 
