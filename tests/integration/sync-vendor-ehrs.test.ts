@@ -360,8 +360,11 @@ describe.each([
         200,
       ]);
       const token = String(
-        (readSmartAuth(service.vault.db, connectionId)!.authState!.tokenResponse as { access_token?: unknown })
-          .access_token,
+        (
+          readSmartAuth(service.vault.db, connectionId)!.authState!.tokenResponse as {
+            access_token?: unknown;
+          }
+        ).access_token,
       );
       const bySubject = await fetch(
         `${ehr.fhir.base}MedicationRequest?subject=Patient/${ehr.fhir.patientId}`,
