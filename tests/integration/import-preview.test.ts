@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
-import { appleExport, record, sampleClinicalFiles } from '../../testkit/apple-export.js';
+import { appleExport, healthXml, record, sampleClinicalFiles, zipOf } from '../../testkit/apple-export.js';
 import { call as callOn, newVaultService, PASSPHRASE } from '../support/connected-vault.js';
 import { fixtures, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
@@ -177,6 +177,55 @@ describe('previewing and importing files chosen in the window', () => {
       },
     });
     expect(await call('persons.list')).toHaveLength(before);
+  });
+
+  it('leaves out an Apple Health export’s export_cda.xml, which repeats export.xml’s samples one by one', async () => {
+    const samples = [
+      record('HeartRate', 'count/min', 82, '2019-08-27 18:58:44 -0230'),
+      record('HeartRate', 'count/min', 85, '2019-08-27 19:16:17 -0230'),
+    ];
+    // As Apple writes it: the same samples as a Vital Signs organizer straight under ClinicalDocument.
+    const observation = (value: number, at: string) => `
+   <component><observation classCode="OBS" moodCode="EVN">
+     <templateId root="2.16.840.1.113883.10.20.22.4.27"/>
+     <id root="c6f88321-67ad-11db-bd13-0800200c9a66"/>
+     <code code="8867-4" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" displayName="Heart rate"/>
+     <text><sourceName>Phone</sourceName><value>${value}</value><type>HKQuantityTypeIdentifierHeartRate</type><unit>count/min</unit></text>
+     <statusCode code="completed"/>
+     <effectiveTime><low value="${at}"/><high value="${at}"/></effectiveTime>
+     <value xsi:type="PQ" value="${value}" unit="count/min"/>
+   </observation></component>`;
+    const cda = `<?xml version="1.0"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <templateId root="2.16.840.1.113883.10.20.22.1.2"/>
+ <id extension="Health Export CDA" root="1.1.1.1.1.1.1.1.1"/>
+ <code codeSystem="2.16.840.1.113883.6.1" code="34109-9" displayName="Note"/>
+ <title>Health Data Export</title>
+ <recordTarget><patientRole><patient><birthTime value=""/></patient></patientRole></recordTarget>
+ <entry typeCode="DRIV"><organizer classCode="CLUSTER" moodCode="EVN">
+   <templateId root="2.16.840.1.113883.10.20.22.4.26"/>
+   <code code="46680005" codeSystem="2.16.840.1.113883.6.96" displayName="Vital signs"/>
+   <statusCode code="completed"/>${observation(82, '20190827185844-0230')}${observation(85, '20190827191617-0230')}
+ </organizer></entry>
+</ClinicalDocument>
+`;
+    const folder = tempDir('phr-vault-preview-');
+    const path = join(folder, 'export.zip');
+    writeFileSync(
+      path,
+      await zipOf([
+        { name: 'apple_health_export/export.xml', data: healthXml(samples.join('\n')) },
+        { name: 'apple_health_export/export_cda.xml', data: cda },
+      ]),
+    );
+    const sam = await call('persons.add', { name: 'Sam Apple' });
+    const token = await tokenOf(path);
+    const [preview] = await call('imports.preview', { personId: sam.id, tokens: [token] });
+    expect(preview).toMatchObject({ outcome: 'ready', about: 'Apple Health export, 2 samples' });
+    const answer = await call('imports.run', { token, personId: sam.id, as: 'this-person' });
+    expect(answer).toMatchObject({ added: 2, about: 'Apple Health export: 2 vital signs from 2 samples' });
+    const sources = await call('connections.list', { personId: sam.id });
+    expect(sources.map((s) => s.label)).toEqual(['Apple Health']);
   });
 
   it('forgets every chosen file when the vault locks', async () => {

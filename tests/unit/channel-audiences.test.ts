@@ -18,6 +18,7 @@ const SHELL_ONLY = [
   'backups.useFolder', // a folder from the shell's dialog: the core writes backups there
   'export.suggestion', // the name the save dialog offers
   'export.toFile', // a path from the shell's save dialog: the core writes the document there
+  'imports.useFiles', // paths from the shell's open dialog or a drop: the core reads them
   'restore.useFile', // a backup file from the shell's open dialog
   'sync.machine', // online, just woken: a page saying "offline" would stop every sync
 ];
