@@ -50,6 +50,8 @@ export const errorKinds = [
   'core-out-of-memory',
   'core-not-running',
   'last-person',
+  'bad-entry',
+  'not-own-entry',
   'internal',
 ] as const;
 
@@ -133,6 +135,9 @@ const messages: Record<ErrorKind, string> = {
     'PHR Vault’s vault stopped several times and was not started again. Quit PHR Vault and open it again; everything already saved is still there.',
   'last-person':
     'A vault keeps the records of at least one person. Add someone else before removing this person; nothing was removed.',
+  'bad-entry': 'Correct it and save again; nothing was saved.',
+  'not-own-entry':
+    'Only what you entered yourself can be changed or deleted. A record a source sent stays as it was sent: add a note to it, mark it as wrong, or hide it.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

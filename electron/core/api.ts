@@ -8,6 +8,7 @@ import { VaultError } from './errors.js';
 import type { HandlersFor, ServiceContext, ServiceOptionsBase } from './service/context.js';
 import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
+import { noteHandlers } from './service/note-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
 import { recordHandlers } from './service/record-handlers.js';
@@ -76,6 +77,7 @@ export class VaultService implements ServiceContext {
       ...peopleHandlers(this),
       ...connectionHandlers(this),
       ...recordHandlers(this),
+      ...noteHandlers(this),
       ...exportHandlers(this),
       ...readHandlers(
         () => this.vault.db,

@@ -6,6 +6,7 @@ import { filesChannels, type FilesChannel } from './areas/files.js';
 import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
+import { noteChannels, noteEvents } from './areas/notes.js';
 import { recordChannels, recordEvents } from './areas/records.js';
 import { syncChannels, syncEvents, syncShellChannels } from './areas/sync.js';
 import { vaultChannels, vaultEvents } from './areas/vault.js';
@@ -26,6 +27,7 @@ export const contract = {
   ...syncChannels,
   ...filesChannels,
   ...backupChannels,
+  ...noteChannels,
 } as const;
 
 /**
@@ -50,6 +52,7 @@ export const events = {
   ...insightEvents,
   ...syncEvents,
   ...backupEvents,
+  ...noteEvents,
 } as const;
 
 /** A channel the page may call. */

@@ -1,6 +1,10 @@
 import type { CoreChannel } from '../../../shared/ipc/contract.js';
 import type { WhatsNew } from '../vault/whats-new.js';
 import { readAttachment } from '../records/attachments.js';
+import { isObject } from '../records/fhir-values.js';
+import { entryOf } from '../records/own-entries.js';
+import { ownEntryRecord } from '../vault/own-entries.js';
+import { readRecordNote } from '../vault/record-notes.js';
 import { resultReading } from '../records/result-flags.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries } from '../records/trends.js';
@@ -64,7 +68,13 @@ export function readHandlers(
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => {
       const record = getRecord(db(), req.id);
-      return { ...record, result: resultReading(record.resource) };
+      const own = ownEntryRecord(db(), req.id);
+      return {
+        ...record,
+        result: resultReading(record.resource),
+        note: readRecordNote(db(), req.id),
+        ownEntry: own && isObject(record.resource) ? entryOf(record.resource) : null,
+      };
     },
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
     'records.whatsNew': (req) => {

@@ -35,6 +35,7 @@ export function searchRecords(
     connectionIds?: readonly number[] | undefined;
     from?: string | undefined;
     to?: string | undefined;
+    showHidden?: boolean | undefined;
   },
   /** As for timelinePage: records above this id arrived since the person last looked. */
   newAbove: number | null = null,

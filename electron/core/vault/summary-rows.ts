@@ -20,7 +20,8 @@ const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_
 
 /**
  * A person's records of one category, newest first, at most `limit`: the Summary decides from
- * the columns and reads a record's JSON only for the few it keeps.
+ * the columns and reads a record's JSON only for the few it keeps. A record the patient marked as
+ * wrong is as if it had not been sent: it neither shows nor decides anything.
  */
 export function* summaryRows(
   db: ReadableDB,
@@ -39,9 +40,11 @@ export function* summaryRows(
   const rows = db
     .prepare(
       `SELECT ${SUMMARY_COLUMNS} FROM resources r
-       WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
+       WHERE r.person_id = ? AND r.category = ?
+         AND r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND marked_wrong = 1)
+       ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
     )
-    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label'>>;
+    .iterate(personId, category, personId, limit) as IterableIterator<Omit<Row, 'source_label'>>;
   for (const row of rows) {
     yield { entry: toEntry({ ...row, source_label: labels.get(row.connection_id) ?? '' }), codes: row.codes };
   }

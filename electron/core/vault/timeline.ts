@@ -19,7 +19,13 @@ type EntryRow = {
   source_label: string;
   sources: number;
   health_card: string | null;
+  /** The patient's marks, as ENTRY_COLUMNS reads them; absent where a query does not ask. */
+  marks?: string | null;
 };
+
+/** The patient's note and marks on a record (vault/record-notes.ts), one primary-key lookup a row. */
+export const MARKS_COLUMN = `(SELECT json_array(n.note IS NOT NULL, n.marked_wrong, n.hidden) FROM record_notes n
+    WHERE n.resource_id = r.id) AS marks`;
 
 /**
  * `sources`: how many records a likely-duplicate group holds (records/likely-duplicates.ts), 1 for
@@ -28,7 +34,8 @@ type EntryRow = {
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
   r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
   1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources,
-  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
+  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card,
+  ${MARKS_COLUMN}`;
 
 /**
  * `newAbove`: the id above which the person's records arrived since they last looked
@@ -51,7 +58,13 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     sources: row.sources,
     ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
     ...(row.health_card == null ? {} : { healthCard: healthCardOf(row.health_card) }),
+    ...(row.marks == null ? {} : { marks: marksOf(row.marks) }),
   };
+}
+
+function marksOf(text: string): NonNullable<TimelineEntry['marks']> {
+  const [note, wrong, hidden] = JSON.parse(text) as [number, number, number];
+  return { note: note === 1, wrong: wrong === 1, hidden: hidden === 1 };
 }
 
 /** A card's verification, read from the one-row lookup ENTRY_COLUMNS makes (by its unique source). */
@@ -72,6 +85,8 @@ export type TimelineQuery = {
   connectionIds?: readonly number[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Records the patient hid are left out unless this is true. */
+  showHidden?: boolean | undefined;
 };
 
 /** The position after the last entry of a page: its date and id, opaque to the renderer. */
@@ -113,7 +128,7 @@ function endOfRange(to: string): string | undefined {
  */
 export function entryFilters(
   q: Omit<TimelineQuery, 'limit' | 'cursor'>,
-  options: { everyRecord?: boolean } = {},
+  options: { everyRecord?: boolean; leaveOutMarkedWrong?: boolean } = {},
 ): {
   sql: string[];
   params: unknown[];
@@ -138,6 +153,15 @@ export function entryFilters(
     if (!to) throw new VaultError('invalid-request', 'The end date was not understood.');
     sql.push("r.sort_date < ? AND r.sort_date <> ''");
     params.push(to);
+  }
+  // A list made once per query (SQLite keeps it as a small index), not a lookup per row.
+  if (!q.showHidden) {
+    sql.push('r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND hidden = 1)');
+    params.push(q.personId);
+  }
+  if (options.leaveOutMarkedWrong) {
+    sql.push('r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND marked_wrong = 1)');
+    params.push(q.personId);
   }
   const once = options.everyRecord ? null : onceEachGroup(q.connectionIds);
   if (once) {

@@ -10,6 +10,8 @@ const TimelineFilters = {
   connectionIds: z.array(z.number().int()).max(200).optional(),
   from: Instant.optional(),
   to: Instant.optional(),
+  /** Records the patient hid are left out unless this is true. */
+  showHidden: z.boolean().optional(),
 };
 
 const TrendPoint = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentContent } from '../../attachments.js';
-import { Category, FhirDate, ResultReading, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, OwnEntry, RecordNote, ResultReading, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 /** One record of a group of likely duplicates: what its source sent, to list and to open. */
@@ -41,6 +41,10 @@ export const recordChannels = {
       sources: z.array(RecordSource),
       /** For an Observation: its flag and range, and the trend it belongs to. */
       result: ResultReading.nullable().optional(),
+      /** The patient's own note and marks on it (notes.ts), null when they said nothing. */
+      note: RecordNote.nullable().optional(),
+      /** For a record the patient entered themselves: what they entered, to edit it. */
+      ownEntry: OwnEntry.nullable().optional(),
     }),
   },
   /** One attachment of a record (by its place among the record's attachments), ready to show. */
@@ -60,6 +64,8 @@ export const recordChannels = {
         connectionIds: z.array(z.number().int()).max(200).optional(),
         from: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
         to: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
+        /** Records the patient hid are left out unless this is true. */
+        showHidden: z.boolean().optional(),
       })
       .strict(),
     response: z.object({ entries: z.array(TimelineEntry), nextCursor: z.string().nullable() }),

@@ -10,6 +10,7 @@ import { documentFiles } from './007-document-files.js';
 import { kindsNotShared } from './008-kinds-not-shared.js';
 import { healthCards } from './009-health-cards.js';
 import { plainTitles } from './010-plain-titles.js';
+import { ownNotesAndEntries } from './011-own-notes-and-entries.js';
 
 export type Migration = {
   version: number;
@@ -34,6 +35,7 @@ export const migrations: readonly Migration[] = [
   kindsNotShared,
   healthCards,
   plainTitles,
+  ownNotesAndEntries,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
