@@ -160,6 +160,8 @@ describe('the patient’s own notes, marks and entries', () => {
     expect(shown?.marks).toEqual({ note: false, wrong: false, hidden: true });
     const countsAfter = await call('timeline.counts', { personId });
     expect(countsAfter.total).toBe(countsBefore.total - 1);
+    expect(countsBefore.hidden).toBeUndefined();
+    expect(countsAfter.hidden).toBe(1);
     expect((await call('timeline.counts', { personId, showHidden: true })).total).toBe(countsBefore.total);
     const word = first.title.split(/\s+/)[0]!;
     const found = await call('timeline.find', { personId, query: word });

@@ -38,6 +38,8 @@ export class ExportPlan {
   from = $state('');
   to = $state('');
   categories = $state<Category[]>([]);
+  /** Records the person marked as wrong go too; left out otherwise. */
+  includeMarkedWrong = $state(false);
 
   #preview = $state.raw<ExportPreview | null>(null);
   #progress = $state.raw<ExportProgress | null>(null);
@@ -72,6 +74,7 @@ export class ExportPlan {
     from?: string;
     to?: string;
     categories?: Category[];
+    includeMarkedWrong?: boolean;
   } {
     return {
       personId: this.personId,
@@ -79,6 +82,7 @@ export class ExportPlan {
       ...(this.from ? { from: this.from } : {}),
       ...(this.to ? { to: this.to } : {}),
       ...(this.categories.length > 0 ? { categories: [...this.categories] } : {}),
+      ...(this.includeMarkedWrong ? { includeMarkedWrong: true } : {}),
     };
   }
 

@@ -35,6 +35,8 @@ export class Timeline {
   from = $state('');
   to = $state('');
   query = $state('');
+  /** Whether records the person hid are shown (marked as hidden) too. */
+  showHidden = $state(false);
   /** The words the shown results were found with (the query lags behind typing). */
   #searchedFor = $state('');
 
@@ -122,6 +124,11 @@ export class Timeline {
     this.#typing = setTimeout(() => void this.reload(), TYPING_PAUSE_MS);
   }
 
+  setShowHidden(show: boolean): void {
+    this.showHidden = show;
+    void this.reload();
+  }
+
   clearFilters(): void {
     clearTimeout(this.#typing);
     this.categories = [];
@@ -143,6 +150,7 @@ export class Timeline {
       ...(this.connectionIds.length > 0 ? { connectionIds: this.connectionIds } : {}),
       ...(this.from ? { from: this.from } : {}),
       ...(this.to ? { to: this.to } : {}),
+      ...(this.showHidden ? { showHidden: true } : {}),
     };
   }
 

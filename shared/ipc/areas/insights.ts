@@ -30,6 +30,8 @@ export const insightChannels = {
     response: z.object({
       total: z.number().int(),
       byCategory: z.partialRecord(Category, z.number().int()),
+      /** The person's records they hid, left out of `total` (unless shown), so the page can say so. */
+      hidden: z.number().int().optional(),
     }),
   },
   /** Search with every timeline filter at once; `timeline.search` keeps its simpler shape. */
