@@ -39,6 +39,7 @@ const UNIT_WORDS: Record<string, string> = {
   '[lb_av]': 'lb',
   'mg/dL': 'mg/dL',
   'mmol/L': 'mmol/L',
+  'mm[Hg]': 'mmHg',
 };
 
 /** Plausible ranges: a typing slip (a weight of 7000) is refused rather than stored and charted. */
