@@ -1,10 +1,18 @@
 import { writeFileSync } from 'node:fs';
+import { unpackBackup, writeBackup } from '../../electron/core/vault/backup.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
-import { call as callOn, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import {
+  call as callOn,
+  closedAfterAll,
+  connectTo,
+  newVaultService,
+  PASSPHRASE,
+} from '../support/connected-vault.js';
+import { keyedDatabase, vaultDataKey } from '../support/keyed-database.js';
 import {
   cdaSchemaErrors,
   compileFhirSchema,
@@ -377,6 +385,33 @@ describe('the patient’s own notes, marks and entries', () => {
       expect(text).toContain('Entered by you');
     }
   }, 120_000);
+
+  it('keeps notes, marks and own entries in a backup, as the vault holds them', async () => {
+    const problem = await activeProblem();
+    await call('records.annotate', { id: problem.id, note: 'Asked at my next visit', hidden: true });
+    const vaultPath = service.options.vaultPath;
+    const backup = join(dir, 'notes.phrvault-backup');
+    writeBackup(service.vault.db, vaultPath, backup, 'test');
+    const { path } = unpackBackup(backup, join(dir, 'restored.phrvault'));
+    const restored = keyedDatabase(path, await vaultDataKey(vaultPath, PASSPHRASE));
+    try {
+      expect(
+        restored.prepare('SELECT note, hidden FROM record_notes WHERE resource_id = ?').get(problem.id),
+      ).toEqual({ note: 'Asked at my next visit', hidden: 1 });
+      expect(
+        restored
+          .prepare(
+            `SELECT count(*) FROM resources r JOIN connections c ON c.id = r.connection_id
+             WHERE c.entered_by_person = 1 AND c.label = 'Entered by you'`,
+          )
+          .pluck()
+          .get(),
+      ).toBeGreaterThan(0);
+    } finally {
+      restored.close();
+    }
+    await call('records.annotate', { id: problem.id, note: null, hidden: false });
+  });
 
   it('removes a person’s notes with them', async () => {
     const sam = await call('persons.add', { name: 'Sam', relationship: 'child' });
