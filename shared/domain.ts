@@ -32,6 +32,8 @@ export const ConnectionSummary = z.object({
   fhirBase: z.string().nullable(),
   state: z.string(),
   recordCount: z.number().int(),
+  /** The source "Entered by you": what the patient entered themselves. */
+  enteredByYou: z.boolean().optional(),
 });
 export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
 

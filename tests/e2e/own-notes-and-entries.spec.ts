@@ -202,4 +202,11 @@ test('the patient adds a medicine and edits it; a clinic’s record cannot be ed
   const clinic = page.getByRole('dialog').filter({ hasText: 'Lakeside Pediatrics' });
   await expect(clinic.getByRole('checkbox', { name: 'This is wrong' })).toBeVisible();
   await expect(clinic.getByRole('button', { name: 'Edit entry…' })).toHaveCount(0);
+  await clinic.getByRole('button', { name: 'Close' }).click();
+
+  // The source is listed with the person's others, as theirs.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Entered by you' })).toContainText(
+    'Your own entries',
+  );
 });
