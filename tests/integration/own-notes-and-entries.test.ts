@@ -181,6 +181,8 @@ describe('the patient’s own notes, marks and entries', () => {
   });
 
   it('stores the patient’s own entries as FHIR R4 records of "Entered by you", to edit and delete', async () => {
+    // The person's first look; what they enter after it is not news to them.
+    await call('records.whatsNew', { personId });
     const medicine = await call('entries.save', {
       personId,
       entry: { kind: 'medicine', name: 'Ibuprofen', dose: '200 mg when needed', since: '2026-01' },
@@ -199,6 +201,9 @@ describe('the patient’s own notes, marks and entries', () => {
       status: 'active',
       informationSource: { display: 'Test Patient' },
     });
+    expect((await call('records.whatsNew', { personId })).total).toBe(0);
+    const page = await call('timeline.page', { personId, categories: ['medications'], limit: 50 });
+    expect(page.entries.find((e) => e.id === medicine.id)?.isNew).toBe(false);
     // A medicine the patient takes is a current medication.
     expect((await call('summary.get', { personId })).medications.map((m) => m.id)).toContain(medicine.id);
 

@@ -21,6 +21,8 @@ type EntryRow = {
   health_card: string | null;
   /** The patient's marks, as ENTRY_COLUMNS reads them; absent where a query does not ask. */
   marks?: string | null;
+  /** 1 for the patient's own entries (never news to them); absent where a query does not ask. */
+  own_entry?: number;
 };
 
 /** The patient's note and marks on a record (vault/record-notes.ts), one primary-key lookup a row. */
@@ -32,7 +34,7 @@ export const MARKS_COLUMN = `(SELECT json_array(n.note IS NOT NULL, n.marked_wro
  * a record no other source sent. Counted per row shown, from the small index of linked copies.
  */
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
-  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label,
+  r.value_unit, r.abnormal, r.status, r.connection_id, c.label AS source_label, c.entered_by_person AS own_entry,
   1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources,
   (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card,
   ${MARKS_COLUMN}`;
@@ -56,7 +58,8 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
-    ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
+    // What the patient entered themselves is not news to them.
+    ...(newAbove === null ? {} : { isNew: row.id > newAbove && row.own_entry !== 1 }),
     ...(row.health_card == null ? {} : { healthCard: healthCardOf(row.health_card) }),
     ...(row.marks == null ? {} : { marks: marksOf(row.marks) }),
   };
