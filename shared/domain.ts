@@ -32,6 +32,8 @@ export const ConnectionSummary = z.object({
   fhirBase: z.string().nullable(),
   state: z.string(),
   recordCount: z.number().int(),
+  /** The source "Entered by you": what the patient entered themselves. */
+  enteredByYou: z.boolean().optional(),
 });
 export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
 
@@ -73,8 +75,78 @@ export const TimelineEntry = z.object({
       reason: z.string(),
     })
     .optional(),
+  /**
+   * What the patient said about the record themselves (a note, "this is wrong", hidden), so a
+   * row can show it; left out for a record they said nothing about.
+   */
+  marks: z.object({ note: z.boolean(), wrong: z.boolean(), hidden: z.boolean() }).optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+/**
+ * The patient's own annotation of a record: kept beside it, never in it (the source's record
+ * stays as received). `markedWrong` keeps it, shown marked, out of the Summary and of exports
+ * unless asked for; `hidden` keeps it off the timeline unless hidden records are shown.
+ */
+export const RecordNote = z.object({
+  note: z.string().nullable(),
+  markedWrong: z.boolean(),
+  hidden: z.boolean(),
+  updatedAt: z.string(),
+});
+export type RecordNote = z.infer<typeof RecordNote>;
+
+const EntryText = z.string().trim().min(1).max(200);
+const EntryInstant = z.iso.datetime({ offset: true }).or(FhirDate);
+
+/**
+ * What the patient enters themselves, one short form per kind. The core checks the ranges and
+ * says what is wrong in words (own-entries.ts); the shapes here only bound what may cross.
+ */
+export const OwnEntry = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('medicine'),
+      name: EntryText,
+      dose: z.string().trim().max(200).optional(),
+      since: FhirDate.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('allergy'),
+      substance: EntryText,
+      reaction: z.string().trim().max(200).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('condition'), name: EntryText, since: FhirDate.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('blood-pressure'),
+      systolic: z.number().finite(),
+      diastolic: z.number().finite(),
+      at: EntryInstant,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('weight'),
+      value: z.number().finite(),
+      unit: z.enum(['kg', '[lb_av]']),
+      at: EntryInstant,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('glucose'),
+      value: z.number().finite(),
+      unit: z.enum(['mg/dL', 'mmol/L']),
+      at: EntryInstant,
+    })
+    .strict(),
+]);
+export type OwnEntry = z.infer<typeof OwnEntry>;
+export type OwnEntryKind = OwnEntry['kind'];
 
 /** A record as the Summary lists it: what it decided about it, beside the timeline's columns. */
 export const SummaryEntry = TimelineEntry.extend({

@@ -60,6 +60,8 @@ export const errorKinds = [
   'link-unavailable',
   'link-refused',
   'link-bad-answer',
+  'bad-entry',
+  'not-own-entry',
   'internal',
 ] as const;
 
@@ -163,6 +165,9 @@ const messages: Record<ErrorKind, string> = {
     'The health link’s server would not share its records, so nothing was stored. Try again later, or ask whoever shared it for a new link.',
   'link-bad-answer':
     'The health link’s server sent something that is not health records, so nothing was stored from it.',
+  'bad-entry': 'Correct it and save again; nothing was saved.',
+  'not-own-entry':
+    'Only what you entered yourself can be changed or deleted. A record a source sent stays as it was sent: add a note to it, mark it as wrong, or hide it.',
   internal: 'Something went wrong inside PHR Vault. Your records are safe; try again.',
 };
 

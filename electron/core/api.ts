@@ -10,6 +10,7 @@ import { connectionHandlers } from './service/connection-handlers.js';
 import { exportHandlers } from './service/export-handlers.js';
 import { importHandlers } from './service/import-handlers.js';
 import { healthLinkHandlers } from './service/health-link-handlers.js';
+import { noteHandlers } from './service/note-handlers.js';
 import { peopleHandlers } from './service/people-handlers.js';
 import { readHandlers } from './service/read-handlers.js';
 import { settingsHandlers } from './service/settings-handlers.js';
@@ -80,6 +81,7 @@ export class VaultService implements ServiceContext {
       ...peopleHandlers(this),
       ...connectionHandlers(this),
       ...recordHandlers(this),
+      ...noteHandlers(this),
       ...exportHandlers(this),
       ...readHandlers(
         () => this.vault.db,

@@ -9,6 +9,7 @@ import { insightChannels, insightEvents } from './areas/insights.js';
 import { connectionChannels, connectionEvents } from './areas/connections.js';
 import { importChannels, importEvents } from './areas/imports.js';
 import { peopleChannels, peopleEvents } from './areas/people.js';
+import { noteChannels, noteEvents } from './areas/notes.js';
 import { recordChannels, recordEvents } from './areas/records.js';
 import { settingsChannels } from './areas/settings.js';
 import { syncChannels, syncEvents } from './areas/sync.js';
@@ -34,6 +35,7 @@ export const contract = {
   ...settingsChannels,
   ...importChannels,
   ...healthLinkChannels,
+  ...noteChannels,
 } as const;
 
 /** Pushed from the core to every window; part of the contract like the channels. */
@@ -47,6 +49,7 @@ export const events = {
   ...syncEvents,
   ...backupEvents,
   ...importEvents,
+  ...noteEvents,
 } as const;
 
 type Declared = typeof contract;

@@ -19,6 +19,7 @@ type ExportOptions = {
   since?: string;
   until?: string;
   categories?: string;
+  includeMarkedWrong?: boolean;
   json?: boolean;
 };
 
@@ -68,6 +69,7 @@ export function registerExport(program: Command): void {
     .option('--since <date>', 'only records on or after this date (2020-01-31, 2020-01 or 2020)')
     .option('--until <date>', 'only records up to the end of this date')
     .option('--categories <list>', `only these kinds of record, comma-separated: ${categories.join(', ')}`)
+    .option('--include-marked-wrong', 'also the records you marked as wrong (left out otherwise)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: ExportOptions) => {
       if (!(exportFormats as readonly string[]).includes(opts.format))
@@ -77,6 +79,7 @@ export function registerExport(program: Command): void {
         from: dateOption('--since', opts.since),
         to: dateOption('--until', opts.until),
         categories: categoryOption(opts.categories),
+        includeMarkedWrong: opts.includeMarkedWrong === true,
       };
       const out = resolve(opts.out);
       await withVault(opts.vault, async (db) => {

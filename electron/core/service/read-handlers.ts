@@ -2,6 +2,10 @@ import type { CoreChannel } from '../../../shared/ipc/contract.js';
 import type { WhatsNew } from '../vault/whats-new.js';
 import { readAttachment } from '../records/attachments.js';
 import { readRecord } from '../records/record-detail.js';
+import { isObject } from '../records/fhir-values.js';
+import { entryOf } from '../records/own-entries.js';
+import { ownEntryRecord } from '../vault/own-entries.js';
+import { readRecordNote } from '../vault/record-notes.js';
 import { patientSummary } from '../records/summary.js';
 import { trendChoices, trendSeries, type TrendPoint } from '../records/trends.js';
 import { convertReading, inUnits, systemUnits } from '../records/units.js';
@@ -79,7 +83,14 @@ export function readHandlers(
     'records.stats': (req) => recordStats(db(), req.personId),
     'records.get': (req) => {
       const { resource, ...record } = getRecord(db(), req.id);
-      return { ...record, entry: inUnits(record.entry, units()), ...readRecord(resource) };
+      const own = ownEntryRecord(db(), req.id);
+      return {
+        ...record,
+        entry: inUnits(record.entry, units()),
+        ...readRecord(resource),
+        note: readRecordNote(db(), req.id),
+        ownEntry: own && isObject(resource) ? entryOf(resource) : null,
+      };
     },
     'records.attachment': (req) => readAttachment(db(), req.recordId, req.index),
     'records.whatsNew': (req) => {

@@ -10,10 +10,11 @@ type ConnectionRow = {
   fhir_base: string | null;
   state: string;
   record_count: number;
+  entered_by_person: number;
 };
 
 const SELECT_CONNECTIONS = `
-  SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state,
+  SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state, c.entered_by_person,
          (SELECT count(*) FROM resources r WHERE r.connection_id = c.id) AS record_count
   FROM connections c`;
 
@@ -26,6 +27,7 @@ function toSummary(row: ConnectionRow): ConnectionSummary {
     fhirBase: row.fhir_base,
     state: row.state,
     recordCount: row.record_count,
+    ...(row.entered_by_person === 1 ? { enteredByYou: true } : {}),
   };
 }
 
@@ -87,7 +89,7 @@ type DetailRow = ConnectionRow & {
 };
 
 const SELECT_DETAILS = `
-  SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state, c.state_reason, c.signed_in_as,
+  SELECT c.id, c.person_id, c.kind, c.label, c.fhir_base, c.state, c.entered_by_person, c.state_reason, c.signed_in_as,
          c.patient_id, c.fhir_version, c.created_at, c.last_sync_at, c.token_expires_at,
          (SELECT count(*) FROM resources r WHERE r.connection_id = c.id) AS record_count,
          (SELECT json_group_array(t.resource_type) FROM sync_types t

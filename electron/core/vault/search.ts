@@ -36,6 +36,7 @@ export function searchRecords(
     from?: string | undefined;
     to?: string | undefined;
     arrivedAbove?: number | undefined;
+    showHidden?: boolean | undefined;
   },
   /** As for timelinePage: records above this id arrived since the person last looked. */
   newAbove: number | null = null,

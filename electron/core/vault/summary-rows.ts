@@ -29,16 +29,21 @@ const INDEXED_KINDS: ReadonlySet<Category> = new Set([
   'immunizations',
 ]);
 
+// What the patient marked wrong is kept, but the Summary does not say it as if true.
+const NOT_MARKED_WRONG = `r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND marked_wrong = 1)`;
+
 const BY_CATEGORY = `SELECT ${SUMMARY_COLUMNS} FROM resources r
-  WHERE r.person_id = ? AND r.category = ? ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`;
+  WHERE r.person_id = ? AND r.category = ? AND ${NOT_MARKED_WRONG} ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`;
 const BY_INDEXED_CATEGORY = `SELECT ${SUMMARY_COLUMNS} FROM resources r
   WHERE r.person_id = ? AND r.category = ?
     AND r.category IN ('medications', 'conditions', 'allergies', 'immunizations')
+    AND ${NOT_MARKED_WRONG}
   ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`;
 
 /**
  * A person's records of one category, newest first, at most `limit`: the Summary decides from
- * the columns and reads a record's JSON only for the few it keeps.
+ * the columns and reads a record's JSON only for the few it keeps. A record the patient marked as
+ * wrong is as if it had not been sent: it neither shows nor decides anything.
  */
 export function* summaryRows(
   db: ReadableDB,
@@ -59,7 +64,7 @@ export function* summaryRows(
   );
   const rows = db
     .prepare(INDEXED_KINDS.has(category) ? BY_INDEXED_CATEGORY : BY_CATEGORY)
-    .iterate(personId, category, limit) as IterableIterator<Omit<Row, 'source_label' | 'health_card'>>;
+    .iterate(personId, category, personId, limit) as IterableIterator<Omit<Row, 'source_label' | 'health_card'>>;
   for (const row of rows) {
     const source = sources.get(row.connection_id);
     yield {

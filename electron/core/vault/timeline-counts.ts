@@ -3,7 +3,11 @@ import type { ReadableDB } from './database.js';
 import { ftsQuery } from './search.js';
 import { entryFilters, type TimelineQuery } from './timeline.js';
 
-export type TimelineCounts = { total: number; byCategory: Partial<Record<Category, number>> };
+export type TimelineCounts = {
+  total: number;
+  byCategory: Partial<Record<Category, number>>;
+  hidden?: number;
+};
 
 /**
  * How many records each category chip would show under the other filters (sources, dates and the
@@ -57,5 +61,21 @@ export function timelineCounts(
       total -= row.n;
     }
   }
-  return { total, byCategory };
+  return { total, byCategory, ...hiddenCount(db, q.personId) };
+}
+
+/**
+ * How many of the person's timeline records they hid (each group of likely duplicates once), from
+ * their annotations: a handful of rows, whatever the vault's size. Left out when none.
+ */
+function hiddenCount(db: ReadableDB, personId: number): { hidden?: number } {
+  const n = db
+    .prepare(
+      `SELECT count(*) FROM record_notes n JOIN resources r ON r.id = n.resource_id
+       WHERE n.person_id = ? AND n.hidden = 1 AND r.duplicate_of IS NULL
+         AND r.category IN (${timelineCategories.map(() => '?').join(', ')})`,
+    )
+    .pluck()
+    .get(personId, ...timelineCategories) as number;
+  return n > 0 ? { hidden: n } : {};
 }

@@ -21,7 +21,15 @@ type EntryRow = {
   source_label: string;
   sources: number;
   health_card: string | null;
+  /** The patient's marks, as ENTRY_COLUMNS reads them; absent where a query does not ask. */
+  marks?: string | null;
+  /** 1 for the patient's own entries (never news to them); absent where a query does not ask. */
+  own_entry?: number;
 };
+
+/** The patient's note and marks on a record (vault/record-notes.ts), one primary-key lookup a row. */
+export const MARKS_COLUMN = `(SELECT json_array(n.note IS NOT NULL, n.marked_wrong, n.hidden) FROM record_notes n
+    WHERE n.resource_id = r.id) AS marks`;
 
 /**
  * `sources`: how many records a likely-duplicate group holds (records/likely-duplicates.ts), 1 for
@@ -29,8 +37,10 @@ type EntryRow = {
  */
 export const ENTRY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_date, r.display, r.value_text,
   r.value_unit, r.value_num, r.abnormal, r.flag, r.status, r.connection_id, c.label AS source_label,
+  c.entered_by_person AS own_entry,
   1 + (SELECT count(*) FROM resources d WHERE d.duplicate_of = coalesce(r.duplicate_of, r.id)) AS sources,
-  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card`;
+  (SELECT json_array(h.status, h.issuer, h.reason) FROM health_cards h WHERE h.connection_id = r.connection_id) AS health_card,
+  ${MARKS_COLUMN}`;
 
 /**
  * `newAbove`: the id above which the person's records arrived since they last looked
@@ -53,9 +63,16 @@ export function toEntry(row: EntryRow, newAbove: number | null = null): Timeline
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
     sources: row.sources,
-    ...(newAbove === null ? {} : { isNew: row.id > newAbove }),
+    // What the patient entered themselves is not news to them.
+    ...(newAbove === null ? {} : { isNew: row.id > newAbove && row.own_entry !== 1 }),
     ...(row.health_card == null ? {} : { healthCard: healthCardOf(row.health_card) }),
+    ...(row.marks == null ? {} : { marks: marksOf(row.marks) }),
   };
+}
+
+function marksOf(text: string): NonNullable<TimelineEntry['marks']> {
+  const [note, wrong, hidden] = JSON.parse(text) as [number, number, number];
+  return { note: note === 1, wrong: wrong === 1, hidden: hidden === 1 };
 }
 
 /** A card's verification, read from the one-row lookup ENTRY_COLUMNS makes (by its unique source). */
@@ -78,6 +95,8 @@ export type TimelineQuery = {
   to?: string | undefined;
   /** Only records above this id: what arrived since the person last looked (whats-new.ts). */
   arrivedAbove?: number | undefined;
+  /** Records the patient hid are left out unless this is true. */
+  showHidden?: boolean | undefined;
 };
 
 /** The position after the last entry of a page: its date and id, opaque to the renderer. */
@@ -119,7 +138,7 @@ function endOfRange(to: string): string | undefined {
  */
 export function entryFilters(
   q: Omit<TimelineQuery, 'limit' | 'cursor'>,
-  options: { everyRecord?: boolean } = {},
+  options: { everyRecord?: boolean; leaveOutMarkedWrong?: boolean } = {},
 ): {
   sql: string[];
   params: unknown[];
@@ -148,6 +167,15 @@ export function entryFilters(
   if (q.arrivedAbove !== undefined) {
     sql.push('r.id > ?');
     params.push(q.arrivedAbove);
+  }
+  // A list made once per query (SQLite keeps it as a small index), not a lookup per row.
+  if (!q.showHidden) {
+    sql.push('r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND hidden = 1)');
+    params.push(q.personId);
+  }
+  if (options.leaveOutMarkedWrong) {
+    sql.push('r.id NOT IN (SELECT resource_id FROM record_notes WHERE person_id = ? AND marked_wrong = 1)');
+    params.push(q.personId);
   }
   const once = options.everyRecord ? null : onceEachGroup(q.connectionIds);
   if (once) {

@@ -88,7 +88,9 @@ export function markLooked(db: VaultDatabase, personId: number, through?: number
 
 /**
  * What arrived for a person since they last looked, counted as the timeline shows it: no claims or
- * care-team records, each group of likely duplicates once (its later copies are never news).
+ * care-team records, each group of likely duplicates once (its later copies are never news), and
+ * nothing the patient entered themselves (the counts of a very large arrival, from the index
+ * alone, may still hold a few).
  *
  * The first time (nothing stored) everything would be new, which tells nobody anything: the look
  * is stored then and nothing is reported, once the person has records at all (a new person's first
@@ -126,7 +128,7 @@ export function readWhatsNew(db: ReadableDB, personId: number): WhatsNew | 'firs
       `SELECT ${ENTRY_COLUMNS} FROM resources r ${many ? 'INDEXED BY resources_timeline' : ''}
        JOIN connections c ON c.id = r.connection_id
        WHERE ${many ? 'r.person_id = ? AND +r.id > ?' : '+r.person_id = ? AND r.id > ?'}
-         AND r.category IN (${categoryList}) AND r.duplicate_of IS NULL
+         AND r.category IN (${categoryList}) AND r.duplicate_of IS NULL AND c.entered_by_person = 0
        ORDER BY r.sort_date DESC, r.id DESC LIMIT ?`,
     )
     .all(personId, bound, SHOWN) as Parameters<typeof toEntry>[0][];
@@ -160,6 +162,7 @@ function countsFromRows(db: ReadableDB, personId: number, bound: number): Counts
     .prepare(
       `SELECT r.category, c.label, count(*) AS n FROM resources r JOIN connections c ON c.id = r.connection_id
        WHERE r.id > ? AND +r.person_id = ? AND r.category IN (${categoryList}) AND r.duplicate_of IS NULL
+         AND c.entered_by_person = 0
        GROUP BY r.category, r.connection_id`,
     )
     .all(bound, personId) as { category: Category; label: string; n: number }[];
@@ -194,7 +197,7 @@ function countsFromIndex(db: ReadableDB, personId: number, bound: number): Count
     total += n;
   }
   const connections = db
-    .prepare('SELECT id, label FROM connections WHERE person_id = ? ORDER BY id')
+    .prepare('SELECT id, label FROM connections WHERE person_id = ? AND entered_by_person = 0 ORDER BY id')
     .all(personId) as { id: number; label: string }[];
   // From the (connection, type, id) index alone, never the rows: a source is named when it sent
   // anything since, which may, rarely, be only a copy or a care-team record.

@@ -25,6 +25,8 @@ export class ExportPlan {
   from = $state('');
   to = $state('');
   categories = $state<Category[]>([]);
+  /** Records the person marked as wrong go too; left out otherwise. */
+  includeMarkedWrong = $state(false);
 
   #preview = $state.raw<ExportPreview | null>(null);
   #progress = $state.raw<ExportProgress | null>(null);
@@ -59,6 +61,7 @@ export class ExportPlan {
     from?: string;
     to?: string;
     categories?: Category[];
+    includeMarkedWrong?: boolean;
   } {
     return {
       personId: this.personId,
@@ -66,6 +69,7 @@ export class ExportPlan {
       ...(this.from ? { from: this.from } : {}),
       ...(this.to ? { to: this.to } : {}),
       ...(this.categories.length > 0 ? { categories: [...this.categories] } : {}),
+      ...(this.includeMarkedWrong ? { includeMarkedWrong: true } : {}),
     };
   }
 

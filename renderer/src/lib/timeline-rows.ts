@@ -57,6 +57,22 @@ export function newWords(entry: Pick<TimelineEntry, 'isNew'>): string | null {
   return entry.isNew ? 'New' : null;
 }
 
+/**
+ * What the person said about the record themselves, as its row shows it ("Marked wrong, your
+ * note"), or null when they said nothing.
+ */
+export function marksWords(entry: Pick<TimelineEntry, 'marks'>): string | null {
+  const marks = entry.marks;
+  if (!marks) return null;
+  const words = [
+    marks.wrong ? 'Marked wrong' : null,
+    marks.note ? 'Your note' : null,
+    marks.hidden ? 'Hidden' : null,
+  ].filter((w): w is string => w !== null);
+  if (words.length === 0) return null;
+  return words.map((w, i) => (i === 0 ? w : w.toLowerCase())).join(', ');
+}
+
 /** Splits search highlight text into plain and matched parts, so matches render as <mark>, never as HTML. */
 export function highlightParts(text: string): { text: string; match: boolean }[] {
   const parts: { text: string; match: boolean }[] = [];

@@ -37,6 +37,8 @@ export class Timeline {
   query = $state('');
   /** Only what arrived since the person last looked (the rows marked "New"). */
   newOnly = $state(false);
+  /** Whether records the person hid are shown (marked as hidden) too. */
+  showHidden = $state(false);
   /** The words the shown results were found with (the query lags behind typing). */
   #searchedFor = $state('');
 
@@ -130,6 +132,11 @@ export class Timeline {
     this.#typing = setTimeout(() => void this.reload(), TYPING_PAUSE_MS);
   }
 
+  setShowHidden(show: boolean): void {
+    this.showHidden = show;
+    void this.reload();
+  }
+
   clearFilters(): void {
     clearTimeout(this.#typing);
     this.categories = [];
@@ -153,6 +160,7 @@ export class Timeline {
       ...(this.from ? { from: this.from } : {}),
       ...(this.to ? { to: this.to } : {}),
       ...(this.newOnly ? { newOnly: true } : {}),
+      ...(this.showHidden ? { showHidden: true } : {}),
     };
   }
 

@@ -17,6 +17,8 @@ export const ExportRequest = z
     from: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
     to: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
     categories: z.array(Category).max(32).optional(),
+    /** Records the patient marked as wrong are left out unless this is true. */
+    includeMarkedWrong: z.boolean().optional(),
   })
   .strict();
 

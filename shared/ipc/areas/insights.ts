@@ -12,6 +12,8 @@ const TimelineFilters = {
   to: Instant.optional(),
   /** Only what arrived since the person last looked (the records marked "New"). */
   newOnly: z.boolean().optional(),
+  /** Records the patient hid are left out unless this is true. */
+  showHidden: z.boolean().optional(),
 };
 
 const TrendPoint = z.object({
@@ -30,6 +32,8 @@ export const insightChannels = {
     response: z.object({
       total: z.number().int(),
       byCategory: z.partialRecord(Category, z.number().int()),
+      /** The person's records they hid, left out of `total` (unless shown), so the page can say so. */
+      hidden: z.number().int().optional(),
     }),
   },
   /** Search with every timeline filter at once; `timeline.search` keeps its simpler shape. */

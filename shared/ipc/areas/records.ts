@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentContent } from '../../attachments.js';
-import { Category, FhirDate, ResultReading, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, OwnEntry, RecordNote, ResultReading, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 /** One record of a group of likely duplicates: what its source sent, to list and to open. */
@@ -71,6 +71,10 @@ export const recordChannels = {
       attachments: z.array(RecordAttachment),
       /** The record as received, as indented JSON text, for "View FHIR JSON". */
       json: z.string(),
+      /** The patient's own note and marks on it (notes.ts), null when they said nothing. */
+      note: RecordNote.nullable().optional(),
+      /** For a record the patient entered themselves: what they entered, to edit it. */
+      ownEntry: OwnEntry.nullable().optional(),
     }),
   },
   /** One attachment of a record (by its place among the record's attachments), ready to show. */
@@ -92,6 +96,8 @@ export const recordChannels = {
         to: z.iso.datetime({ offset: true }).or(FhirDate).optional(),
         /** Only what arrived since the person last looked (the records marked "New"). */
         newOnly: z.boolean().optional(),
+        /** Records the patient hid are left out unless this is true. */
+        showHidden: z.boolean().optional(),
       })
       .strict(),
     response: z.object({ entries: z.array(TimelineEntry), nextCursor: z.string().nullable() }),

@@ -12,6 +12,8 @@ export type ExportSelection = {
   /** A FHIR date or an ISO instant; records up to the end of the day, month or year it names. */
   to?: string | undefined;
   categories?: readonly Category[] | undefined;
+  /** Records the patient marked as wrong go too (they are left out unless asked for). */
+  includeMarkedWrong?: boolean | undefined;
 };
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { str, type Json } from '../../records/fhir-values.js';
+import { asPatientReported } from '../../records/own-entries.js';
 import { stableUuid } from './ccda/cda-values.js';
 import type { ExportIssue, SectionCount } from './export-request.js';
 import { notConvertedIssue } from './health-summary.js';
@@ -41,7 +42,8 @@ export type BundleOptions = { now: Date; appVersion: string };
 /**
  * A FHIR R4 collection Bundle of every selected record exactly as it was received (STU3 and DSTU2
  * records converted to R4 by the selection), plus one Provenance per source institution naming
- * where those records came from.
+ * where those records came from. What the patient entered themselves points at the bundle's
+ * Patient as the one who reported it, and its Provenance names the patient as author.
  */
 export function writeFhirBundle(
   chosen: RecordSelection,
@@ -51,8 +53,9 @@ export function writeFhirBundle(
   const issues: ExportIssue[] = [];
   const entries: Json[] = [];
   const patient = patientResource(chosen.patient);
-  entries.push({ fullUrl: urls.for(patient, 'patient'), resource: patient });
-  const bySource = new Map<number, { label: string; targets: string[] }>();
+  const patientUrl = urls.for(patient, 'patient');
+  entries.push({ fullUrl: patientUrl, resource: patient });
+  const bySource = new Map<number, { label: string; targets: string[]; byPatient: boolean }>();
   const counts = new Map<string, number>();
   for (const record of chosen.records) {
     if (record.fhirVersion !== 'R4') {
@@ -62,8 +65,15 @@ export function writeFhirBundle(
     // The person's own Patient record is already the bundle's first entry.
     if (record.resourceType === 'Patient' && str(record.resource.id) === str(patient.id)) continue;
     const fullUrl = urls.for(record.resource, `record-${record.id}`);
-    entries.push({ fullUrl, resource: record.resource });
-    const source = bySource.get(record.source.connectionId) ?? { label: record.source.label, targets: [] };
+    const resource = record.enteredByPatient
+      ? asPatientReported(record.resource, patientUrl, chosen.patient.name)
+      : record.resource;
+    entries.push({ fullUrl, resource });
+    const source = bySource.get(record.source.connectionId) ?? {
+      label: record.source.label,
+      targets: [],
+      byPatient: record.enteredByPatient === true,
+    };
     source.targets.push(fullUrl);
     bySource.set(record.source.connectionId, source);
     counts.set(record.resourceType, (counts.get(record.resourceType) ?? 0) + 1);
@@ -86,7 +96,10 @@ export function writeFhirBundle(
               },
             ],
           },
-          who: { display: source.label },
+          // The patient's own entries are authored by the patient: the bundle's Patient.
+          who: source.byPatient
+            ? { reference: patientUrl, display: chosen.patient.name }
+            : { display: source.label },
         },
         {
           type: {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Json } from '../../records/fhir-values.js';
+import { asPatientReported } from '../../records/own-entries.js';
 import type { ExportIssue, SectionCount } from './export-request.js';
 import { EntryUrls, patientResource, type BundleOptions } from './fhir-bundle.js';
 import type { HealthSummary, SectionKey, SummarySection } from './health-summary.js';
@@ -131,7 +132,11 @@ export function writePatientSummary(
     for (const entry of section.entries) {
       const urlsOfEntry = entry.rows.map((row) => {
         const url = urls.for(row.record.resource, `record-${row.record.id}`);
-        resources.push({ fullUrl: url, resource: row.record.resource });
+        // The patient's own entries name the document's Patient as who reported them.
+        const resource = row.record.enteredByPatient
+          ? asPatientReported(row.record.resource, patientUrl, facts.name)
+          : row.record.resource;
+        resources.push({ fullUrl: url, resource });
         return url;
       });
       if (entry.report) {

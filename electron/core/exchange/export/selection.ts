@@ -27,6 +27,8 @@ export type ExportRecord = {
   status: string | null;
   source: { connectionId: number; label: string };
   resource: Json;
+  /** Entered by the patient themselves ("Entered by you"): exports say it is patient-reported. */
+  enteredByPatient?: boolean;
 };
 
 export type PatientFacts = {
@@ -50,6 +52,7 @@ type Row = {
   status: string | null;
   connection_id: number;
   source_label: string;
+  entered_by_person: number;
   raw: string;
 };
 
@@ -61,16 +64,22 @@ export function selectRecords(db: VaultDatabase, selection: ExportSelection): Re
   const person = getPerson(db, selection.personId);
   const categories =
     selection.categories && selection.categories.length > 0 ? selection.categories : timelineCategories;
-  const { sql, params } = entryFilters({
-    personId: selection.personId,
-    categories,
-    from: selection.from,
-    to: selection.to,
-  });
+  // Hiding is how the patient reads their timeline, not what their record holds: hidden records
+  // go out. What they marked as wrong does not, unless they ask for it.
+  const { sql, params } = entryFilters(
+    {
+      personId: selection.personId,
+      categories,
+      from: selection.from,
+      to: selection.to,
+      showHidden: true,
+    },
+    { leaveOutMarkedWrong: !selection.includeMarkedWrong },
+  );
   const rows = db
     .prepare(
       `SELECT r.id, r.resource_type, r.fhir_version, r.category, r.sort_date, r.display, r.value_text, r.status,
-              r.connection_id, c.label AS source_label, r.raw
+              r.connection_id, c.label AS source_label, c.entered_by_person, r.raw
        FROM resources r JOIN connections c ON c.id = r.connection_id
        WHERE ${sql.join(' AND ')} AND r.source_state = 'present'
        ORDER BY r.sort_date = '' , r.sort_date, r.id`,
@@ -104,6 +113,7 @@ function toRecord(row: Row): ExportRecord {
     status: row.status,
     source: { connectionId: row.connection_id, label: row.source_label },
     resource: conversion.ok ? conversion.resource : received,
+    ...(row.entered_by_person === 1 ? { enteredByPatient: true } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { documentFiles } from './007-document-files.js';
 import { kindsNotShared } from './008-kinds-not-shared.js';
 import { healthCards } from './009-health-cards.js';
 import { plainTitles } from './010-plain-titles.js';
+import { ownNotesAndEntries } from './011-own-notes-and-entries.js';
 import { summaryIndex } from './012-summary-index.js';
 import { resultFlags } from './013-result-flags.js';
 
@@ -36,6 +37,7 @@ export const migrations: readonly Migration[] = [
   kindsNotShared,
   healthCards,
   plainTitles,
+  ownNotesAndEntries,
   summaryIndex,
   resultFlags,
 ];

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isObject, list, str, type Json } from '../../../records/fhir-values.js';
 import type { ExportIssue, SectionCount } from '../export-request.js';
 import type { HealthSummary, SectionKey, SummarySection } from '../health-summary.js';
-import type { PatientFacts } from '../selection.js';
-import { cdaNow, cdaTime, OID, stableUuid } from './cda-values.js';
+import type { ExportRecord, PatientFacts } from '../selection.js';
+import { cdaNow, cdaTime, OID, stableUuid, writeTime } from './cda-values.js';
 import { ENTRY_WRITERS, unwritable, type EntryContext } from './ccd-entries.js';
 import { XmlWriter } from './xml-writer.js';
 
@@ -171,7 +171,9 @@ export function writeCcd(summary: HealthSummary, patient: PatientFacts, options:
       w.el('component', {}, () =>
         w.el('structuredBody', {}, () => {
           summary.sections.forEach((section, i) => {
-            const written = writeSection(w, section, issues, options.idSeed);
+            const written = writeSection(w, section, issues, options.idSeed, (out, record) =>
+              writePatientAuthor(out, record, patient, p, options.idSeed),
+            );
             if (written !== undefined)
               sections.push({ key: section.key, title: section.title, entries: written });
             options.onSection?.(i + 1, summary.sections.length);
@@ -331,6 +333,39 @@ function writeAuthor(w: XmlWriter, p: Json, now: string, options: CcdOptions): v
   });
 }
 
+/**
+ * The patient as the author of an entry they entered themselves (Author Participation,
+ * 2.16.840.1.113883.10.20.22.4.119): C-CDA says information is patient-reported by an author
+ * whose id is the recordTarget's own patient id (as the Patient Generated Document header does),
+ * here with the role "self". The time is when they entered it.
+ */
+function writePatientAuthor(
+  w: XmlWriter,
+  record: ExportRecord,
+  facts: PatientFacts,
+  p: Json,
+  idSeed: string,
+): void {
+  const r = record.resource;
+  const entered = str(r.dateAsserted) ?? str(r.recordedDate) ?? str(r.issued);
+  w.el('author', {}, () => {
+    w.el('templateId', { root: '2.16.840.1.113883.10.20.22.4.119' });
+    writeTime(w, 'time', entered);
+    w.el('assignedAuthor', {}, () => {
+      w.el('id', { root: stableUuid(idSeed, 'person', facts.personId) });
+      w.el('code', {
+        code: 'ONESELF',
+        codeSystem: '2.16.840.1.113883.5.111',
+        codeSystemName: 'RoleCode',
+        displayName: 'self',
+      });
+      writeAddress(w, p);
+      writeTelecoms(w, p);
+      w.el('assignedPerson', {}, () => writePatientName(w, facts, p));
+    });
+  });
+}
+
 /** The patient keeps this copy of their record, so the custodian is their own record-keeping. */
 function writeCustodian(w: XmlWriter, facts: PatientFacts, p: Json, idSeed: string): void {
   w.el('custodian', {}, () =>
@@ -368,6 +403,7 @@ function writeSection(
   section: SummarySection,
   issues: ExportIssue[],
   idSeed: string,
+  patientAuthor: NonNullable<EntryContext['patientAuthor']>,
 ): number | undefined {
   const spec = SECTIONS[section.key];
   const entries = section.entries.filter((entry) => {
@@ -414,7 +450,7 @@ function writeSection(
       );
       const writer = ENTRY_WRITERS[section.key];
       entries.forEach((entry, i) => {
-        const ctx: EntryContext = { w, issues, rowIds: rowIds[i] ?? [], idSeed };
+        const ctx: EntryContext = { w, issues, rowIds: rowIds[i] ?? [], idSeed, patientAuthor };
         if (writer(ctx, entry) !== false) written += 1;
       });
     }),

@@ -35,7 +35,17 @@ export type EntryContext = {
   rowIds: string[];
   /** The vault's identity for ids: same vault, same record → same CDA id. */
   idSeed: string;
+  /**
+   * Writes the patient as an entry's author (Author Participation), for what the patient entered
+   * themselves: how C-CDA says information is patient-reported.
+   */
+  patientAuthor?: (w: XmlWriter, record: ExportRecord) => void;
 };
+
+/** The patient as author of an entry they entered themselves; nothing for any other record. */
+function reportedBy(ctx: EntryContext, record: ExportRecord): void {
+  if (record.enteredByPatient) ctx.patientAuthor?.(ctx.w, record);
+}
 
 /**
  * R2.1 asks for the R1.1 templateId (the root alone) beside each versioned one, so that systems
@@ -201,6 +211,7 @@ function writeAllergy(ctx: EntryContext, entry: SummaryEntry): void {
             codeSystem: OID.snomed,
             codeSystemName: 'SNOMED CT',
           });
+          reportedBy(ctx, record);
           w.el('participant', { typeCode: 'CSM' }, () =>
             w.el('participantRole', { classCode: 'MANU' }, () =>
               w.el('playingEntity', { classCode: 'MMAT' }, () =>
@@ -285,6 +296,7 @@ function writeMedication(ctx: EntryContext, entry: SummaryEntry): void {
           );
         }),
       );
+      reportedBy(ctx, record);
     }),
   );
 }
@@ -340,6 +352,7 @@ function writeProblem(ctx: EntryContext, entry: SummaryEntry): void {
             if (abatement) writeTime(w, 'high', abatement);
           });
           code(ctx, record, 'value', r.code, { xsiType: 'CD', preferred: [OID.snomed], ref: nameRef(ctx) });
+          reportedBy(ctx, record);
         }),
       );
     },
@@ -648,6 +661,7 @@ function writeVitalSigns(ctx: EntryContext, entry: SummaryEntry): boolean {
               pointTime(ctx, row.record, effectiveOf(row.record.resource));
               writeQuantity(w, m.quantity);
               interpretation(w, row.record.resource);
+              reportedBy(ctx, row.record);
             }),
           ),
         );
