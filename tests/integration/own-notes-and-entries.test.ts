@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { unpackBackup, writeBackup } from '../../electron/core/vault/backup.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,15 @@ describe('the patient’s own notes, marks and entries', () => {
   const dir = tempDir();
   const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
     callOn(service, channel, request);
-  const bytesOf = async (request: RequestOf<'export.run'>) =>
-    Buffer.from((await call('export.run', request)).contentBase64, 'base64');
+  // The shell's part of saving an export: the core writes where the save dialog said.
+  let saved = 0;
+  const bytesOf = async (request: Omit<RequestOf<'export.toFile'>, 'path'>) => {
+    const path = join(dir, `export-${++saved}`);
+    await call('export.toFile', { ...request, path });
+    return readFileSync(path);
+  };
+  /** The record as its source sent it, from the detail's "View FHIR JSON" text. */
+  const sent = (detail: { json: string }) => JSON.parse(detail.json) as Json;
 
   beforeAll(async () => {
     ehr = await startSyncEhr({ fhirVersion: 'R4', resources: resourcesFromBundle(DAISEY) as Json[] });
@@ -76,20 +83,20 @@ describe('the patient’s own notes, marks and entries', () => {
     });
     const after = await call('records.get', { id: problem.id });
     // The source's record is as it was sent: same JSON, same version.
-    expect(after.resource).toEqual(before.resource);
+    expect(sent(after)).toEqual(sent(before));
     expect(after.versions).toBe(before.versions);
     expect(after.note).toMatchObject({ markedWrong: true });
     expect(after.entry.marks).toEqual({ note: true, wrong: true, hidden: false });
 
     // The same record again, unchanged, then changed at the source: the note stays with it.
     await service.sync.runAndWait(connectionId);
-    const resource = before.resource as Json;
+    const resource = sent(before);
     ehr.fhir.put({ ...resource, note: [{ text: 'Reviewed at the clinic.' }] });
     const run = await service.sync.runAndWait(connectionId);
     expect(run.outcome).toBe('ok');
     const synced = await call('records.get', { id: problem.id });
     expect(synced.versions).toBe(before.versions + 1);
-    expect((synced.resource as Json).note).toEqual([{ text: 'Reviewed at the clinic.' }]);
+    expect(sent(synced).note).toEqual([{ text: 'Reviewed at the clinic.' }]);
     expect(synced.note).toMatchObject({ note: 'My GP says this was a misunderstanding.', markedWrong: true });
 
     // Only what is given changes; a note of spaces removes the note, and nothing left removes it all.
@@ -103,7 +110,7 @@ describe('the patient’s own notes, marks and entries', () => {
 
   it('leaves a record marked wrong out of the Summary and of every export, unless the export asks for it', async () => {
     const problem = await activeProblem();
-    const resource = (await call('records.get', { id: problem.id })).resource as Json;
+    const resource = sent(await call('records.get', { id: problem.id }));
     const inBundle = async (includeMarkedWrong: boolean) => {
       const bundle = JSON.parse(
         (await bytesOf({ personId, format: 'fhir', includeMarkedWrong })).toString('utf8'),
@@ -196,7 +203,7 @@ describe('the patient’s own notes, marks and entries', () => {
       dose: '200 mg when needed',
       since: '2026-01',
     });
-    expect(detail.resource).toMatchObject({
+    expect(sent(detail)).toMatchObject({
       resourceType: 'MedicationStatement',
       status: 'active',
       informationSource: { display: 'Test Patient' },
@@ -227,7 +234,7 @@ describe('the patient’s own notes, marks and entries', () => {
       value: '142/91 mmHg',
       source: { label: 'Entered by you' },
     });
-    expect(bp.resource).toMatchObject({
+    expect(sent(bp)).toMatchObject({
       resourceType: 'Observation',
       code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
       component: [
@@ -274,7 +281,7 @@ describe('the patient’s own notes, marks and entries', () => {
       entry: { kind: 'condition', name: 'Something else' },
     });
     expect(notOwnEdit).toMatchObject({ ok: false, error: { kind: 'not-own-entry' } });
-    expect((await call('records.get', { id: problem.id })).resource).toMatchObject({
+    expect(sent(await call('records.get', { id: problem.id }))).toMatchObject({
       resourceType: 'Condition',
     });
 
