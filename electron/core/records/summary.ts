@@ -87,6 +87,20 @@ function sameThingKeys(codes: string, title: string): string[] {
   return keys;
 }
 
+/**
+ * sameThingKeys for a walk over thousands of rows that mostly repeat a few medicines or problems
+ * (every refill, every visit's problem list): each distinct code list and title is read once.
+ */
+function sameThingKeysOnce(): (row: SummaryRow) => string[] {
+  const known = new Map<string, string[]>();
+  return (row) => {
+    const key = `${row.codes}\u0000${row.entry.title}`;
+    let keys = known.get(key);
+    if (!keys) known.set(key, (keys = sameThingKeys(row.codes, row.entry.title)));
+    return keys;
+  };
+}
+
 type Group = { rows: SummaryRow[] };
 
 /**
@@ -186,7 +200,7 @@ function currentMedications(db: ReadableDB, personId: number, now: number, limit
     const named = referencedMedication(db, row);
     return named ? { entry: { ...row.entry, title: named.name }, codes: `${row.codes} ${named.codes}` } : row;
   });
-  const groups = gather(rows, (row) => sameThingKeys(row.codes, row.entry.title));
+  const groups = gather(rows, sameThingKeysOnce());
   const out: SummaryEntry[] = [];
   for (const group of groups) {
     const decided = decide(db, group, (row, r) => {
@@ -215,7 +229,7 @@ function currentMedications(db: ReadableDB, personId: number, now: number, limit
 function activeProblems(db: ReadableDB, personId: number, limit: number): SummaryEntry[] {
   const rows = summaryRows(db, personId, 'conditions', MOST_RECORDS_READ);
   const out: SummaryEntry[] = [];
-  for (const group of gather(rows, (row) => sameThingKeys(row.codes, row.entry.title))) {
+  for (const group of gather(rows, sameThingKeysOnce())) {
     const decided = decide(db, group, (row, r) => {
       if (enteredInError(row, r)) return 'skip';
       const abated = ['abatementDateTime', 'abatementPeriod', 'abatementAge', 'abatementString'].some(
@@ -238,7 +252,7 @@ function allergies(
   const rows = summaryRows(db, personId, 'allergies', RECENT_RECORDS_READ);
   const out: SummaryEntry[] = [];
   let noneKnown: SummaryEntry | null = null;
-  for (const group of gather(rows, (row) => sameThingKeys(row.codes, row.entry.title))) {
+  for (const group of gather(rows, sameThingKeysOnce())) {
     const decided = decide(db, group, (row, r) => {
       if (enteredInError(row, r)) return 'skip';
       const ended = ENDED_ALLERGY.has(lower(row.entry.status)) || verification(r) === 'refuted';
