@@ -30,9 +30,9 @@ const allergy = {
   code: { text: 'Peanut' },
 };
 
-describe('migration 13: result flags', () => {
+describe('migration 12: result flags', () => {
   it('reads which way each stored result is out from its JSON; other records and unreadable ones keep none', () => {
-    const db = keyedDatabase(join(tempDir(), 'v13.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v12.db'), newDataKey());
     db.pragma('foreign_keys = ON');
     migrate(db, 10);
     db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
@@ -51,8 +51,8 @@ describe('migration 13: result flags', () => {
     }
     insert.run(5, 'Observation', 'bad', 'labs', 0, 'not json', 5);
 
-    migrate(db, 13);
-    expect(db.pragma('user_version', { simple: true })).toBe(13);
+    migrate(db, 12);
+    expect(db.pragma('user_version', { simple: true })).toBe(12);
     expect(db.prepare('SELECT id, flag, abnormal FROM resources ORDER BY id').all()).toEqual([
       { id: 1, flag: 'low', abnormal: 1 },
       { id: 2, flag: 'high', abnormal: 1 },

@@ -26,7 +26,7 @@ const planOf = (db: VaultDatabase, category: string) => {
   spy.prepare = (sql: string) => {
     if (sql.includes('ORDER BY r.sort_date DESC')) {
       plans.push(
-        ...(original(`EXPLAIN QUERY PLAN ${sql}`).all(1, category, 5) as { detail: string }[]).map(
+        ...(original(`EXPLAIN QUERY PLAN ${sql}`).all(1, category, 1, 5) as { detail: string }[]).map(
           (p) => p.detail,
         ),
       );
@@ -38,11 +38,11 @@ const planOf = (db: VaultDatabase, category: string) => {
   return plans.join('; ');
 };
 
-describe('migration 12: the Summary’s own index', () => {
+describe('migration 13: the Summary’s own index', () => {
   it('answers medicines, problems, allergies and vaccines from the index alone, with the same rows as before', () => {
-    const db = keyedDatabase(join(tempDir(), 'v12.db'), newDataKey());
+    const db = keyedDatabase(join(tempDir(), 'v13.db'), newDataKey());
     db.pragma('foreign_keys = ON');
-    migrate(db, 10);
+    migrate(db, 12);
     db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
       INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'import', 'Clinic', 'now'),
         (2, 1, 'import', 'Pharmacy', 'now');`);
@@ -57,8 +57,8 @@ describe('migration 12: the Summary’s own index', () => {
     expect(before.flat().length).toBeGreaterThan(100);
     expect(planOf(db, 'medications')).not.toContain('COVERING INDEX');
 
-    migrate(db, 12);
-    expect(db.pragma('user_version', { simple: true })).toBe(12);
+    migrate(db, 13);
+    expect(db.pragma('user_version', { simple: true })).toBe(13);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(rowsOf()).toEqual(before);
     expect(patientSummary(db, 1)).toEqual(summaryBefore);

@@ -18,7 +18,7 @@ const SUMMARY_COLUMNS = `r.id, r.person_id, r.resource_type, r.category, r.sort_
   r.value_unit, r.value_num, r.abnormal, r.flag, r.status, r.connection_id, 1 AS sources, r.codes`;
 
 /**
- * The kinds the Summary reads deep, which the `resources_summary` index (migration 12) holds. The
+ * The kinds the Summary reads deep, which the `resources_summary` index (migration 13) holds. The
  * query names them as the index does, so SQLite may answer from it: a bound parameter alone
  * cannot tell it the category is one of them.
  */

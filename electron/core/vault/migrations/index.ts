@@ -11,8 +11,8 @@ import { kindsNotShared } from './008-kinds-not-shared.js';
 import { healthCards } from './009-health-cards.js';
 import { plainTitles } from './010-plain-titles.js';
 import { ownNotesAndEntries } from './011-own-notes-and-entries.js';
-import { summaryIndex } from './012-summary-index.js';
-import { resultFlags } from './013-result-flags.js';
+import { resultFlags } from './012-result-flags.js';
+import { summaryIndex } from './013-summary-index.js';
 
 export type Migration = {
   version: number;
@@ -38,8 +38,8 @@ export const migrations: readonly Migration[] = [
   healthCards,
   plainTitles,
   ownNotesAndEntries,
-  summaryIndex,
   resultFlags,
+  summaryIndex,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;

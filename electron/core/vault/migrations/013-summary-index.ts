@@ -11,12 +11,12 @@ import type { Migration } from './index.js';
  * pays for it only on the few records of these kinds; the Summary reads only the newest of those.
  */
 export const summaryIndex: Migration = {
-  version: 12,
+  version: 13,
   name: 'an index the Summary answers its medicines, problems, allergies and vaccines from',
   up(db) {
     db.exec(`
       CREATE INDEX resources_summary ON resources(person_id, category, sort_date DESC, id DESC,
-        resource_type, status, display, codes, connection_id, value_text, value_unit, abnormal)
+        resource_type, status, display, codes, connection_id, value_text, value_unit, value_num, abnormal, flag)
       WHERE category IN ('medications', 'conditions', 'allergies', 'immunizations');
     `);
   },

@@ -11,7 +11,7 @@ const BATCH = 2000;
  * written while a read of the same table is open); a record that does not parse keeps no flag.
  */
 export const resultFlags: Migration = {
-  version: 13,
+  version: 12,
   name: 'result flags',
   up(db) {
     db.exec('ALTER TABLE resources ADD COLUMN flag TEXT');
