@@ -71,6 +71,12 @@ test('with what is new shown, the timeline gives the records the room: one line 
   const banner = page.getByTestId('whats-new');
   await expect(banner).toBeVisible();
   await expect(timeline.getByRole('button').first()).toBeVisible();
+  // The people list marks who has something new, in words.
+  await expect(
+    page
+      .getByRole('list', { name: 'People in this vault' })
+      .getByRole('button', { name: /Catalina Cantú\s*New/ }),
+  ).toBeVisible();
 
   // The filters are one line until opened; at 1280×800, with the banner, 8 records or more show.
   const filters = page.getByRole('button', { name: 'Filters', exact: true });
