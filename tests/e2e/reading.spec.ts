@@ -75,7 +75,7 @@ test('with what is new shown, the timeline gives the records the room: one line 
   await expect(
     page
       .getByRole('list', { name: 'People in this vault' })
-      .getByRole('button', { name: /Catalina Cantú\s*New/ }),
+      .getByRole('button', { name: /Catalina Cantú.*\bNew$/ }),
   ).toBeVisible();
 
   // The filters are one line until opened; at 1280×800, with the banner, 8 records or more show.
