@@ -79,7 +79,7 @@ test('with what is new shown, the timeline gives the records the room: one line 
   ).toBeVisible();
 
   // The filters are one line until opened; at 1280×800, with the banner, 8 records or more show.
-  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  const filters = page.getByRole('button', { name: /^Filters\b/ });
   await expect(filters).toHaveAttribute('aria-expanded', 'false');
   await expect(page.getByRole('group', { name: 'Kinds of record' })).toBeHidden();
   expect(await rowsInView(page, timeline)).toBeGreaterThanOrEqual(8);
