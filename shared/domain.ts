@@ -21,6 +21,8 @@ export const Person = z.object({
   birthDate: z.string().nullable(),
   relationship: Relationship,
   recordCount: z.number().int(),
+  /** Records arrived since this person's records were last looked at (the list marks them); only in persons.list. */
+  hasNew: z.boolean().optional(),
 });
 export type Person = z.infer<typeof Person>;
 

@@ -35,7 +35,7 @@ test('a record two sources sent shows once, "from 2 sources", and its detail lis
   // Everything is kept: the vault holds both copies, the timeline counts each group once.
   const stats = await statsFor(vaultPath, passphrase, catalina);
   // The kinds of record, with their counts, are among the filters: folded until opened.
-  await page.getByRole('button', { name: 'Filters', exact: true }).click();
+  await page.getByRole('button', { name: /^Filters\b/ }).click();
   const all = page.getByRole('group', { name: 'Kinds of record' }).getByRole('button', { name: /^All / });
   const shown = Number(((await all.textContent()) ?? '').replace(/[^\d]/g, ''));
   expect(shown).toBeGreaterThan(0);

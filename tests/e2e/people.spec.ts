@@ -80,7 +80,9 @@ test('imported records are counted for their person, by kind', async ({
   await expect(count).toHaveText(
     `${(expected.total - billing - administrative).toLocaleString('en-US')} records · not listed here: ${(billing + administrative).toLocaleString('en-US')} claim and care-team records (counted on the Summary)`,
   );
-  // Filtered, the count is of what the filters show, and nothing more is said.
+  // Filtered, the count is of what the filters show, and nothing more is said (the kinds are
+  // among the filters, folded until opened).
+  await page.getByRole('button', { name: /^Filters\b/ }).click();
   await page.getByRole('button', { name: /^Visits \d/ }).click();
   await expect(count).toHaveText(`${expected.byCategory.visits} records`);
 });

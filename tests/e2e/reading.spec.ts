@@ -71,9 +71,15 @@ test('with what is new shown, the timeline gives the records the room: one line 
   const banner = page.getByTestId('whats-new');
   await expect(banner).toBeVisible();
   await expect(timeline.getByRole('button').first()).toBeVisible();
+  // The people list marks who has something new, in words.
+  await expect(
+    page
+      .getByRole('list', { name: 'People in this vault' })
+      .getByRole('button', { name: /Catalina Cantú.*\bNew$/ }),
+  ).toBeVisible();
 
   // The filters are one line until opened; at 1280×800, with the banner, 8 records or more show.
-  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  const filters = page.getByRole('button', { name: /^Filters\b/ });
   await expect(filters).toHaveAttribute('aria-expanded', 'false');
   await expect(page.getByRole('group', { name: 'Kinds of record' })).toBeHidden();
   expect(await rowsInView(page, timeline)).toBeGreaterThanOrEqual(8);

@@ -48,7 +48,7 @@ function timelineOf(page: Page, name: string) {
 
 /** The source, date and kind filters fold into one line until opened. */
 async function showFilters(page: Page) {
-  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  const filters = page.getByRole('button', { name: /^Filters\b/ });
   if ((await filters.getAttribute('aria-expanded')) === 'false') await filters.click();
   await expect(filters).toHaveAttribute('aria-expanded', 'true');
 }

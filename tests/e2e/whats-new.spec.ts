@@ -27,7 +27,7 @@ function importFile(vaultPath: string, source: string, file: string): Promise<vo
 
 async function pickSource(page: Page, start: string) {
   // The source, date and kind filters fold into one line until opened.
-  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  const filters = page.getByRole('button', { name: /^Filters\b/ });
   if ((await filters.getAttribute('aria-expanded')) === 'false') await filters.click();
   const select = page.getByLabel('From', { exact: true });
   const text = await select.locator('option', { hasText: start }).first().textContent();
@@ -35,7 +35,7 @@ async function pickSource(page: Page, start: string) {
 }
 
 async function shownTotal(page: Page): Promise<number> {
-  const filters = page.getByRole('button', { name: 'Filters', exact: true });
+  const filters = page.getByRole('button', { name: /^Filters\b/ });
   if ((await filters.getAttribute('aria-expanded')) === 'false') await filters.click();
   const all = page.getByRole('group', { name: 'Kinds of record' }).getByRole('button', { name: /^All / });
   await expect(all).not.toHaveText(/^All 0$/);

@@ -5,8 +5,11 @@ import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
 import { GEOFFREY, US_CORE_355 } from '../support/temp-dir.js';
 
-/** "New only" on the timeline: what arrived since the person last looked, and nothing else. */
-describe('the timeline’s new only filter', () => {
+/**
+ * "New only" on the timeline: what arrived since the person last looked, and nothing else; the
+ * people list marks a person who has such records.
+ */
+describe('the timeline’s new only filter, and the mark in the people list', () => {
   let service: VaultService;
   let owner: number;
   const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
@@ -31,10 +34,14 @@ describe('the timeline’s new only filter', () => {
     expect((await call('records.whatsNew', { personId: owner })).total).toBe(0);
     expect((await call('timeline.page', { personId: owner, newOnly: true })).entries).toEqual([]);
     const before = (await call('timeline.counts', { personId: owner })).total;
+    const marked = async () => (await call('persons.list')).find((p) => p.id === owner)?.hasNew === true;
+    expect(await marked()).toBe(false);
 
     await importFile(US_CORE_355);
     const news = await call('records.whatsNew', { personId: owner });
     expect(news.total).toBeGreaterThan(0);
+    // The people list marks them.
+    expect(await marked()).toBe(true);
     const page = await call('timeline.page', { personId: owner, newOnly: true, limit: 500 });
     expect(page.entries.length).toBe(news.total);
     expect(page.entries.every((e) => e.isNew)).toBe(true);
@@ -53,5 +60,6 @@ describe('the timeline’s new only filter', () => {
     // Once looked at, nothing is new any more.
     await call('records.markLooked', { personId: owner, through: news.through });
     expect((await call('timeline.page', { personId: owner, newOnly: true })).entries).toEqual([]);
+    expect(await marked()).toBe(false);
   });
 });

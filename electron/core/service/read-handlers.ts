@@ -15,7 +15,7 @@ import { listPersons, personRemoval } from '../vault/persons.js';
 import { searchRecords } from '../vault/search.js';
 import { timelineCounts } from '../vault/timeline-counts.js';
 import { getRecord, recordStats, timelinePage } from '../vault/timeline.js';
-import { newAbove, readWhatsNew } from '../vault/whats-new.js';
+import { hasArrivals, newAbove, readWhatsNew } from '../vault/whats-new.js';
 import type { HandlersFor } from './context.js';
 import type { TimelineEntry } from '../../../shared/domain.js';
 import type { UnitSystem } from '../../../shared/ipc/areas/settings.js';
@@ -75,7 +75,9 @@ export function readHandlers(
   const arrived = <R extends { personId: number; newOnly?: boolean | undefined }>(req: R) =>
     req.newOnly ? { ...req, arrivedAbove: newAbove(db(), req.personId) ?? Number.MAX_SAFE_INTEGER } : req;
   return {
-    'persons.list': () => listPersons(db()),
+    'persons.list': () =>
+      // Said only of a person who has something new, so everyone else reads as before.
+      listPersons(db()).map((p) => (hasArrivals(db(), p.id) ? { ...p, hasNew: true } : p)),
     'persons.removal': (req) => {
       const { connections: _connections, ...removal } = personRemoval(db(), req.personId);
       return removal;

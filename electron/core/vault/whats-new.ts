@@ -74,6 +74,23 @@ export function newAbove(db: ReadableDB, personId: number): number | null {
 }
 
 /**
+ * Whether anything arrived for the person since they last looked (the people list marks them).
+ * Reads only records above the look, by rowid, and stops at the first: no counting.
+ */
+export function hasArrivals(db: ReadableDB, personId: number): boolean {
+  const bound = newAbove(db, personId);
+  if (bound === null || topId(db) <= bound) return false;
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM resources r WHERE r.id > ? AND +r.person_id = ? AND r.category IN (${categoryList})
+         AND r.duplicate_of IS NULL LIMIT 1`,
+      )
+      .get(bound, personId) !== undefined
+  );
+}
+
+/**
  * Marks the person's records as looked at: everything up to `through` (what the person was shown),
  * or everything in the vault now.
  */
