@@ -154,6 +154,9 @@ export async function startHostServer(
   sockets.on('connection', (socket) => {
     clients.add(socket);
     socket.on('close', () => clients.delete(socket));
+    // A message past maxPayload (or a broken frame) is an error on this socket alone: ws closes it
+    // (1009, 1002), and without a listener the error would end the whole host.
+    socket.on('error', () => undefined);
     socket.on('message', (data) => {
       let message: WireRequest;
       try {
