@@ -18,12 +18,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type * as CoreClient from '../electron/core/worker/core-client.js';
 import type { Result } from '../shared/ipc/contract.js';
+import { imported } from '../testkit/chosen-files.js';
 import { writeResults } from './results-file.js';
 import { percentile } from './stats.js';
 
 const SIZE = Number(process.env.BENCH_READS_SIZE ?? 100_000);
 const SYNC_SIZE = Number(process.env.BENCH_READS_SYNC_SIZE ?? 20_000);
-/** Records per file handed to the core: files chosen in the window come one a request. */
+/** Records per file: the window imports the files the person chose one after the other. */
 const FILE_RECORDS = 20_000;
 const ALONE_RUNS = 30;
 const PASS = 'correct horse battery';
@@ -85,7 +86,7 @@ function copyVault(from: string, to: string): void {
   copyFileSync(`${from}.keys.json`, `${to}.keys.json`);
 }
 
-async function run(mode: Mode, writer: Writer, base: string, importFiles: string[]): Promise<Row> {
+async function run(mode: Mode, writer: Writer, base: string, importPaths: string[]): Promise<Row> {
   const path = join(dir, `run-${Date.now()}.phrvault`);
   copyVault(base, path);
   const core = startCoreWorker(
@@ -124,14 +125,8 @@ async function run(mode: Mode, writer: Writer, base: string, importFiles: string
       const work =
         writer === 'file import'
           ? (async () => {
-              for (const [i, text] of importFiles.entries()) {
-                await call('connections.importFile', {
-                  personId,
-                  fileName: `more-${i}.ndjson`,
-                  contentBase64: Buffer.from(text).toString('base64'),
-                  anyPatient: true,
-                });
-              }
+              // As the window does: the shell hands over each path, the core reads it from disk.
+              for (const path of importPaths) await imported(core, path, personId);
             })()
           : new Promise<void>((resolve) => {
               const off = core.on((event) => {
@@ -177,7 +172,7 @@ function render(rows: Row[]): string {
     `Run ${new Date().toISOString()} on ${cpus()[0]?.model.trim() ?? 'unknown'} (${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB).`,
     `A vault of ${SIZE.toLocaleString('en-US')} synthetic records (seed 1); each run starts from a copy of it, through the core`,
     'as the app runs it (`startCoreWorker`). "file import": ' +
-      `${SIZE.toLocaleString('en-US')} more records (seed 2) as files of ${FILE_RECORDS.toLocaleString('en-US')} handed to \`connections.importFile\` one after`,
+      `${SIZE.toLocaleString('en-US')} more records (seed 2) as files of ${FILE_RECORDS.toLocaleString('en-US')} chosen in the window (\`imports.run\`) one after`,
     `another; "sync": a full sync of ${SYNC_SIZE.toLocaleString('en-US')} records (seed 3) from the records server on 127.0.0.1. Reads are`,
     'asked one after another for as long as the writer runs; cells are p50 / p95 / max in ms [reads]. "one worker (before)"',
     'is the same core with the read worker turned off: every read waits for the writer, as before reads had their own',
@@ -234,11 +229,15 @@ async function main(): Promise<void> {
   try {
     console.log(`reads-while-writing: building a vault of ${SIZE} records…`);
     const base = await baseVault(server);
-    const importFiles = ndjson(SIZE, 2);
+    const importPaths = ndjson(SIZE, 2).map((text, i) => {
+      const path = join(dir, `more-${i}.ndjson`);
+      writeFileSync(path, text);
+      return path;
+    });
     const rows: Row[] = [];
     for (const mode of ['read worker', 'one worker (before)'] as const) {
       for (const writer of ['nothing', 'file import', 'sync'] as const) {
-        const row = await run(mode, writer, base, importFiles);
+        const row = await run(mode, writer, base, importPaths);
         console.log(
           `${mode}, ${writer}: page p95 ${ms(percentile(row.page, 95))} ms, summary p95 ${ms(percentile(row.summary, 95))} ms (${row.page.length} pages, writer ${row.writerSeconds.toFixed(1)} s, +${row.added})`,
         );

@@ -22,6 +22,9 @@ import { isChannel, type Result } from '../../shared/ipc/contract.js';
 import type { CoreConnection } from '../core/worker/core-client.js';
 import { downloadsFolder } from './downloads.js';
 
+/** The largest message the host takes from a page over its socket (a larger one closes it). */
+export const MAX_PAGE_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -130,9 +133,10 @@ export async function startHostServer(
   const sockets = new WebSocketServer({
     server,
     path: HOST_SOCKET_PATH,
-    // A file chosen in the window comes up this socket as base64 (connections.importFile), and an
-    // attachment's copy to save (files.saveDocument): either can run to tens of megabytes.
-    maxPayload: 64 * 1024 * 1024,
+    // The largest message a page sends is an attachment's copy to save (files.saveDocument), which
+    // can run to tens of megabytes. Files to import never come up the socket: the page names them
+    // by token and the core reads them from disk, whatever their size.
+    maxPayload: MAX_PAGE_MESSAGE_BYTES,
     verifyClient: ({ req }: { req: IncomingMessage }) => {
       const given = Buffer.from(new URL(req.url ?? '', 'http://127.0.0.1').searchParams.get('token') ?? '');
       const expected = Buffer.from(token);
@@ -150,6 +154,9 @@ export async function startHostServer(
   sockets.on('connection', (socket) => {
     clients.add(socket);
     socket.on('close', () => clients.delete(socket));
+    // A message past maxPayload (or a broken frame) is an error on this socket alone: ws closes it
+    // (1009, 1002), and without a listener the error would end the whole host.
+    socket.on('error', () => undefined);
     socket.on('message', (data) => {
       let message: WireRequest;
       try {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { readBackup } from '../../electron/core/vault/backup.js';
 import type { BackupStatus } from '../../shared/ipc/areas/backups.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { call, PASSPHRASE } from '../support/connected-vault.js';
 import { FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
@@ -39,12 +40,7 @@ async function vaultWithRecords(
   });
   await call(service, 'vault.create', { passphrase: PASSPHRASE, ownerName: 'Geoffrey Abbott' });
   const [person] = await call(service, 'persons.list', {});
-  const imported = await call(service, 'connections.importFile', {
-    personId: person!.id,
-    fileName: 'geoffrey.json',
-    contentBase64: readFileSync(GEOFFREY).toString('base64'),
-  });
-  expect(imported.outcome).toBe('imported');
+  expect((await imported(service, GEOFFREY, person!.id)).added).toBeGreaterThan(0);
   return { dir, service, clock, changes };
 }
 

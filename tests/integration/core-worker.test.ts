@@ -5,8 +5,10 @@ import { CUT_NOTE } from '../../electron/core/records/resource-bounds.js';
 import { importConnection } from '../../electron/core/vault/connections.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
+import { importChosen } from '../../testkit/chosen-files.js';
 import { repoRoot, requireBuild } from '../support/cli.js';
 import { labResult } from '../support/fhir-builders.js';
+import { fileOnDisk } from '../support/file-on-disk.js';
 import { storeResources } from '../support/stored-records.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
@@ -133,15 +135,11 @@ describe('the core worker', () => {
     // A runaway job: 9 MB of JSON whose three million empty objects, parsed, outgrow the worker's
     // 96 MiB as they are made. (One allocation larger than what is left would still end the whole
     // process: V8 can stop a worker only while its heap fills gradually.)
-    const huge = Buffer.from(
+    const huge = fileOnDisk(
+      'huge.json',
       `{"resourceType":"Bundle","type":"collection","entry":[${'{},'.repeat(3_000_000)}{}]}`,
     );
-    const personId = 1;
-    const answer = await core.dispatch('connections.importFile', {
-      personId,
-      fileName: 'huge.json',
-      contentBase64: huge.toString('base64'),
-    });
+    const answer = await importChosen(core, huge, 1);
     expect(answer).toEqual({
       ok: false,
       error: {

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { VaultService } from '../../electron/core/api.js';
+import { MAX_PAGE_MESSAGE_BYTES } from '../../electron/host/host-server.js';
 import { shellChannels, type Result } from '../../shared/ipc/contract.js';
 import { requireBuild } from '../support/cli.js';
 import { startHost, type RunningHost } from '../support/host.js';
-import { tempDir } from '../support/temp-dir.js';
+import { GEOFFREY, tempDir } from '../support/temp-dir.js';
 
 function connect(host: RunningHost, opts: { token?: string; origin?: string } = {}): Promise<WebSocket> {
   const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ipc?token=${opts.token ?? host.token}`, {
@@ -320,6 +321,63 @@ describe('saving a document through the test host', () => {
     expect(await client(await connect(without)).call('files.chooseImportFiles', {})).toMatchObject({
       ok: false,
       error: { kind: 'bad-input', message: expect.stringContaining('without --imports') },
+    });
+  });
+
+  it('imports a file larger than any message a page may send: the page names it, the core reads it', async () => {
+    const imports = join(dir, 'large-imports');
+    mkdirSync(imports);
+    // Geoffrey Abbott's public records as NDJSON, then lines of spaces (a megabyte each) until the
+    // file is larger than the socket takes from a page in one message.
+    const bundle = JSON.parse(readFileSync(GEOFFREY, 'utf8')) as { entry: { resource: unknown }[] };
+    const records = `${bundle.entry.map((e) => JSON.stringify(e.resource)).join('\n')}\n`;
+    const padding = Buffer.alloc(MAX_PAGE_MESSAGE_BYTES, 0x20);
+    for (let at = 1 << 20; at <= padding.length; at += 1 << 20) padding[at - 1] = 0x0a;
+    writeFileSync(join(imports, 'geoffrey.ndjson'), Buffer.concat([Buffer.from(records), padding]));
+    const host = await startHost(join(dir, 'large.phrvault'), renderer, ['--imports', imports]);
+    hosts.push(host);
+
+    // A page's message of that size closes its socket: the limit is real.
+    const sender = await connect(host);
+    const closed = new Promise<number>((resolve) => sender.once('close', resolve));
+    sender.send(
+      JSON.stringify({
+        id: 1,
+        channel: 'vault.status',
+        request: { pad: 'x'.repeat(MAX_PAGE_MESSAGE_BYTES) },
+      }),
+    );
+    expect(await closed).toBe(1009);
+
+    const api = client(await connect(host));
+    expect(
+      await api.call('vault.create', { passphrase: 'correct horse battery', ownerName: 'Geoffrey Abbott' }),
+    ).toMatchObject({ ok: true });
+    const people = (await api.call('persons.list')) as Result<{ id: number }[]>;
+    if (!people.ok) throw new Error(people.error.message);
+    const owner = people.value[0]!;
+    const chosen = (await api.call('files.chooseImportFiles', {})) as Result<{
+      files: { token: string; bytes: number }[];
+    }>;
+    if (!chosen.ok) throw new Error(chosen.error.message);
+    const [file] = chosen.value.files;
+    expect(file!.bytes).toBeGreaterThan(MAX_PAGE_MESSAGE_BYTES);
+    expect(await api.call('imports.preview', { personId: owner.id, tokens: [file!.token] })).toMatchObject({
+      ok: true,
+      value: [
+        {
+          outcome: 'ready',
+          format: 'fhir',
+          about: `FHIR R4, ${bundle.entry.length} records`,
+          whose: 'match',
+        },
+      ],
+    });
+    expect(
+      await api.call('imports.run', { token: file!.token, personId: owner.id, as: 'this-person' }),
+    ).toMatchObject({
+      ok: true,
+      value: { added: bundle.entry.length, problemCount: 0 },
     });
   });
 

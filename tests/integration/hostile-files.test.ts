@@ -4,7 +4,9 @@ import type { VaultService } from '../../electron/core/api.js';
 import { CUT_NOTE, MAX_NESTING } from '../../electron/core/records/resource-bounds.js';
 import { importConnection } from '../../electron/core/vault/connections.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
+import { importChosen, imported } from '../../testkit/chosen-files.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
+import { fileOnDisk } from '../support/file-on-disk.js';
 import { everyViewProblems } from '../support/every-view.js';
 
 /**
@@ -18,12 +20,9 @@ describe('hostile files through the import', () => {
   const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
     callOn(service, channel, request);
   const importFile = (fileName: string, content: string) =>
-    service.dispatch('connections.importFile', {
-      personId: owner,
-      fileName,
-      contentBase64: Buffer.from(content).toString('base64'),
-      anyPatient: true,
-    });
+    importChosen(service, fileOnDisk(fileName, content), owner);
+  const importedFile = (fileName: string, content: string) =>
+    imported(service, fileOnDisk(fileName, content), owner);
   const recordCount = () =>
     service.vault.db.prepare('SELECT count(*) FROM resources').pluck().get() as number;
   const sources = () => call('connections.list', { personId: owner });
@@ -54,13 +53,7 @@ describe('hostile files through the import', () => {
       {"resource":{"resourceType":"Observation","id":"deep","status":"final","code":{"text":"Deep"},"extension":${deepArray(5000)}}},
       {"resource":{"resourceType":"Condition","id":"long","code":{"text":"${'x'.repeat(10_000_000)}"}}},
       {"resource":{"resourceType":"Condition","id":"fine","code":{"text":"Asthma"}}}]}`;
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'mixed.json',
-      contentBase64: Buffer.from(bundle).toString('base64'),
-      anyPatient: true,
-    });
-    if (answer.outcome !== 'imported') throw new Error('the file was asked about, not imported');
+    const answer = await importedFile('mixed.json', bundle);
     expect(answer.added).toBe(1);
     expect(answer.problems).toEqual([
       { where: 'mixed.json entry 1', problem: `is nested more than ${MAX_NESTING} levels deep` },
@@ -81,13 +74,7 @@ describe('hostile files through the import', () => {
       const inner = text ? `,{"resource":${text}}` : '';
       text = `{"resourceType":"Bundle","type":"collection","entry":[${observation}${inner}]}`;
     }
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'nested.json',
-      contentBase64: Buffer.from(text).toString('base64'),
-      anyPatient: true,
-    });
-    if (answer.outcome !== 'imported') throw new Error('the file was asked about, not imported');
+    const answer = await importedFile('nested.json', text);
     expect(answer.added).toBe(8);
     expect(answer.problems).toEqual([
       {
@@ -170,12 +157,7 @@ describe('hostile files through the import', () => {
       { resourceType: 'Encounter', id: 'e1', period: 'yesterday', class: 1 },
       { resourceType: 'DocumentReference', id: 'r1', content: [{ attachment: 'file' }] },
     ];
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'odd.ndjson',
-      contentBase64: Buffer.from(odd.map((r) => JSON.stringify(r)).join('\n')).toString('base64'),
-      anyPatient: true,
-    });
+    const answer = await importedFile('odd.ndjson', odd.map((r) => JSON.stringify(r)).join('\n'));
     expect(answer).toMatchObject({ added: odd.length, problemCount: 0 });
     expect(await everyViewProblems(service, owner)).toEqual([]);
   });
@@ -189,12 +171,7 @@ describe('hostile files through the import', () => {
       '{"resourceType":"Immunization","id":"u4","vaccineCode":{"text":{"toString":1,"valueOf":1}},"occurrenceDateTime":{"toString":1,"valueOf":1},"status":{"toString":1,"valueOf":1}}',
       '{"resourceType":"Patient","id":"u5","name":[{"given":[{"toString":1,"valueOf":1}],"family":{"toString":1,"valueOf":1}}],"birthDate":{"toString":1,"valueOf":1},"gender":{"toString":1,"valueOf":1}}',
     ];
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'unprintable.ndjson',
-      contentBase64: Buffer.from(lines.join('\n')).toString('base64'),
-      anyPatient: true,
-    });
+    const answer = await importedFile('unprintable.ndjson', lines.join('\n'));
     expect(answer).toMatchObject({ added: lines.length, problemCount: 0 });
     expect(await everyViewProblems(service, owner)).toEqual([]);
   });
@@ -206,12 +183,7 @@ describe('hostile files through the import', () => {
       '{"resourceType":"Observation","id":"s3","status":"final","category":[{"coding":[{"code":"constructor"}]}],"code":{"text":"Odd"},"context":{"reference":"Encounter/1"}}',
       '{"resourceType":"AllergyIntolerance","id":"s4","clinicalStatus":"active","verificationStatus":{"toString":1,"valueOf":1},"assertedDate":"2020","code":{"text":"Peanut"}}',
     ];
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'older.ndjson',
-      contentBase64: Buffer.from(lines.join('\n')).toString('base64'),
-      anyPatient: true,
-    });
+    const answer = await importedFile('older.ndjson', lines.join('\n'));
     expect(answer).toMatchObject({ added: lines.length, fhirVersion: 'STU3' });
     expect(await everyViewProblems(service, owner)).toEqual([]);
   });

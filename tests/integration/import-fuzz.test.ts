@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import { isVaultError } from '../../electron/core/errors.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
+import { chooseFiles } from '../../testkit/chosen-files.js';
 import { call, newVaultService } from '../support/connected-vault.js';
 import { everyViewProblems } from '../support/every-view.js';
 import {
@@ -21,8 +22,9 @@ import {
  * NDJSON, and R4, STU3 and DSTU2 records, starting from the public sample files and broken on
  * purpose: wrong types in any field, deep nesting, huge texts, repeated keys, odd encodings, cut
  * files. Each document must end in a stored result or a refusal in plain words (never `internal`),
- * through the window's import (bytes) and the command line's (a file on disk), and afterwards the
- * vault's integrity check is clean and every view and export of what was stored still works.
+ * through the window's import (previewed, then stored for the person or a new one made from the
+ * file) and the command line's, both reading the file from disk, and afterwards the vault's
+ * integrity check is clean and every view and export of what was stored still works.
  *
  * CI runs a fixed seed and few runs; PHR_FUZZ_RUNS and PHR_FUZZ_SEED run more (README, Test).
  */
@@ -217,7 +219,8 @@ describe('fuzzing every importer', () => {
     fromDisk: fc.boolean(),
     // The command line's --fhir-version: records read as a version they are not.
     fhirVersion: fc.constantFrom(undefined, 'R4', 'STU3', 'DSTU2'),
-    anyPatient: fc.boolean(),
+    // The window's choice: the person chosen, or a new person made from the file's patient.
+    as: fc.constantFrom('this-person' as const, 'new-person' as const),
   });
   type Document = typeof document extends fc.Arbitrary<infer T> ? T : never;
 
@@ -246,10 +249,10 @@ describe('fuzzing every importer', () => {
 
   async function imported(doc: Document, run: number): Promise<string | null> {
     const file = written(doc);
+    const path = join(dir, `${run}-${file.name}`);
+    writeFileSync(path, file.bytes);
     if (doc.fromDisk) {
-      // The command line's way: a path, read from disk as it stores.
-      const path = join(dir, `${run}-${file.name}`);
-      writeFileSync(path, file.bytes);
+      // The command line's way: read from disk as it stores.
       try {
         await importFhirFiles(service.vault.db, [path], { personId: owner, fhirVersion: doc.fhirVersion });
         return null;
@@ -257,11 +260,14 @@ describe('fuzzing every importer', () => {
         return isVaultError(error, 'bad-input') ? null : `the import threw ${String(error)}`;
       }
     }
-    const answer = await service.dispatch('connections.importFile', {
+    // The window's way: the shell hands over the path, the preview says what it is, then it is stored.
+    const [chosen] = await chooseFiles(service, [path]);
+    const preview = await service.dispatch('imports.preview', { personId: owner, tokens: [chosen!.token] });
+    if (!preview.ok) return `the preview answered ${preview.error.kind}: ${preview.error.message}`;
+    const answer = await service.dispatch('imports.run', {
+      token: chosen!.token,
       personId: owner,
-      fileName: file.name,
-      contentBase64: file.bytes.toString('base64'),
-      anyPatient: doc.anyPatient,
+      as: doc.as,
     });
     if (answer.ok || answer.error.kind === 'bad-input') return null;
     return `the import answered ${answer.error.kind}: ${answer.error.message}`;

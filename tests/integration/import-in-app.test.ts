@@ -2,25 +2,28 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
+import { chooseFiles, importChosen } from '../../testkit/chosen-files.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
+import { fileOnDisk } from '../support/file-on-disk.js';
 import { GEOFFREY, fixtures } from '../support/temp-dir.js';
 
 /**
- * Files chosen in the window: their bytes come over the contract, one file a request, and their
- * records go to the person's "Imported files" source, as the command line's import does from disk.
+ * Files chosen in the window: the shell hands their paths to the core, which reads each from disk,
+ * and their records go to the person's "Imported files" source, as the command line's import does.
  */
 describe('importing a file chosen in the window', () => {
   let service: VaultService;
   let owner: number;
   const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
     callOn(service, channel, request);
-  const importFile = (fileName: string, content: Buffer | string, personId = owner, anyPatient = false) =>
-    service.dispatch('connections.importFile', {
-      personId,
-      fileName,
-      contentBase64: Buffer.from(content).toString('base64'),
-      anyPatient,
-    });
+  const importFile = (fileName: string, content: Buffer | string, personId = owner) =>
+    importChosen(service, fileOnDisk(fileName, content), personId);
+  /** Whose the window says a file is, before the person decides; nothing is stored. */
+  const whose = async (fileName: string, content: Buffer | string, personId = owner) => {
+    const [file] = await chooseFiles(service, [fileOnDisk(fileName, content)]);
+    const [preview] = await call('imports.preview', { personId, tokens: [file!.token] });
+    return preview!.outcome === 'ready' ? { whose: preview!.whose, patients: preview!.patients } : preview;
+  };
   const recordCount = () =>
     service.vault.db.prepare('SELECT count(*) FROM resources').pluck().get() as number;
   const sources = () => call('connections.list', { personId: owner });
@@ -55,26 +58,24 @@ describe('importing a file chosen in the window', () => {
     expect(await sources()).toEqual([]);
   });
 
-  it('asks before filing a file about another patient, then stores its records under "Imported files"; the same file again changes nothing', async () => {
+  it('says whose a file about another patient is before filing it, then stores its records under "Imported files"; the same file again changes nothing', async () => {
     const bundle = readFileSync(GEOFFREY);
     const entries = (JSON.parse(bundle.toString('utf8')) as { entry: unknown[] }).entry.length;
     // Geoffrey's file, for the vault's owner (Test Patient): whose it is, and nothing stored yet.
-    expect(await importFile('Geoffrey Abbott.json', bundle)).toEqual({
-      ok: true,
-      value: {
-        outcome: 'other-patient',
-        otherPatients: [{ name: 'Geoffrey Abbott', birthDate: '1992-07-03' }],
-      },
+    expect(await whose('Geoffrey Abbott.json', bundle)).toEqual({
+      whose: 'differs',
+      patients: [{ name: 'Geoffrey Abbott', birthDate: '1992-07-03' }],
     });
     expect(recordCount()).toBe(0);
     expect(await sources()).toEqual([]);
 
     // The person says it is theirs.
-    const first = await importFile('Geoffrey Abbott.json', bundle, owner, true);
+    const first = await importFile('Geoffrey Abbott.json', bundle);
     expect(first).toMatchObject({
       ok: true,
       value: {
-        outcome: 'imported',
+        personId: owner,
+        newPerson: null,
         fhirVersion: 'R4',
         added: entries,
         updated: 0,
@@ -88,8 +89,8 @@ describe('importing a file chosen in the window', () => {
     expect(source).toMatchObject({ label: 'Imported files', kind: 'import', recordCount: entries });
     expect(first.ok && first.value).toMatchObject({ connectionId: source!.id });
 
-    const again = await importFile('Geoffrey Abbott (copy).json', bundle, owner, true);
-    expect(again).toMatchObject({ ok: true, value: { outcome: 'imported', added: 0, unchanged: entries } });
+    const again = await importFile('Geoffrey Abbott (copy).json', bundle);
+    expect(again).toMatchObject({ ok: true, value: { added: 0, unchanged: entries } });
     expect(recordCount()).toBe(entries);
     const page = await call('timeline.page', { personId: owner, limit: 5 });
     expect(page.entries.length).toBe(5);
@@ -101,8 +102,9 @@ describe('importing a file chosen in the window', () => {
       birthDate: '1992-07-03',
       relationship: 'child',
     });
+    expect(await whose('mine.json', readFileSync(GEOFFREY), geoffrey.id)).toMatchObject({ whose: 'match' });
     const answer = await importFile('mine.json', readFileSync(GEOFFREY), geoffrey.id);
-    expect(answer).toMatchObject({ ok: true, value: { outcome: 'imported' } });
+    expect(answer).toMatchObject({ ok: true, value: { personId: geoffrey.id } });
   });
 
   it('reads NDJSON, stores the lines it can and says which it could not', async () => {
@@ -113,11 +115,11 @@ describe('importing a file chosen in the window', () => {
       JSON.stringify({ resourceType: 'Immunization', id: 'nd-2', vaccineCode: { text: 'Flu shot' } }),
     ].join('\n');
     // No Patient in it: nothing to ask.
+    expect(await whose('export.ndjson', lines)).toEqual({ whose: 'unknown', patients: [] });
     const answer = await importFile('export.ndjson', lines);
     expect(answer).toMatchObject({
       ok: true,
       value: {
-        outcome: 'imported',
         added: 2,
         problems: [{ where: 'line 2', problem: 'is not valid JSON' }],
         problemCount: 1,
@@ -129,42 +131,41 @@ describe('importing a file chosen in the window', () => {
 
   it('takes a C-CDA document the same way, asking first when its patient is someone else', async () => {
     const ccd = readFileSync(`${fixtures}cda-documents/CCD_2.xml`);
-    const asked = await importFile('record.xml', ccd);
-    expect(asked).toMatchObject({
-      ok: true,
-      value: {
-        outcome: 'other-patient',
-        otherPatients: [{ name: 'Isabella Jones', birthDate: '1950-12-19' }],
-      },
+    expect(await whose('record.xml', ccd)).toEqual({
+      whose: 'differs',
+      patients: [{ name: 'Isabella Jones', birthDate: '1950-12-19' }],
     });
     const before = recordCount();
-    const answer = await importFile('record.xml', ccd, owner, true);
+    const answer = await importFile('record.xml', ccd);
     expect(answer).toMatchObject({
       ok: true,
       value: {
-        outcome: 'imported',
         format: 'ccda',
         about:
           'C-CDA Continuity of Care Document from The Doctors Together Physician Group, 2014-10-15, 16 entries',
       },
     });
     expect(recordCount()).toBeGreaterThan(before + 16);
-    const source = (await sources()).find(
-      (s) => answer.ok && s.id === (answer.value as { connectionId: number }).connectionId,
-    );
+    const source = (await sources()).find((s) => answer.ok && s.id === answer.value.connectionId);
     expect(source).toMatchObject({
       kind: 'import',
       label: 'The Doctors Together Physician Group',
     });
   });
 
-  it('refuses a person who is not in the vault, and content that is not base64', async () => {
+  it('refuses a person who is not in the vault, and a file the shell never handed over', async () => {
     expect(await importFile('a.json', '{}', 9999)).toMatchObject({ ok: false, error: { kind: 'not-found' } });
-    const garbled = await service.dispatch('connections.importFile', {
+    const unknown = await service.dispatch('imports.run', {
       personId: owner,
-      fileName: 'a.json',
-      contentBase64: 'not base64 at all!',
+      token: 'never-handed-over-0000',
+      as: 'this-person',
     });
-    expect(garbled).toMatchObject({ ok: false });
+    expect(unknown).toMatchObject({ ok: false, error: { kind: 'bad-input' } });
+    const made = await service.dispatch('imports.run', {
+      personId: owner,
+      token: '../a.json',
+      as: 'this-person',
+    });
+    expect(made).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
   });
 });

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { call, newVaultService } from '../support/connected-vault.js';
 import { GEOFFREY } from '../support/temp-dir.js';
 
@@ -13,13 +13,7 @@ describe('people in the vault', () => {
       .prepare(sql)
       .pluck()
       .get(...args) as number;
-  const importFor = (personId: number) =>
-    call(service, 'connections.importFile', {
-      personId,
-      fileName: 'geoffrey.json',
-      contentBase64: readFileSync(GEOFFREY).toString('base64'),
-      anyPatient: true,
-    });
+  const importFor = (personId: number) => imported(service, GEOFFREY, personId);
 
   beforeAll(async () => {
     ({ service } = await newVaultService());

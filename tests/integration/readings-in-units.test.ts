@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import { systemUnits } from '../../electron/core/records/units.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { PASSPHRASE, call as callOn, newVaultService } from '../support/connected-vault.js';
 import { fixtures } from '../support/temp-dir.js';
 
@@ -22,13 +22,8 @@ describe('results flagged and read in the person’s units', () => {
   beforeAll(async () => {
     ({ service } = await newVaultService());
     owner = (await call('persons.list'))[0]!.id;
-    const answer = await call('connections.importFile', {
-      personId: owner,
-      fileName: 'Discharge_Summary.xml',
-      contentBase64: readFileSync(`${fixtures}cda-documents/Discharge_Summary.xml`).toString('base64'),
-      anyPatient: true,
-    });
-    expect(answer.outcome).toBe('imported');
+    const answer = await imported(service, `${fixtures}cda-documents/Discharge_Summary.xml`, owner);
+    expect(answer.format).toBe('ccda');
   });
   afterAll(() => service.close());
 

@@ -4,9 +4,11 @@ import type * as CoreClient from '../../electron/core/worker/core-client.js';
 import { openReadConnection, openVaultDatabase } from '../../electron/core/vault/database.js';
 import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import type { Result } from '../../shared/ipc/contract.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { repoRoot } from '../support/cli.js';
 import { PASSPHRASE } from '../support/connected-vault.js';
 import { syntheticResources } from '../../testkit/synthetic-patient.js';
+import { fileOnDisk } from '../support/file-on-disk.js';
 import { FAST_SCRYPT, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -53,12 +55,7 @@ async function unlockedCore(): Promise<{ personId: number }> {
 }
 
 const importFile = (personId: number, fileName: string, text: string) =>
-  ask<{ added: number }>('connections.importFile', {
-    personId,
-    fileName,
-    contentBase64: Buffer.from(text).toString('base64'),
-    anyPatient: true,
-  });
+  imported(core!, fileOnDisk(fileName, text), personId);
 
 describe('reads beside writes', () => {
   it('answers timeline pages and the Summary while an import is writing, and sees what it committed', async () => {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import type { RecordsChanged } from '../../shared/ipc/areas/records.js';
 import type { SyncSummary } from '../../shared/ipc/areas/sync.js';
 import { call, closedAfterAll, connectTo, newVaultService } from '../support/connected-vault.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { US_CORE_85, fixtures } from '../../testkit/fixture-paths.js';
 import { resourcesFromBundle, startSyncEhr } from '../support/sync-ehr.js';
 
@@ -96,24 +96,14 @@ describe('records.changed', () => {
     const { service, changes } = await watchedVault({ automatic: false });
     afterAll(() => service.close());
     const sam = await call(service, 'persons.add', { name: 'Sam Lee', relationship: 'child' });
-    const file = (fileName: string, path: string) => ({
-      personId: sam.id,
-      fileName,
-      contentBase64: readFileSync(path).toString('base64'),
-      anyPatient: true,
-    });
+    const ccd = `${fixtures}cda-documents/CCD_1.xml`;
 
-    const imported = await call(
-      service,
-      'connections.importFile',
-      file('CCD.xml', `${fixtures}cda-documents/CCD_1.xml`),
-    );
-    if (imported.outcome !== 'imported') throw new Error(imported.outcome);
+    const first = await imported(service, ccd, sam.id);
     expect(changes.map((c) => c.change)).toEqual([
       {
         personId: sam.id,
         cause: 'import',
-        added: imported.added,
+        added: first.added,
         updated: 0,
         removed: 0,
         categories: [],
@@ -122,11 +112,10 @@ describe('records.changed', () => {
     ]);
     expect(changes[0]!.inTransaction).toBe(false);
     // The same file again adds nothing: nothing to say.
-    await call(service, 'connections.importFile', file('CCD.xml', `${fixtures}cda-documents/CCD_1.xml`));
+    await imported(service, ccd, sam.id);
     expect(changes).toHaveLength(1);
 
-    const second = await call(service, 'connections.importFile', file('us-core.json', US_CORE_85));
-    if (second.outcome !== 'imported') throw new Error(second.outcome);
+    const second = await imported(service, US_CORE_85, sam.id);
     const { recordsDeleted } = await call(service, 'connections.disconnect', {
       connectionId: second.connectionId,
       keepRecords: false,

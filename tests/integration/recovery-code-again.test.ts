@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { envelopePath, readEnvelope } from '../../electron/core/vault/key-envelope.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { call, PASSPHRASE } from '../support/connected-vault.js';
 import { FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
@@ -124,12 +125,7 @@ describe('the recovery code, again', () => {
   it('opens a backup with the recovery code and a new passphrase, which then unlocks the restored vault', async () => {
     const { dir, service, recoveryCode } = await newVault();
     const [person] = await call(service, 'persons.list', {});
-    const imported = await call(service, 'connections.importFile', {
-      personId: person!.id,
-      fileName: 'geoffrey.json',
-      contentBase64: readFileSync(GEOFFREY).toString('base64'),
-    });
-    expect(imported.outcome).toBe('imported');
+    expect((await imported(service, GEOFFREY, person!.id)).added).toBeGreaterThan(0);
     const folder = join(dir, 'Backups');
     mkdirSync(folder);
     await call(service, 'backups.useFolder', { folder });

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../electron/core/api.js';
 import type { CoreChannel, RequestOf } from '../../shared/ipc/contract.js';
+import { imported } from '../../testkit/chosen-files.js';
 import { call as callOn, newVaultService } from '../support/connected-vault.js';
 import { GEOFFREY, US_CORE_355 } from '../support/temp-dir.js';
 
@@ -14,13 +14,7 @@ describe('the timeline’s new only filter, and the mark in the people list', ()
   let owner: number;
   const call = <C extends CoreChannel>(channel: C, request?: RequestOf<C>) =>
     callOn(service, channel, request);
-  const importFile = (path: string) =>
-    call('connections.importFile', {
-      personId: owner,
-      fileName: path.split('/').pop()!,
-      contentBase64: readFileSync(path).toString('base64'),
-      anyPatient: true,
-    });
+  const importFile = (path: string) => imported(service, path, owner);
 
   beforeAll(async () => {
     ({ service } = await newVaultService());

@@ -19,7 +19,9 @@ import { beginLongWrite } from '../../electron/core/vault/database.js';
 import { envelopePath } from '../../electron/core/vault/key-envelope.js';
 import { userMessage } from '../../shared/errors.js';
 import type { Result } from '../../shared/ipc/contract.js';
+import { importChosen } from '../../testkit/chosen-files.js';
 import { CLI, requireBuild, runCli, type CliResult } from '../support/cli.js';
+import { fileOnDisk } from '../support/file-on-disk.js';
 import { CATALINA, DAISEY, FAST_SCRYPT, GEOFFREY, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -99,19 +101,11 @@ describe('a vault file with one flipped byte', () => {
     expect(reads.filter((r) => r.ok).length).toBeGreaterThan(0);
 
     // Writes are refused, in the same words: an import, a new person, a rename.
-    const file = Buffer.from(
+    const file = fileOnDisk(
+      'patient.json',
       JSON.stringify({ resourceType: 'Patient', id: 'p', name: [{ family: 'Abbott' }] }),
     );
-    expect(
-      damaged(
-        await service.dispatch('connections.importFile', {
-          personId: 1,
-          fileName: 'patient.json',
-          contentBase64: file.toString('base64'),
-          anyPatient: true,
-        }),
-      ),
-    ).toBe(true);
+    expect(damaged(await importChosen(service, file, 1))).toBe(true);
     expect(damaged(await service.dispatch('persons.add', { name: 'Sam' }))).toBe(true);
     expect(await service.dispatch('vault.lock', {})).toMatchObject({ ok: true });
     expect(fingerprint(path)).toBe(before);

@@ -15,9 +15,9 @@ import { outOfBounds } from '../records/resource-bounds.js';
 export type FileRecord = { resource: Json; raw: string };
 export type FileProblem = { where: string; problem: string };
 /**
- * A file on disk (the command line), or one the person chose in the app, whose bytes the window
- * read and sent: the core is never handed a path by the renderer, and the bytes are never written
- * to disk unencrypted.
+ * A file on disk (chosen in the window or named on the command line), or one the core holds in
+ * memory (a health link's file, fetched and decrypted), whose bytes are never written to disk
+ * unencrypted.
  */
 export type FhirFile = string | { name: string; bytes: Buffer };
 

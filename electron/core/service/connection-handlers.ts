@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { connectionChannels, ConnectResult } from '../../../shared/ipc/areas/connections.js';
 import { isVaultError, VaultError } from '../errors.js';
-import { importFile } from '../exchange/import-files.js';
 import {
   describeRegistrations,
   loadClientRegistry,
@@ -20,15 +19,12 @@ import {
   type SignedInInstitution,
 } from '../smart/institution-sign-in.js';
 import { publicJwks } from '../smart/install-key.js';
-import { compareIdentity, patientIdentity, type PatientIdentity } from '../smart/patient-match.js';
 import {
   deleteConnection,
   getConnectionDetail,
   listConnectionDetails,
   renameConnection,
 } from '../vault/connections.js';
-import { getPerson } from '../vault/persons.js';
-import { ensureIntact } from '../vault/database.js';
 import type { HandlersFor, ServiceContext } from './context.js';
 import { removedChange } from './record-handlers.js';
 
@@ -224,53 +220,6 @@ export function connectionHandlers(ctx: ServiceContext): HandlersFor<keyof typeo
       ctx.emit('connections.changed', { connectionId: req.connectionId });
       if (recordsDeleted > 0) ctx.emit('records.changed', removedChange(connection.personId, recordsDeleted));
       return { revoked, recordsDeleted };
-    },
-    'connections.importFile': async (req) => {
-      ensureIntact(db());
-      const person = getPerson(db(), req.personId);
-      const file = { name: req.fileName, bytes: Buffer.from(req.contentBase64, 'base64') };
-      // A caregiver's vault holds several people: a file about someone else is not filed under
-      // this person unless they say so, as a sign-in to another patient's portal is asked about.
-      let otherPatients: PatientIdentity[] = [];
-      // Any format the one way in reads (FHIR JSON, C-CDA), recognised from the bytes.
-      const report = await importFile(db(), file, {
-        personId: req.personId,
-        acceptPatients: req.anyPatient
-          ? undefined
-          : (patients) => {
-              otherPatients = patients
-                .map(patientIdentity)
-                .filter((identity) => !compareIdentity(person, identity).matches);
-              return otherPatients.length === 0;
-            },
-      });
-      if (!report) return { outcome: 'other-patient' as const, otherPatients };
-      // The source it went to: the person's "Imported files" (or, for a document, one named after
-      // who wrote it), made by the first import.
-      ctx.emit('connections.changed', { connectionId: report.connectionId });
-      if (report.added + report.updated > 0) {
-        ctx.emit('records.changed', {
-          personId: getConnectionDetail(db(), report.connectionId)?.personId ?? req.personId,
-          cause: 'import',
-          added: report.added,
-          updated: report.updated,
-          removed: 0,
-          categories: [],
-          ongoing: false,
-        });
-      }
-      return {
-        outcome: 'imported' as const,
-        connectionId: report.connectionId,
-        format: report.format,
-        about: report.about,
-        fhirVersion: report.fhirVersion,
-        added: report.added,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        problems: report.problems.slice(0, 20),
-        problemCount: report.problems.length,
-      };
     },
     'connections.publicKeys': async () => (await publicJwks(db())) as { keys: Record<string, unknown>[] },
   };

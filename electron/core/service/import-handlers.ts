@@ -112,6 +112,18 @@ export function importHandlers(ctx: ServiceContext): HandlersFor<keyof typeof im
       if (!report) throw new VaultError('internal');
       ctx.emit('connections.changed', { connectionId: report.connectionId });
       const filedUnder = madeId ?? req.personId;
+      // An open view of the person looks again at what it shows, as after a sync.
+      if (report.added + report.updated > 0) {
+        ctx.emit('records.changed', {
+          personId: filedUnder,
+          cause: 'import',
+          added: report.added,
+          updated: report.updated,
+          removed: 0,
+          categories: [],
+          ongoing: false,
+        });
+      }
       return {
         token: req.token,
         personId: filedUnder,

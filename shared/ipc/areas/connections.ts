@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ConnectionSummary } from '../../domain.js';
 import { Empty, PersonId } from './common.js';
-import { FileFormat } from './imports.js';
 
 /**
  * Hospitals and clinics: finding one, signing in to it with SMART on FHIR, and the connections
@@ -117,14 +116,6 @@ export const SignInStep = z.enum([
   'failed',
 ]);
 
-/**
- * The largest file the window sends to import, as base64 (about 45 MB of file): it must fit one
- * message of the test host's socket (64 MB). A larger export (a bulk NDJSON, say) goes through the
- * command line, which reads from disk as it stores.
- */
-export const IMPORT_FILE_MAX_BASE64 = 60 * 1024 * 1024;
-export const IMPORT_FILE_MAX_BYTES = (IMPORT_FILE_MAX_BASE64 / 4) * 3;
-
 export const connectionChannels = {
   'institutions.search': {
     request: z
@@ -176,47 +167,6 @@ export const connectionChannels = {
   'connections.disconnect': {
     request: z.object({ connectionId: ConnectionId, keepRecords: z.boolean() }).strict(),
     response: z.object({ revoked: z.boolean(), recordsDeleted: z.number().int() }),
-  },
-  /**
-   * One file given as its bytes (up to about 45 MB): its records go to the person as its format
-   * says. The window no longer uses it: it imports files the shell chose, read from disk by the
-   * core (imports.*, areas/imports.ts), of any size.
-   */
-  'connections.importFile': {
-    request: z
-      .object({
-        personId: PersonId,
-        fileName: z.string().min(1).max(255),
-        contentBase64: z.base64().max(IMPORT_FILE_MAX_BASE64),
-        /**
-         * False (the default): a file about another patient is not stored, and the answer says
-         * whose it is, for the person to decide; true: stored for this person all the same.
-         */
-        anyPatient: z.boolean().default(false),
-      })
-      .strict(),
-    response: z.discriminatedUnion('outcome', [
-      z.object({
-        outcome: z.literal('imported'),
-        connectionId: ConnectionId,
-        /** Recognised from the file's content, never its name. */
-        format: FileFormat,
-        /** What the file is: "C-CDA Referral Note from Good Health HIE, 2013-09-21, 50 entries". */
-        about: z.string(),
-        fhirVersion: z.string(),
-        added: z.number().int(),
-        updated: z.number().int(),
-        unchanged: z.number().int(),
-        /** What could not be read (entries, lines), the first 20; `problemCount` is all of them. */
-        problems: z.array(z.object({ where: z.string(), problem: z.string() })).max(20),
-        problemCount: z.number().int(),
-      }),
-      z.object({
-        outcome: z.literal('other-patient'),
-        /** The file's patients who do not look like the person (by name, and birth date where both have one). */
-        otherPatients: z.array(z.object({ name: z.string(), birthDate: z.string().nullable() })).min(1),
-      }),
-    ]),
   },
   /**
    * The app's registrations (client ids) per vendor and per FHIR address, and where each comes
