@@ -119,6 +119,17 @@ describe('backups and restore from the command line', () => {
     expect(flipped.status).toBe(1);
     expect(flipped.stderr).toContain('damaged.phrvault-backup is damaged');
 
+    // A flipped bit deep among the record pages, which neither unlock nor the counts read: the
+    // hash of the database part alone finds it.
+    const deep = join(folder, 'deep.phrvault-backup');
+    const deepBytes = readFileSync(file);
+    const at = Math.floor(readBackup(file).databaseBytes * 0.75);
+    deepBytes[at] = deepBytes[at]! ^ 0x01;
+    writeFileSync(deep, deepBytes);
+    const deepFlip = runCli(['restore', '--from', deep, '--vault', target], PASS);
+    expect(deepFlip.status).toBe(1);
+    expect(deepFlip.stderr).toContain('deep.phrvault-backup is damaged');
+
     const cut = join(folder, 'cut.phrvault-backup');
     writeFileSync(cut, readFileSync(file));
     truncateSync(cut, statSync(cut).size - 100);

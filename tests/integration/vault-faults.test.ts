@@ -4,6 +4,7 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statfsSync,
@@ -11,10 +12,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultService } from '../../electron/core/api.js';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
+import { writeBackup } from '../../electron/core/vault/backup.js';
 import { beginLongWrite } from '../../electron/core/vault/database.js';
 import { envelopePath } from '../../electron/core/vault/key-envelope.js';
 import { userMessage } from '../../shared/errors.js';
@@ -107,6 +109,20 @@ describe('a vault file with one flipped byte', () => {
     );
     expect(damaged(await importChosen(service, file, 1))).toBe(true);
     expect(damaged(await service.dispatch('persons.add', { name: 'Sam' }))).toBe(true);
+
+    // Nor is it backed up: a copy would be as damaged, and keeping the last few backups would then
+    // let a good one go.
+    const backupPath = join(dirname(path), 'vault.phrvault-backup');
+    let refusal: unknown;
+    try {
+      writeBackup(service.vault.db, path, backupPath, 'test');
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ kind: 'vault-damaged' });
+    expect(readdirSync(dirname(path)).filter((n) => n.includes('backup') || n.includes('.partial'))).toEqual(
+      [],
+    );
     expect(await service.dispatch('vault.lock', {})).toMatchObject({ ok: true });
     expect(fingerprint(path)).toBe(before);
   });
