@@ -64,7 +64,9 @@ export function* summaryRows(
   );
   const rows = db
     .prepare(INDEXED_KINDS.has(category) ? BY_INDEXED_CATEGORY : BY_CATEGORY)
-    .iterate(personId, category, personId, limit) as IterableIterator<Omit<Row, 'source_label' | 'health_card'>>;
+    .iterate(personId, category, personId, limit) as IterableIterator<
+    Omit<Row, 'source_label' | 'health_card'>
+  >;
   for (const row of rows) {
     const source = sources.get(row.connection_id);
     yield {
