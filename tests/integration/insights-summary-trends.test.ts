@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import { patientSummary } from '../../electron/core/records/summary.js';
-import { BLOOD_PRESSURE_CODES, trendChoices, trendSeries } from '../../electron/core/records/trends.js';
+import {
+  BLOOD_PRESSURE_CODES,
+  lineBreaks,
+  trendChoices,
+  trendSeries,
+} from '../../electron/core/records/trends.js';
 import { addPerson } from '../../electron/core/vault/persons.js';
 import { searchRecords } from '../../electron/core/vault/search.js';
 import { timelineCounts } from '../../electron/core/vault/timeline-counts.js';
@@ -64,6 +69,41 @@ describe('summary, trends and timeline counts', () => {
       ['2020-01-10', 6.1, '%', 4, 5.6],
       ['2021-02-11', 5.4, '%', null, null],
     ]);
+  });
+
+  it('marks the reading out of its usual range, by the same flag the Summary uses', () => {
+    const [hba1c] = trendSeries(vault.db, uscore, '4548-4');
+    expect(hba1c!.points.map((p) => p.flag)).toEqual(['high', null]);
+  });
+
+  it('marks each blood pressure reading above the usual numbers, systolic and diastolic apart', () => {
+    const [systolic, diastolic] = trendSeries(vault.db, geoffrey, '55284-4');
+    for (const p of systolic!.points) expect(p.flag !== null).toBe(p.value >= 130);
+    for (const p of diastolic!.points) expect(p.flag !== null).toBe(p.value >= 80);
+  });
+
+  it('breaks the line across a gap far longer than the usual spacing, and nowhere else', () => {
+    const [systolic] = trendSeries(vault.db, geoffrey, '55284-4');
+    const dates = systolic!.points.map((p) => p.date);
+    // The fixture's readings come one to three years apart (two in the middle): none breaks.
+    expect(systolic!.points.every((p) => !p.breakBefore)).toBe(true);
+    expect(systolic!.points.map((p) => p.breakBefore)).toEqual(lineBreaks(dates));
+    // The same readings with ten silent years before the last one: only that gap breaks.
+    const last = new Date(Date.parse(dates.at(-1)!) + 10 * 365 * 86_400_000).toISOString();
+    const breaks = lineBreaks([...dates, last]);
+    expect(breaks.filter(Boolean)).toHaveLength(1);
+    expect(breaks.at(-1)).toBe(true);
+    // Monthly readings break after a silent year, though a year is not long for yearly ones.
+    const monthly = ['2020-01-01', '2020-02-01', '2020-03-01', '2020-04-01', '2021-04-01'];
+    expect(lineBreaks(monthly)).toEqual([false, false, false, false, true]);
+    expect(lineBreaks(['2019-01-01', '2020-01-01', '2021-01-01', '2022-01-01'])).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    // Nothing to break in one or two readings' worth of spacing shorter than half a year.
+    expect(lineBreaks(['2020-01-01', '2020-01-08', '2020-05-01'])).toEqual([false, false, false]);
   });
 
   it('offers every numeric measurement a person has, most measured first', () => {

@@ -1,3 +1,4 @@
+import type { ResultFlag } from '../../../shared/domain.js';
 import { VaultError } from '../errors.js';
 import type { ReadableDB } from '../vault/database.js';
 import {
@@ -11,6 +12,7 @@ import {
   str,
   type Json,
 } from './fhir-values.js';
+import { resultFlag } from './result-flags.js';
 
 /** One measurement on a trend chart, with the range the lab called normal for it, when it said. */
 export type TrendPoint = {
@@ -20,6 +22,10 @@ export type TrendPoint = {
   unit: string | null;
   low: number | null;
   high: number | null;
+  /** High, low or critical, as the result's own flag says (the same rule as the stored `flag`). */
+  flag: ResultFlag | null;
+  /** The line does not join this point to the one before: the gap between them is too long. */
+  breakBefore: boolean;
 };
 
 export type TrendSeries = { code: string; label: string; points: TrendPoint[] };
@@ -43,11 +49,40 @@ function referenceRange(holder: Json): { low: number | null; high: number | null
   };
 }
 
-function point(id: number, date: string, holder: Json, rangeHolder: Json): TrendPoint | null {
+function point(id: number, date: string, holder: Json): TrendPoint | null {
   const q = quantity(holder.valueQuantity);
   if (!q) return null;
-  const range = referenceRange(rangeHolder);
-  return { recordId: id, date, value: q.value, unit: q.unit ?? null, ...range };
+  const range = referenceRange(holder);
+  const flag = resultFlag(holder);
+  return { recordId: id, date, value: q.value, unit: q.unit ?? null, ...range, flag, breakBefore: false };
+}
+
+const DAY = 86_400_000;
+/** A gap must be this many times the usual spacing, and at least this long, to break the line. */
+const GAP_FACTOR = 3;
+const GAP_MIN_DAYS = 180;
+
+/**
+ * Which readings start a new stretch of the line. A line implies the value moved smoothly between
+ * two readings; across years without any it would invent a history. The rule: a gap longer than
+ * 3× the median interval of the series and longer than 180 days breaks the line, so a weekly
+ * series breaks after half a year of silence and a yearly one only after more than three years.
+ * Written here because Chart.js only knows "skip null points", not a rule for when to leave one.
+ */
+export function lineBreaks(dates: string[]): boolean[] {
+  const times = dates.map((d) => Date.parse(d));
+  const intervals = times.slice(1).map((t, i) => t - times[i]!);
+  const sorted = intervals.filter((n) => n > 0).sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const limit = Math.max(median * GAP_FACTOR, GAP_MIN_DAYS * DAY);
+  return times.map((t, i) => i > 0 && t - times[i - 1]! > limit);
+}
+
+function withBreaks(series: TrendSeries): TrendSeries {
+  const breaks = lineBreaks(series.points.map((p) => p.date));
+  return { ...series, points: series.points.map((p, i) => ({ ...p, breakBefore: breaks[i]! })) };
 }
 
 /**
@@ -85,7 +120,7 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
     const r = JSON.parse(row.raw) as Json;
     if (!hasCode(r.code, [code])) continue;
     if (!direct.label) direct.label = row.display;
-    const own = point(row.id, row.sort_date, r, r);
+    const own = point(row.id, row.sort_date, r);
     if (own) {
       direct.points.push(own);
       continue;
@@ -94,7 +129,7 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
       const coding = codings(component.code)[0];
       const componentCode = str(coding?.code);
       if (!componentCode) continue;
-      const p = point(row.id, row.sort_date, component, component);
+      const p = point(row.id, row.sort_date, component);
       if (!p) continue;
       let series = byComponent.get(componentCode);
       if (!series) {
@@ -111,7 +146,7 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
     if (c.code === SYSTOLIC) c.label = 'Systolic';
     if (c.code === DIASTOLIC) c.label = 'Diastolic';
   }
-  return [...(direct.points.length > 0 ? [direct] : []), ...components];
+  return [...(direct.points.length > 0 ? [direct] : []), ...components].map(withBreaks);
 }
 
 /**

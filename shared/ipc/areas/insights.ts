@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Category, FhirDate, PatientSummary, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, PatientSummary, ResultFlag, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 const Instant = z.iso.datetime({ offset: true }).or(FhirDate);
@@ -23,6 +23,10 @@ const TrendPoint = z.object({
   unit: z.string().nullable(),
   low: z.number().nullable(),
   high: z.number().nullable(),
+  /** High, low or critical by the source's flag or range; null when in range or unknown. */
+  flag: ResultFlag.nullable(),
+  /** No line is drawn from the reading before: the gap is far longer than the usual spacing. */
+  breakBefore: z.boolean(),
 });
 
 /** Reading a person's records as a whole: counts under filters, search under filters, summary, trends. */
