@@ -5,7 +5,9 @@ import { importFhirFiles } from '../../electron/core/exchange/import-fhir.js';
 import { patientSummary } from '../../electron/core/records/summary.js';
 import {
   BLOOD_PRESSURE_CODES,
+  analyteOf,
   lineBreaks,
+  sameAnalyteCodes,
   trendChoices,
   trendSeries,
 } from '../../electron/core/records/trends.js';
@@ -16,11 +18,13 @@ import { recordStats } from '../../electron/core/vault/timeline.js';
 import { VaultFile } from '../../electron/core/vault/vault-file.js';
 import { hba1cResult } from '../support/fhir-builders.js';
 import { FAST_SCRYPT, GEOFFREY, US_CORE_355, tempDir } from '../support/temp-dir.js';
+import { SMART_2502813, SMART_2502813_VITALS } from '../../testkit/fixture-paths.js';
 
 describe('summary, trends and timeline counts', () => {
   let vault: VaultFile;
   let geoffrey: number;
   let uscore: number;
+  let ruth: number;
 
   beforeAll(async () => {
     vault = new VaultFile(join(tempDir(), 'vault.phrvault'), { scrypt: FAST_SCRYPT });
@@ -29,6 +33,11 @@ describe('summary, trends and timeline counts', () => {
     uscore = addPerson(vault.db, { name: 'Amy', relationship: 'partner' }).id;
     await importFhirFiles(vault.db, [GEOFFREY], { personId: geoffrey, sourceLabel: 'Example Clinic' });
     await importFhirFiles(vault.db, [US_CORE_355], { personId: uscore, sourceLabel: 'Example Hospital' });
+    ruth = addPerson(vault.db, { name: 'Ruth', relationship: 'parent' }).id;
+    await importFhirFiles(vault.db, [SMART_2502813, SMART_2502813_VITALS], {
+      personId: ruth,
+      sourceLabel: 'Pharmacy and clinic',
+    });
     // No fixture carries a numeric reference range, so two HbA1c results bring one.
     const hba1c = hba1cResult;
     const file = join(tempDir(), 'hba1c.ndjson');
@@ -104,6 +113,46 @@ describe('summary, trends and timeline counts', () => {
     ]);
     // Nothing to break in one or two readings' worth of spacing shorter than half a year.
     expect(lineBreaks(['2020-01-01', '2020-01-08', '2020-05-01'])).toEqual([false, false, false]);
+  });
+
+  it('reads analyte and specimen from LOINC, keeping blood, serum and plasma together and urine apart', () => {
+    expect(analyteOf('2345-7')).toMatchObject({ component: 'Glucose', specimen: 'Serum or Plasma' });
+    expect(analyteOf('2339-0')).toMatchObject({ component: 'Glucose', specimen: 'Blood' });
+    expect(analyteOf('2345-7')!.key).toBe(analyteOf('2339-0')!.key);
+    // Urine glucose and glucose in mmol/L are other measurements.
+    expect(sameAnalyteCodes('2345-7')).toContain('2339-0');
+    expect(sameAnalyteCodes('2345-7')).not.toContain('5792-7');
+    expect(sameAnalyteCodes('2345-7')).not.toContain('14749-6');
+    expect(sameAnalyteCodes('8480-6')).toEqual(['8480-6']);
+  });
+
+  it('offers glucose from serum and from blood as one choice, whose series says each specimen', () => {
+    const choices = trendChoices(vault.db, ruth);
+    const glucose = choices.filter((c) => ['2345-7', '2339-0'].includes(c.code));
+    expect(glucose).toHaveLength(1);
+    expect(glucose[0]!.label).toBe('Glucose (blood, serum or plasma)');
+    const [series, ...more] = trendSeries(vault.db, ruth, glucose[0]!.code);
+    expect(more).toEqual([]);
+    const specimens = new Set(series!.points.map((p) => p.specimen));
+    expect(specimens).toEqual(new Set(['Serum or Plasma', 'Blood']));
+    const dates = series!.points.map((p) => p.date);
+    expect([...dates].sort()).toEqual(dates);
+    // Either code leads to the same readings.
+    const other = glucose[0]!.code === '2345-7' ? '2339-0' : '2345-7';
+    expect(trendSeries(vault.db, ruth, other)[0]!.points).toHaveLength(series!.points.length);
+    // A single-specimen measurement says no specimen.
+    expect(trendSeries(vault.db, geoffrey, '29463-7')[0]!.points.every((p) => p.specimen === null)).toBe(
+      true,
+    );
+  });
+
+  it('groups the picker by kind: vital signs, labs and the rest', () => {
+    const choices = trendChoices(vault.db, ruth);
+    const kindOf = (code: string) => choices.find((c) => c.code === code)?.kind;
+    expect(kindOf('55284-4') ?? kindOf('85354-9')).toBe('vitals');
+    expect(choices.find((c) => c.label.startsWith('Glucose'))!.kind).toBe('labs');
+    expect(choices.find((c) => c.code === '2823-3' || c.code === '6298-4')!.kind).toBe('labs');
+    expect(choices.every((c) => ['vitals', 'labs', 'other'].includes(c.kind))).toBe(true);
   });
 
   it('offers every numeric measurement a person has, most measured first', () => {

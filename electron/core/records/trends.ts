@@ -12,6 +12,7 @@ import {
   str,
   type Json,
 } from './fhir-values.js';
+import { LOINC_NAMES } from './loinc-names.generated.js';
 import { resultFlag } from './result-flags.js';
 
 /** One measurement on a trend chart, with the range the lab called normal for it, when it said. */
@@ -26,12 +27,59 @@ export type TrendPoint = {
   flag: ResultFlag | null;
   /** The line does not join this point to the one before: the gap between them is too long. */
   breakBefore: boolean;
+  /** What was measured in ("Serum or Plasma", "Blood"), when one choice gathers several specimens. */
+  specimen: string | null;
 };
 
 export type TrendSeries = { code: string; label: string; points: TrendPoint[] };
 
+/** Where the picker lists a measurement. */
+export type TrendKind = 'vitals' | 'labs' | 'other';
+
 /** A measurement a person can chart: how it is called, its code and how many readings there are. */
-export type TrendChoice = { code: string; label: string; unit: string | null; count: number };
+export type TrendChoice = {
+  code: string;
+  label: string;
+  unit: string | null;
+  count: number;
+  kind: TrendKind;
+};
+
+/**
+ * The analyte and specimen of a LOINC code, from the long common name LOINC publishes:
+ * "Glucose [Mass/volume] in Serum or Plasma" is Glucose by mass in serum or plasma. The
+ * property in brackets stays in the key, so mg/dL and mmol/L are never drawn on one axis. LOINC
+ * gives no machine-readable part table in the bundled names, so the name is read by hand here.
+ */
+export function analyteOf(code: string): { key: string; component: string; specimen: string } | null {
+  const name = LOINC_NAMES[code]?.[0];
+  const m = name ? /^(([^[\]]+?)\s*\[[^\]]+\])\s+(?:in|of)\s+(.+?)(?:\s+by\s+.*)?$/.exec(name.trim()) : null;
+  if (!m) return null;
+  const specimen = m[3]!.trim();
+  // Blood, serum and plasma are offered together; urine or spinal fluid is another measurement.
+  const bloodLike = /^(serum or plasma|serum|plasma|blood|capillary blood|venous blood|arterial blood)$/i;
+  const key = `${m[1]!} in ${bloodLike.test(specimen) ? 'blood' : specimen}`;
+  return { key, component: m[2]!.trim(), specimen };
+}
+
+let analyteCodes: Map<string, string[]> | undefined;
+
+/** Every bundled LOINC code of the same analyte and property, the given one first. */
+export function sameAnalyteCodes(code: string): string[] {
+  const own = analyteOf(code);
+  if (!own) return [code];
+  if (!analyteCodes) {
+    analyteCodes = new Map();
+    for (const c of Object.keys(LOINC_NAMES)) {
+      const a = analyteOf(c);
+      if (!a) continue;
+      const codes = analyteCodes.get(a.key) ?? [];
+      codes.push(c);
+      analyteCodes.set(a.key, codes);
+    }
+  }
+  return [code, ...(analyteCodes.get(own.key) ?? []).filter((c) => c !== code)];
+}
 
 /** The panel codes of blood pressure: LOINC's current one and the older one Synthea still sends. */
 export const BLOOD_PRESSURE_CODES = ['85354-9', '55284-4'];
@@ -54,7 +102,16 @@ function point(id: number, date: string, holder: Json): TrendPoint | null {
   if (!q) return null;
   const range = referenceRange(holder);
   const flag = resultFlag(holder);
-  return { recordId: id, date, value: q.value, unit: q.unit ?? null, ...range, flag, breakBefore: false };
+  return {
+    recordId: id,
+    date,
+    value: q.value,
+    unit: q.unit ?? null,
+    ...range,
+    flag,
+    breakBefore: false,
+    specimen: null,
+  };
 }
 
 const DAY = 86_400_000;
@@ -113,6 +170,22 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
   if (!/^[A-Za-z0-9.-]{1,64}$/.test(code)) {
     throw new VaultError('invalid-request', 'That measurement code was not understood.');
   }
+  const own = seriesOfCode(db, personId, code);
+  const others = sameAnalyteCodes(code)
+    .slice(1)
+    .map((c) => ({ code: c, series: seriesOfCode(db, personId, c) }))
+    .filter((o) => o.series.length === 1);
+  if (own.length !== 1 || others.length === 0) return own.map(withBreaks);
+  // The same analyte from more than one specimen: one series, each point saying its specimen.
+  const parts = [{ code, series: own }, ...others];
+  const points = parts
+    .flatMap((p) => p.series[0]!.points.map((point) => ({ ...point, specimen: analyteOf(p.code)!.specimen })))
+    .sort((a, b) => a.date.localeCompare(b.date) || a.recordId - b.recordId);
+  const label = analyteOf(code)!.component;
+  return [withBreaks({ code, label, points })];
+}
+
+function seriesOfCode(db: ReadableDB, personId: number, code: string): TrendSeries[] {
   const rows = observationsWithCode(db, personId, code);
   const direct: TrendSeries = { code, label: '', points: [] };
   const byComponent = new Map<string, TrendSeries>();
@@ -146,7 +219,7 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
     if (c.code === SYSTOLIC) c.label = 'Systolic';
     if (c.code === DIASTOLIC) c.label = 'Diastolic';
   }
-  return [...(direct.points.length > 0 ? [direct] : []), ...components].map(withBreaks);
+  return [...(direct.points.length > 0 ? [direct] : []), ...components];
 }
 
 /**
@@ -156,12 +229,12 @@ export function trendSeries(db: ReadableDB, personId: number, code: string): Tre
 export function trendChoices(db: ReadableDB, personId: number): TrendChoice[] {
   const rows = db
     .prepare(
-      `SELECT display, min(id) AS sample, count(*) AS n, max(value_unit) AS unit FROM resources
+      `SELECT display, min(id) AS sample, count(*) AS n, max(value_unit) AS unit, min(category) AS category FROM resources
        WHERE person_id = ? AND resource_type = 'Observation' AND sort_date <> ''
          AND (value_num IS NOT NULL OR value_text LIKE '%/% mmHg')
        GROUP BY display ORDER BY n DESC, display LIMIT 300`,
     )
-    .all(personId) as { display: string; sample: number; n: number; unit: string | null }[];
+    .all(personId) as { display: string; sample: number; n: number; unit: string | null; category: string }[];
   const raw = db.prepare('SELECT raw FROM resources WHERE id = ?').pluck();
   const choices = new Map<string, TrendChoice>();
   for (const row of rows) {
@@ -169,14 +242,21 @@ export function trendChoices(db: ReadableDB, personId: number): TrendChoice[] {
     const coding = codings(r.code).find((c) => str(c.system) === 'http://loinc.org') ?? codings(r.code)[0];
     const code = str(coding?.code);
     if (!code || !/^[A-Za-z0-9.-]{1,64}$/.test(code)) continue;
-    const known = choices.get(code);
-    if (known) known.count += row.n;
-    else
-      choices.set(code, {
+    // The same analyte from another specimen joins the choice already offered (trendSeries
+    // gathers them again by the same table).
+    const analyte = analyteOf(code);
+    const key = analyte?.key ?? code;
+    const known = choices.get(key);
+    if (known) {
+      known.count += row.n;
+      if (analyte && known.code !== code) known.label = `${analyte.component} (blood, serum or plasma)`;
+    } else
+      choices.set(key, {
         code,
         label: row.display,
         unit: readableUnit(row.unit ?? undefined) ?? null,
         count: row.n,
+        kind: row.category === 'vitals' ? 'vitals' : row.category === 'labs' ? 'labs' : 'other',
       });
   }
   return [...choices.values()];

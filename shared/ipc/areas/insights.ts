@@ -27,6 +27,8 @@ const TrendPoint = z.object({
   flag: ResultFlag.nullable(),
   /** No line is drawn from the reading before: the gap is far longer than the usual spacing. */
   breakBefore: z.boolean(),
+  /** The specimen, when the series gathers one analyte measured in several ("Blood"). */
+  specimen: z.string().nullable(),
 });
 
 /** Reading a person's records as a whole: counts under filters, search under filters, summary, trends. */
@@ -61,7 +63,14 @@ export const insightChannels = {
   'trends.choices': {
     request: z.object({ personId: PersonId }).strict(),
     response: z.array(
-      z.object({ code: z.string(), label: z.string(), unit: z.string().nullable(), count: z.number().int() }),
+      z.object({
+        code: z.string(),
+        label: z.string(),
+        unit: z.string().nullable(),
+        count: z.number().int(),
+        /** The picker's group: vital signs, blood tests and labs, or anything else. */
+        kind: z.enum(['vitals', 'labs', 'other']),
+      }),
     ),
   },
   'trends.series': {
