@@ -6,6 +6,8 @@ import { patientSummary } from '../../electron/core/records/summary.js';
 import {
   BLOOD_PRESSURE_CODES,
   analyteOf,
+  direction,
+  recentTrends,
   lineBreaks,
   sameAnalyteCodes,
   trendChoices,
@@ -153,6 +155,28 @@ describe('summary, trends and timeline counts', () => {
     expect(choices.find((c) => c.label.startsWith('Glucose'))!.kind).toBe('labs');
     expect(choices.find((c) => c.code === '2823-3' || c.code === '6298-4')!.kind).toBe('labs');
     expect(choices.every((c) => ['vitals', 'labs', 'other'].includes(c.kind))).toBe(true);
+  });
+
+  it("gives each of the Summary's latest vital signs its last readings and which way they go", () => {
+    const vitals = patientSummary(vault.db, ruth).vitals;
+    const bp = vitals.find((v) => v.title.toLowerCase().includes('blood pressure'))!;
+    const trends = recentTrends(
+      vault.db,
+      ruth,
+      vitals.map((v) => v.id),
+    );
+    const own = trends.find((t) => t.recordId === bp.id)!;
+    expect(BLOOD_PRESSURE_CODES).toContain(own.code);
+    const systolic = trendSeries(vault.db, ruth, own.code)[0]!.points.map((p) => p.value);
+    // The latest reading is the last value: blood pressure is followed by its systolic number.
+    expect(own.values).toEqual(systolic.slice(-8));
+    expect(own.values.at(-1)).toBe(134);
+    expect(own.direction).toBe(direction(own.values));
+    // Another person's record gives nothing.
+    expect(recentTrends(vault.db, geoffrey, [bp.id])).toEqual([]);
+    expect(direction([100, 102, 104])).toBe('steady');
+    expect(direction([100, 120])).toBe('rising');
+    expect(direction([80, 70, 60])).toBe('falling');
   });
 
   it('offers every numeric measurement a person has, most measured first', () => {

@@ -261,3 +261,55 @@ export function trendChoices(db: ReadableDB, personId: number): TrendChoice[] {
   }
   return [...choices.values()];
 }
+
+/** How many of the latest readings a Summary's small trend shows. */
+const RECENT = 8;
+
+/** A latest reading's small trend: its measurement's code, its last values and which way they go. */
+export type RecentTrend = {
+  recordId: number;
+  code: string;
+  values: number[];
+  direction: 'rising' | 'falling' | 'steady';
+};
+
+/**
+ * Which way the last readings go: the newest against the oldest shown, "steady" within 5% of it.
+ * A fit would weigh every reading, but a patient reads the ends of a small line.
+ */
+export function direction(values: number[]): RecentTrend['direction'] {
+  const first = values[0];
+  const last = values.at(-1);
+  if (first === undefined || last === undefined || values.length < 2) return 'steady';
+  const change = last - first;
+  if (Math.abs(change) <= Math.abs(first) * 0.05) return 'steady';
+  return change > 0 ? 'rising' : 'falling';
+}
+
+/**
+ * The small trend of each given record (the Summary's latest vital signs), up to and including
+ * it: blood pressure by its systolic number. A record without a LOINC code, or with a single
+ * reading, has none.
+ */
+export function recentTrends(db: ReadableDB, personId: number, recordIds: number[]): RecentTrend[] {
+  const raw = db.prepare('SELECT raw FROM resources WHERE id = ? AND person_id = ?').pluck();
+  const out: RecentTrend[] = [];
+  for (const recordId of recordIds) {
+    const text = raw.get(recordId, personId) as string | undefined;
+    if (!text) continue;
+    const r = JSON.parse(text) as Json;
+    const code = codings(r.code)
+      .filter((c) => str(c.system) === 'http://loinc.org')
+      .map((c) => str(c.code))
+      .find((c): c is string => c !== undefined && /^[A-Za-z0-9.-]{1,64}$/.test(c));
+    if (!code) continue;
+    const [first] = trendSeries(db, personId, code);
+    if (!first) continue;
+    const upTo = first.points.findLastIndex((p) => p.recordId === recordId);
+    const points = first.points.slice(0, upTo === -1 ? undefined : upTo + 1).slice(-RECENT);
+    if (points.length < 2) continue;
+    const values = points.map((p) => p.value);
+    out.push({ recordId, code, values, direction: direction(values) });
+  }
+  return out;
+}

@@ -85,6 +85,18 @@ export const insightChannels = {
       .strict(),
     response: z.array(z.object({ code: z.string(), label: z.string(), points: z.array(TrendPoint) })),
   },
+  /** The Summary's small trends: the last readings of the measurement of each given record. */
+  'trends.recent': {
+    request: z.object({ personId: PersonId, recordIds: z.array(z.number().int()).max(50) }).strict(),
+    response: z.array(
+      z.object({
+        recordId: z.number().int(),
+        code: z.string(),
+        values: z.array(z.number()),
+        direction: z.enum(['rising', 'falling', 'steady']),
+      }),
+    ),
+  },
 } as const;
 
 export const insightEvents = {} as const;
