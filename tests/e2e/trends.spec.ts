@@ -90,6 +90,8 @@ test('the picker groups measurements by kind, finds them by name, and offers glu
   await expect(page.getByText('No measurement has that name.')).toBeVisible();
   await page.setViewportSize({ width: 760, height: 700 });
   await page.getByLabel('Find a measurement').fill('');
+  // The chart, drawn wide first, narrows with the window: nothing scrolls sideways.
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(760);
   await checkScreen('trends-glucose-narrow');
 });
 
