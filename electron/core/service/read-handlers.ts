@@ -7,7 +7,7 @@ import { entryOf } from '../records/own-entries.js';
 import { ownEntryRecord } from '../vault/own-entries.js';
 import { readRecordNote } from '../vault/record-notes.js';
 import { patientSummary } from '../records/summary.js';
-import { trendChoices, trendSeries, type TrendPoint } from '../records/trends.js';
+import { recentTrends, trendChoices, trendSeries, type TrendPoint } from '../records/trends.js';
 import { convertReading, inUnits, systemUnits } from '../records/units.js';
 import { chosenUnits } from '../vault/display-settings.js';
 import type { ReadableDB } from '../vault/database.js';
@@ -40,6 +40,7 @@ export const READ_CHANNELS = [
   'summary.get',
   'trends.choices',
   'trends.series',
+  'trends.recent',
   'settings.units',
 ] as const satisfies readonly CoreChannel[];
 
@@ -127,6 +128,7 @@ export function readHandlers(
         points: s.points.map((p) => pointInUnits(p, system)),
       }));
     },
+    'trends.recent': (req) => recentTrends(db(), req.personId, req.recordIds),
     'settings.units': () => {
       const chosen = chosenUnits(db());
       return { units: chosen ?? systemUnits(), chosen: chosen !== null };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Category, FhirDate, PatientSummary, TimelineEntry } from '../../domain.js';
+import { Category, FhirDate, PatientSummary, ResultFlag, TimelineEntry } from '../../domain.js';
 import { PersonId } from './common.js';
 
 const Instant = z.iso.datetime({ offset: true }).or(FhirDate);
@@ -23,6 +23,12 @@ const TrendPoint = z.object({
   unit: z.string().nullable(),
   low: z.number().nullable(),
   high: z.number().nullable(),
+  /** High, low or critical by the source's flag or range; null when in range or unknown. */
+  flag: ResultFlag.nullable(),
+  /** No line is drawn from the reading before: the gap is far longer than the usual spacing. */
+  breakBefore: z.boolean(),
+  /** The specimen, when the series gathers one analyte measured in several ("Blood"). */
+  specimen: z.string().nullable(),
 });
 
 /** Reading a person's records as a whole: counts under filters, search under filters, summary, trends. */
@@ -57,7 +63,14 @@ export const insightChannels = {
   'trends.choices': {
     request: z.object({ personId: PersonId }).strict(),
     response: z.array(
-      z.object({ code: z.string(), label: z.string(), unit: z.string().nullable(), count: z.number().int() }),
+      z.object({
+        code: z.string(),
+        label: z.string(),
+        unit: z.string().nullable(),
+        count: z.number().int(),
+        /** The picker's group: vital signs, blood tests and labs, or anything else. */
+        kind: z.enum(['vitals', 'labs', 'other']),
+      }),
     ),
   },
   'trends.series': {
@@ -71,6 +84,18 @@ export const insightChannels = {
       })
       .strict(),
     response: z.array(z.object({ code: z.string(), label: z.string(), points: z.array(TrendPoint) })),
+  },
+  /** The Summary's small trends: the last readings of the measurement of each given record. */
+  'trends.recent': {
+    request: z.object({ personId: PersonId, recordIds: z.array(z.number().int()).max(50) }).strict(),
+    response: z.array(
+      z.object({
+        recordId: z.number().int(),
+        code: z.string(),
+        values: z.array(z.number()),
+        direction: z.enum(['rising', 'falling', 'steady']),
+      }),
+    ),
   },
 } as const;
 
