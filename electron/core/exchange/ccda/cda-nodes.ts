@@ -1,4 +1,4 @@
-import type { Element, Node } from '@xmldom/xmldom';
+import type { XmlElement as Element, XmlNode as Node } from '../../records/xml-tree.js';
 import { hl7Time } from '../../records/clinical-document.js';
 import type { Json } from '../../records/fhir-values.js';
 
