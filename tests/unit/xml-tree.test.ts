@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { buildXmlTree, MAX_XML_DEPTH, type XmlNode } from '../../electron/core/records/xml-tree.js';
+import {
+  buildXmlTree,
+  MAX_XML_DEPTH,
+  type XmlElement,
+  type XmlNode,
+} from '../../electron/core/records/xml-tree.js';
 import { parseXml } from '../../electron/core/records/clinical-document.js';
 
 const documents = join(import.meta.dirname, '../fixtures/cda-documents');
@@ -81,6 +86,27 @@ describe('the element tree the C-CDA reader walks', () => {
     expect(root.getAttribute('missing')).toBeNull();
     const deep = MAX_XML_DEPTH - 1;
     expect(buildXmlTree(`${'<a>'.repeat(deep)}word${'</a>'.repeat(deep)}`).textContent).toBe('word');
+  });
+
+  it('resolves namespaces by their scope, whatever prefix a sender chose', () => {
+    const root = buildXmlTree(
+      '<v3:ClinicalDocument xmlns:v3="urn:hl7-org:v3" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><v3:value i:type="CD"/><plain xmlns=""/><v3:x xmlns:v3="urn:other"/></v3:ClinicalDocument>',
+    );
+    expect([root.localName, root.namespaceURI]).toEqual(['ClinicalDocument', 'urn:hl7-org:v3']);
+    const [value, plain, other] = [
+      root.firstChild,
+      root.firstChild?.nextSibling,
+      root.lastChild,
+    ] as XmlElement[];
+    expect([value!.localName, value!.namespaceURI, value!.getAttributeNS(XSI, 'type')]).toEqual([
+      'value',
+      'urn:hl7-org:v3',
+      'CD',
+    ]);
+    expect(plain!.namespaceURI).toBeNull();
+    expect(other!.namespaceURI).toBe('urn:other');
+    expect(root.namespaceURI).toBe('urn:hl7-org:v3');
+    expect(() => parseXml('<v3:a/>')).toThrow('it is not well-formed XML');
   });
 
   it('refuses in plain words what is not a tree a document could be', () => {
