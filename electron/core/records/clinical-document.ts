@@ -1,10 +1,15 @@
-import { DOMParser, onErrorStopParsing, type Element, type Node } from '@xmldom/xmldom';
+import {
+  buildXmlTree,
+  CDATA_SECTION_NODE,
+  ELEMENT_NODE,
+  TEXT_NODE,
+  XmlTreeError,
+  type XmlElement as Element,
+  type XmlNode as Node,
+} from './xml-tree.js';
 import type { DocumentBlock, DocumentSection, ReadableDocument } from '../../../shared/attachments.js';
 
 const HL7_V3 = 'urn:hl7-org:v3';
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
 /** Deeper markup than this is not a narrative anyone wrote; it is dropped rather than recursed into. */
 const MAX_DEPTH = 64;
 
@@ -14,26 +19,23 @@ export class UnreadableXml extends Error {
 }
 
 /**
- * Parses XML with @xmldom/xmldom (a pure-JS parser with no network or file access). A DTD is
- * refused outright before parsing: a C-CDA never needs one, and it is where XXE and
- * entity-expansion ("billion laughs") attacks live. xmldom would not expand a declared entity
- * anyway (an undeclared entity is an error here), so this is belt and braces.
+ * Parses XML into a small element tree (xml-tree.ts, from saxes: no network or file access). A DTD
+ * is refused outright before parsing: a C-CDA never needs one, and it is where XXE and
+ * entity-expansion ("billion laughs") attacks live. saxes knows only XML's five predefined
+ * entities and refuses any other reference, so this is belt and braces.
  */
 export function parseXml(xml: string): Element {
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
     throw new UnreadableXml('it declares a DTD or entities, which PHR Vault does not read');
   }
-  let root: Element | null;
   try {
-    root = new DOMParser({ onError: onErrorStopParsing, locator: false }).parseFromString(
-      xml,
-      'text/xml',
-    ).documentElement;
-  } catch {
+    return buildXmlTree(xml);
+  } catch (failure) {
+    if (!(failure instanceof XmlTreeError)) throw failure;
+    if (failure.kind === 'empty') throw new UnreadableXml('it is empty');
+    if (failure.kind === 'too-deep') throw new UnreadableXml('it is nested more deeply than any document');
     throw new UnreadableXml('it is not well-formed XML');
   }
-  if (!root) throw new UnreadableXml('it is empty');
-  return root;
 }
 
 /** True for the root of an HL7 CDA document (C-CDA is CDA R2 with templates). */

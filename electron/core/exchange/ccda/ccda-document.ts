@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Element, Node } from '@xmldom/xmldom';
+import type { XmlElement as Element, XmlNode as Node } from '../../records/xml-tree.js';
 import { VaultError } from '../../errors.js';
 import { hl7Time, parseXml, UnreadableXml } from '../../records/clinical-document.js';
 import type { Json } from '../../records/fhir-values.js';

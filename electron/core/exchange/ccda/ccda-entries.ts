@@ -1,4 +1,4 @@
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../records/xml-tree.js';
 import type { Json } from '../../records/fhir-values.js';
 import {
   attr,

@@ -1,4 +1,4 @@
-import type { Element, Node } from '@xmldom/xmldom';
+import type { XmlElement as Element, XmlNode as Node } from '../../records/xml-tree.js';
 import { hl7Time } from '../../records/clinical-document.js';
 import type { Json } from '../../records/fhir-values.js';
 
@@ -23,13 +23,21 @@ export function kids(node: Node | null | undefined, name?: string): Element[] {
   return out;
 }
 
+/** The first HL7 child of that name (and so on down the path): found without listing the others, as the reader asks this for nearly every value. */
 export function kid(node: Node | null | undefined, ...path: string[]): Element | null {
-  let at: Node | null | undefined = node;
+  let at: Element | null = node?.nodeType === ELEMENT_NODE ? node : null;
   for (const name of path) {
-    if (!at) return null;
-    at = kids(at, name)[0] ?? null;
+    let found: Element | null = null;
+    for (let c = at?.firstChild ?? null; c; c = c.nextSibling) {
+      if (c.nodeType === ELEMENT_NODE && c.localName === name && c.namespaceURI === HL7_V3) {
+        found = c;
+        break;
+      }
+    }
+    if (!found) return null;
+    at = found;
   }
-  return (at as Element | null | undefined) ?? null;
+  return at;
 }
 
 export function attr(el: Element | null | undefined, name: string): string | undefined {
@@ -49,7 +57,12 @@ export function templateIds(el: Element | null | undefined): string[] {
 }
 
 export function hasTemplate(el: Element | null | undefined, ...roots: string[]): boolean {
-  return templateIds(el).some((root) => roots.includes(root));
+  for (let c = el?.firstChild ?? null; c; c = c.nextSibling) {
+    if (c.nodeType !== ELEMENT_NODE || c.localName !== 'templateId' || c.namespaceURI !== HL7_V3) continue;
+    const root = attr(c, 'root');
+    if (root && roots.includes(root)) return true;
+  }
+  return false;
 }
 
 export function squash(text: string | null | undefined): string | undefined {
