@@ -1,4 +1,3 @@
-import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import {
   concept,
@@ -6,10 +5,10 @@ import {
   observationValue,
   when,
 } from '../../electron/core/exchange/ccda/cda-nodes.js';
+import { buildXmlTree, type XmlElement } from '../../electron/core/records/xml-tree.js';
 
 const V3 = 'xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
-const el = (xml: string): Element =>
-  new DOMParser().parseFromString(xml.replace(/^<(\w+)/, `<$1 ${V3}`), 'text/xml').documentElement as Element;
+const el = (xml: string): XmlElement => buildXmlTree(xml.replace(/^<(\w+)/, `<$1 ${V3}`));
 const value = (xml: string) => observationValue(el(xml), new Map());
 
 describe('CDA data types as FHIR R4', () => {
