@@ -42,13 +42,20 @@ const refuse = (message: string): never => {
   throw new VaultError('bad-input', message);
 };
 
-function openZip(file: FhirFile): Promise<ZipFile> {
+/** The export's central directory, or a plain refusal when the archive cannot be read as one. */
+async function openZip(file: FhirFile, name: string): Promise<ZipFile> {
   const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true };
-  return new Promise((resolve, reject) => {
-    const done = (error: Error | null, zip?: ZipFile) => (error || !zip ? reject(error) : resolve(zip));
-    if (typeof file === 'string') yauzl.open(file, options, done);
-    else yauzl.fromBuffer(file.bytes, options, done);
-  });
+  try {
+    return await new Promise<ZipFile>((resolve, reject) => {
+      const done = (error: Error | null, zip?: ZipFile) => (error || !zip ? reject(error) : resolve(zip));
+      if (typeof file === 'string') yauzl.open(file, options, done);
+      else yauzl.fromBuffer(file.bytes, options, done);
+    });
+  } catch {
+    return refuse(
+      `${name} starts as a zip archive but cannot be read as one (it may be cut short); nothing was imported.`,
+    );
+  }
 }
 
 /** Every entry of the central directory, each checked before anything is inflated. */
@@ -173,14 +180,7 @@ export async function readAppleExport(file: FhirFile, onBytes?: BytesRead): Prom
     return { samples: await readSamples(stream, name, onBytes), clinical: [] };
   }
 
-  let zip: ZipFile;
-  try {
-    zip = await openZip(file);
-  } catch {
-    return refuse(
-      `${name} starts as a zip archive but cannot be read as one (it may be cut short); nothing was imported.`,
-    );
-  }
+  const zip = await openZip(file, name);
   try {
     let entries: Entry[];
     try {
@@ -280,14 +280,7 @@ export async function surveyAppleExport(file: string): Promise<AppleSurvey> {
       bytes <= SURVEY_READS_UP_TO ? (await readSamples(createReadStream(file), name)).samples : null;
     return { clinicalRecords: 0, samples, exportXmlBytes: bytes, patients: [] };
   }
-  let zip: ZipFile;
-  try {
-    zip = await openZip(file);
-  } catch {
-    return refuse(
-      `${name} starts as a zip archive but cannot be read as one (it may be cut short); nothing was imported.`,
-    );
-  }
+  const zip = await openZip(file, name);
   try {
     const entries = await entriesOf(zip, name);
     const exportXml = entries.find(
