@@ -95,6 +95,8 @@ test('a hidden record leaves the timeline until hidden records are shown; export
   await expect(recordCount(page)).toHaveText(
     new RegExp(`^${(before - 1).toLocaleString('en-US')} records · 1 hidden ·`),
   );
+  // Showing hidden records is one of the timeline's folded filters.
+  await page.getByRole('button', { name: /^Filters\b/ }).click();
   await page.getByRole('checkbox', { name: 'Show hidden records' }).check();
   await expect(recordCount(page)).toHaveText(new RegExp(`^${before.toLocaleString('en-US')} records ·`));
   await expect(timeline(page).getByRole('button').first()).toContainText('Marked wrong, hidden');

@@ -124,14 +124,14 @@ test('the timeline shows every institution newest first, and its filters combine
   const hospitalLabs = await chipCount(page, 'Lab results');
 
   // A date range: nothing before it.
-  await page.getByLabel('Since').fill('2015-01-01');
-  await page.getByLabel('Since').dispatchEvent('change');
+  await page.getByLabel('Since', { exact: true }).fill('2015-01-01');
+  await page.getByLabel('Since', { exact: true }).dispatchEvent('change');
   await expect.poll(() => chipCount(page, 'Lab results')).toBeLessThanOrEqual(hospitalLabs);
 
   await page.getByRole('button', { name: 'Clear filters' }).first().click();
   await expect(chip(page, 'All')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByLabel('From', { exact: true })).toHaveValue('');
-  await expect(page.getByLabel('Since')).toHaveValue('');
+  await expect(page.getByLabel('Since', { exact: true })).toHaveValue('');
 });
 
 test('search answers as the person types, with the matches marked', async ({
@@ -284,14 +284,10 @@ test('trends chart a lab or vital over time, blood pressure with both numbers', 
   await expect(table.getByRole('columnheader', { name: 'Systolic' })).toBeVisible();
   await expect(table.getByRole('columnheader', { name: 'Diastolic' })).toBeVisible();
   await expect(
-    page.getByRole('img', { name: /^Blood pressure over time: \d+ readings, latest \d+ mmHg \/ \d+ mmHg/ }),
+    page.getByRole('img', {
+      name: /^Blood pressure over time: \d+ readings, (\d+ outside the usual range \(marked\), )?shaded below the target of 120 systolic and 80 diastolic, latest \d+ mmHg \/ \d+ mmHg/,
+    }),
   ).toBeVisible();
-
-  // Any other numeric measurement from the menu.
-  await pickOption(page, 'Any measurement', 'Body Height');
-  await expect(page.getByRole('img', { name: /over time: \d+ reading/ })).toBeVisible();
-  // In the units of the computer's region until the person chooses (en-US here): inches.
-  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText(' in');
 });
 
 test('a person without records sees what to do next on every view', async ({
@@ -303,7 +299,7 @@ test('a person without records sees what to do next on every view', async ({
   await unlock(page, passphrase);
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await expect(
-    page.getByText('No records for Sam Lee yet. Connect a hospital or import files to see them here.'),
+    page.getByText(/^No records for Sam Lee yet\. Connect a hospital or import files to see them here/),
   ).toBeVisible();
   await checkScreen('timeline-empty');
   await page.getByRole('tab', { name: 'Trends' }).click();
@@ -346,7 +342,9 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
 
   await page.getByRole('tab', { name: 'Trends' }).click();
   await expect(
-    page.getByRole('img', { name: /^HbA1c over time: 4 readings, latest 6.4 % on Mar 4, 2024/ }),
+    page.getByRole('img', {
+      name: /^HbA1c over time: 4 readings, .*latest 6.4 % on Mar 4, 2024/,
+    }),
   ).toBeVisible();
   await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('4 to 5.6');
   await checkScreen('trends-range');
