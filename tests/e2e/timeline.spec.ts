@@ -288,6 +288,12 @@ test('trends chart a lab or vital over time, blood pressure with both numbers', 
       name: /^Blood pressure over time: \d+ readings, (\d+ outside the usual range \(marked\), )?shaded below the target of 120 systolic and 80 diastolic, latest \d+ mmHg \/ \d+ mmHg/,
     }),
   ).toBeVisible();
+
+  // Any other numeric measurement from the menu.
+  await pickOption(page, 'Any measurement', 'Body Height');
+  await expect(page.getByRole('img', { name: /over time: \d+ reading/ })).toBeVisible();
+  // In the units of the computer's region until the person chooses (en-US here): inches.
+  await expect(page.getByRole('table').locator('tbody tr').first()).toContainText(' in');
 });
 
 test('a person without records sees what to do next on every view', async ({
@@ -343,7 +349,7 @@ test('a usual range shows as a band on the chart, and a result outside it is fla
   await page.getByRole('tab', { name: 'Trends' }).click();
   await expect(
     page.getByRole('img', {
-      name: /^HbA1c over time: 4 readings, .*latest 6.4 % on Mar 4, 2024/,
+      name: /^HbA1c over time: 4 readings, 2 outside the usual range \(marked\), latest 6\.4 % ▲ High on Mar 4, 2024/,
     }),
   ).toBeVisible();
   await expect(page.getByRole('table').locator('tbody tr').first()).toContainText('4 to 5.6');
