@@ -1,9 +1,16 @@
 import type { Category, PatientSummary, SummaryEntry } from '../../../shared/domain.js';
 import type { ReadableDB } from '../vault/database.js';
-import { medicationJson, recordJson, summaryRows, type SummaryRow } from '../vault/summary-rows.js';
+import {
+  medicationJson,
+  recordJson,
+  summaryEntries,
+  summaryRows,
+  summarySources,
+  type SummaryRow,
+  type SummarySources,
+} from '../vault/summary-rows.js';
 import { codings, conceptText, hasCode, isObject, list, str, toInstant, type Json } from './fhir-values.js';
 import { dateAsWritten } from './record-columns.js';
-import { resultFlag } from './result-flags.js';
 
 export type { PatientSummary } from '../../../shared/domain.js';
 
@@ -65,7 +72,7 @@ function verification(r: Json): string {
 }
 
 function enteredInError(row: SummaryRow, r: Json): boolean {
-  return lower(row.entry.status) === 'entered-in-error' || verification(r) === 'entered-in-error';
+  return lower(row.status) === 'entered-in-error' || verification(r) === 'entered-in-error';
 }
 
 /** Whether a date (FHIR date or dateTime) is before now. */
@@ -92,11 +99,13 @@ function sameThingKeys(codes: string, title: string): string[] {
  * (every refill, every visit's problem list): each distinct code list and title is read once.
  */
 function sameThingKeysOnce(): (row: SummaryRow) => string[] {
-  const known = new Map<string, string[]>();
+  // By codes, then title: no string is built per row to look them up.
+  const known = new Map<string, Map<string, string[]>>();
   return (row) => {
-    const key = `${row.codes}\u0000${row.entry.title}`;
-    let keys = known.get(key);
-    if (!keys) known.set(key, (keys = sameThingKeys(row.codes, row.entry.title)));
+    let byTitle = known.get(row.codes);
+    if (!byTitle) known.set(row.codes, (byTitle = new Map()));
+    let keys = byTitle.get(row.title);
+    if (!keys) byTitle.set(row.title, (keys = sameThingKeys(row.codes, row.title)));
     return keys;
   };
 }
@@ -112,7 +121,8 @@ function gather(rows: Iterable<SummaryRow>, keys: (row: SummaryRow) => string[])
   const groups: Group[] = [];
   for (const row of rows) {
     const rowKeys = keys(row);
-    let group = rowKeys.map((k) => byKey.get(k)).find(Boolean);
+    let group: Group | undefined;
+    for (const k of rowKeys) if ((group = byKey.get(k))) break;
     if (!group) {
       group = { rows: [] };
       groups.push(group);
@@ -123,9 +133,18 @@ function gather(rows: Iterable<SummaryRow>, keys: (row: SummaryRow) => string[])
   return groups;
 }
 
-function otherSources(group: Group, shown: SummaryRow): string[] {
-  const labels = new Set(group.rows.map((r) => r.entry.source.label));
-  labels.delete(shown.entry.source.label);
+/** What the Summary reads besides the walk: the person's sources and the entries it keeps. */
+type Reader = { db: ReadableDB; sources: SummarySources; entry: (id: number) => SummaryEntry };
+
+function reader(db: ReadableDB, personId: number): Reader {
+  const sources = summarySources(db, personId);
+  return { db, sources, entry: summaryEntries(db, sources) };
+}
+
+function otherSources(read: Reader, group: Group, shown: SummaryRow): string[] {
+  const label = (row: SummaryRow) => read.sources.get(row.connectionId)?.label ?? '';
+  const labels = new Set(group.rows.map(label));
+  labels.delete(label(shown));
   return [...labels];
 }
 
@@ -136,15 +155,17 @@ function otherSources(group: Group, shown: SummaryRow): string[] {
 type Verdict = 'skip' | 'show' | 'hide';
 
 function decide(
-  db: ReadableDB,
+  read: Reader,
   group: Group,
   verdict: (row: SummaryRow, r: Json) => Verdict,
-): { row: SummaryRow; json: Json } | null {
+): { row: SummaryRow; entry: SummaryEntry; json: Json } | null {
   for (const row of group.rows) {
-    const json = parse(db, row.entry.id);
+    const json = parse(read.db, row.id);
     const said = verdict(row, json);
     if (said === 'skip') continue;
-    return said === 'show' ? { row: withDateText(row, json), json } : null;
+    if (said === 'hide') return null;
+    // The walk's title: a medicine named by the Medication it points at keeps that name.
+    return { row, entry: withDateText({ ...read.entry(row.id), title: row.title }, json), json };
   }
   return null;
 }
@@ -153,23 +174,23 @@ function decide(
  * A date the source gave as a year or a month only is stored as its first instant; the Summary
  * says it as written ("2000", not "Jan 1, 2000").
  */
-function withDateText(row: SummaryRow, r: Json): SummaryRow {
-  const written = dateAsWritten(r, row.entry.resourceType);
-  if (!written || !/^\d{4}(-\d{2})?$/.test(written)) return row;
-  return { ...row, entry: { ...row.entry, dateText: written } as SummaryEntry };
+function withDateText(entry: SummaryEntry, r: Json): SummaryEntry {
+  const written = dateAsWritten(r, entry.resourceType);
+  if (!written || !/^\d{4}(-\d{2})?$/.test(written)) return entry;
+  return { ...entry, dateText: written };
 }
 
 /** A medicine's name and codes where the record only points at a Medication the source sent. */
 function referencedMedication(db: ReadableDB, row: SummaryRow): { name: string; codes: string } | null {
   if (/rxnorm\|/.test(row.codes)) return null;
-  const r = parse(db, row.entry.id);
+  const r = parse(db, row.id);
   const reference = isObject(r.medicationReference) ? str(r.medicationReference.reference) : undefined;
   const id = reference
     ?.replace(/^urn:uuid:/, '')
     .split('/')
     .pop();
   if (!id) return null;
-  const raw = medicationJson(db, row.entry.source.connectionId, id);
+  const raw = medicationJson(db, row.connectionId, id);
   if (!raw) return null;
   try {
     const medication: unknown = JSON.parse(raw);
@@ -195,109 +216,110 @@ function medicationStillTaken(r: Json, now: number): boolean {
   return !(repeat && periodEnded(repeat.boundsPeriod, now));
 }
 
-function currentMedications(db: ReadableDB, personId: number, now: number, limit: number): SummaryEntry[] {
-  const rows = [...summaryRows(db, personId, 'medications', MOST_RECORDS_READ)].map((row) => {
-    const named = referencedMedication(db, row);
-    return named ? { entry: { ...row.entry, title: named.name }, codes: `${row.codes} ${named.codes}` } : row;
+function currentMedications(read: Reader, personId: number, now: number, limit: number): SummaryEntry[] {
+  const rows = summaryRows(read.db, personId, 'medications', MOST_RECORDS_READ).map((row) => {
+    const named = referencedMedication(read.db, row);
+    return named ? { ...row, title: named.name, codes: `${row.codes} ${named.codes}` } : row;
   });
   const groups = gather(rows, sameThingKeysOnce());
   const out: SummaryEntry[] = [];
   for (const group of groups) {
-    const decided = decide(db, group, (row, r) => {
-      if (!MEDICATION_ORDERS.has(row.entry.resourceType) || enteredInError(row, r)) return 'skip';
-      return CURRENT_MEDICATION.has(lower(row.entry.status)) && medicationStillTaken(r, now)
-        ? 'show'
-        : 'hide';
+    const decided = decide(read, group, (row, r) => {
+      if (!MEDICATION_ORDERS.has(row.resourceType) || enteredInError(row, r)) return 'skip';
+      return CURRENT_MEDICATION.has(lower(row.status)) && medicationStillTaken(r, now) ? 'show' : 'hide';
     });
     if (!decided) continue;
     const fill = group.rows.find(
       (row) =>
-        MEDICATION_GIVEN.has(row.entry.resourceType) &&
-        row.entry.date !== null &&
-        !['entered-in-error', 'cancelled', 'declined', 'not-done'].includes(lower(row.entry.status)),
+        MEDICATION_GIVEN.has(row.resourceType) &&
+        row.date !== null &&
+        !['entered-in-error', 'cancelled', 'declined', 'not-done'].includes(lower(row.status)),
     );
     out.push({
-      ...decided.row.entry,
-      alsoFrom: otherSources(group, decided.row),
-      lastFilled: fill?.entry.date ?? null,
+      ...decided.entry,
+      alsoFrom: otherSources(read, group, decided.row),
+      lastFilled: fill?.date ?? null,
     });
     if (out.length >= limit) break;
   }
   return out;
 }
 
-function activeProblems(db: ReadableDB, personId: number, limit: number): SummaryEntry[] {
-  const rows = summaryRows(db, personId, 'conditions', MOST_RECORDS_READ);
+function activeProblems(read: Reader, personId: number, limit: number): SummaryEntry[] {
+  const rows = summaryRows(read.db, personId, 'conditions', MOST_RECORDS_READ);
   const out: SummaryEntry[] = [];
   for (const group of gather(rows, sameThingKeysOnce())) {
-    const decided = decide(db, group, (row, r) => {
+    const decided = decide(read, group, (row, r) => {
       if (enteredInError(row, r)) return 'skip';
       const abated = ['abatementDateTime', 'abatementPeriod', 'abatementAge', 'abatementString'].some(
         (k) => r[k] !== undefined,
       );
       const refuted = verification(r) === 'refuted';
-      return ACTIVE_PROBLEM.has(lower(row.entry.status)) && !abated && !refuted ? 'show' : 'hide';
+      return ACTIVE_PROBLEM.has(lower(row.status)) && !abated && !refuted ? 'show' : 'hide';
     });
-    if (decided) out.push({ ...decided.row.entry, alsoFrom: otherSources(group, decided.row) });
+    if (decided) out.push({ ...decided.entry, alsoFrom: otherSources(read, group, decided.row) });
     if (out.length >= limit) break;
   }
   return out;
 }
 
 function allergies(
-  db: ReadableDB,
+  read: Reader,
   personId: number,
   limit: number,
 ): { allergies: SummaryEntry[]; noKnownAllergies: SummaryEntry | null } {
-  const rows = summaryRows(db, personId, 'allergies', RECENT_RECORDS_READ);
+  const rows = summaryRows(read.db, personId, 'allergies', RECENT_RECORDS_READ);
   const out: SummaryEntry[] = [];
   let noneKnown: SummaryEntry | null = null;
   for (const group of gather(rows, sameThingKeysOnce())) {
-    const decided = decide(db, group, (row, r) => {
+    const decided = decide(read, group, (row, r) => {
       if (enteredInError(row, r)) return 'skip';
-      const ended = ENDED_ALLERGY.has(lower(row.entry.status)) || verification(r) === 'refuted';
+      const ended = ENDED_ALLERGY.has(lower(row.status)) || verification(r) === 'refuted';
       return ended ? 'hide' : 'show';
     });
     if (!decided) continue;
     if (hasCode(decided.json.code, NO_KNOWN_ALLERGY)) {
-      noneKnown ??= decided.row.entry;
+      noneKnown ??= decided.entry;
       continue;
     }
-    out.push({ ...decided.row.entry, alsoFrom: otherSources(group, decided.row) });
+    out.push({ ...decided.entry, alsoFrom: otherSources(read, group, decided.row) });
     if (out.length >= limit) break;
   }
   return { allergies: out, noKnownAllergies: out.length === 0 ? noneKnown : null };
 }
 
-function immunizations(db: ReadableDB, personId: number, limit: number): SummaryEntry[] {
-  const rows = summaryRows(db, personId, 'immunizations', RECENT_RECORDS_READ);
+function immunizations(read: Reader, personId: number, limit: number): SummaryEntry[] {
+  const rows = summaryRows(read.db, personId, 'immunizations', RECENT_RECORDS_READ);
   const out: SummaryEntry[] = [];
-  for (const group of gather(rows, (row) => [`words:${lower(row.entry.title)}`])) {
-    const decided = decide(db, group, (row, r) => {
+  for (const group of gather(rows, (row) => [`words:${lower(row.title)}`])) {
+    const decided = decide(read, group, (row, r) => {
       const notGiven =
-        ['not-done', 'entered-in-error'].includes(lower(row.entry.status)) ||
+        ['not-done', 'entered-in-error'].includes(lower(row.status)) ||
         r.notGiven === true ||
         r.wasNotGiven === true ||
         verification(r) === 'entered-in-error';
       return notGiven ? 'skip' : 'show';
     });
-    if (decided) out.push(decided.row.entry);
+    if (decided) out.push(decided.entry);
     if (out.length >= limit) break;
   }
   return out;
 }
 
-/** The latest of each result (by its code or its name), with its flag. */
-function latestResults(db: ReadableDB, personId: number, category: Category, names: number): SummaryEntry[] {
-  const rows = summaryRows(db, personId, category, RECENT_RECORDS_READ);
+/**
+ * The latest of each result (by its name), with its flag: the one stored with it (result-flags.ts
+ * decides it as the record is stored), so no record's JSON is read here.
+ */
+function latestResults(read: Reader, personId: number, category: Category, names: number): SummaryEntry[] {
+  const rows = summaryRows(read.db, personId, category, RECENT_RECORDS_READ);
   const seen = new Set<string>();
   const out: SummaryEntry[] = [];
   for (const row of rows) {
-    if (row.entry.resourceType !== 'Observation' || NOT_A_RESULT.has(lower(row.entry.status))) continue;
-    const name = `words:${lower(row.entry.title)}`;
+    if (row.resourceType !== 'Observation' || NOT_A_RESULT.has(lower(row.status))) continue;
+    const name = `words:${lower(row.title)}`;
     if (seen.has(name)) continue;
     seen.add(name);
-    out.push({ ...row.entry, flag: resultFlag(parse(db, row.entry.id)) });
+    out.push(read.entry(row.id));
     if (out.length >= names) break;
   }
   return out;
@@ -306,17 +328,18 @@ function latestResults(db: ReadableDB, personId: number, category: Category, nam
 const FLAG_ORDER = ['critical-high', 'critical-low', 'critical', 'high', 'low', 'abnormal'];
 
 export function patientSummary(db: ReadableDB, personId: number, now = Date.now()): PatientSummary {
+  const read = reader(db, personId);
   // Flagged results are looked for among more names than the sections show.
-  const vitals = latestResults(db, personId, 'vitals', 40);
-  const labs = latestResults(db, personId, 'labs', 80);
+  const vitals = latestResults(read, personId, 'vitals', 40);
+  const labs = latestResults(read, personId, 'labs', 80);
   const flagged = [...vitals, ...labs]
     .filter((e) => e.flag)
     .sort((a, b) => FLAG_ORDER.indexOf(a.flag!) - FLAG_ORDER.indexOf(b.flag!));
   return {
-    problems: activeProblems(db, personId, 50),
-    medications: currentMedications(db, personId, now, 50),
-    ...allergies(db, personId, 50),
-    immunizations: immunizations(db, personId, 30),
+    problems: activeProblems(read, personId, 50),
+    medications: currentMedications(read, personId, now, 50),
+    ...allergies(read, personId, 50),
+    immunizations: immunizations(read, personId, 30),
     flagged: flagged.slice(0, 30),
     vitals: vitals.slice(0, 12),
     labs: labs.slice(0, 12),
