@@ -56,7 +56,11 @@ describe('results flagged and read in the person’s units', () => {
     expect(weight).toMatchObject({ value: '189.6 lb', unit: 'lb' });
     const found = await call('timeline.search', { personId: owner, query: 'weight' });
     expect(found.entries.find((e) => e.id === weight!.id)).toMatchObject({ value: '189.6 lb' });
-    expect((await call('records.get', { id: weight!.id })).entry).toMatchObject({ value: '189.6 lb' });
+    const detail = await call('records.get', { id: weight!.id });
+    expect(detail.entry).toMatchObject({ value: '189.6 lb' });
+    // The detail's bar in pounds too, with what the source sent beside it.
+    expect(detail.result).toMatchObject({ unit: 'lb', value: expect.closeTo(189.5975, 3) as number });
+    expect(detail.facts).toContainEqual({ kind: 'words', label: 'As sent', words: '86 kg' });
     const summary = await call('summary.get', { personId: owner });
     expect(summary.vitals.find((e) => e.id === weight!.id)).toMatchObject({ value: '189.6 lb' });
     const [series] = await call('trends.series', { personId: owner, code: '3141-9' });
@@ -70,6 +74,9 @@ describe('results flagged and read in the person’s units', () => {
 
     await call('settings.setUnits', { units: 'metric' });
     expect(await weightRow()).toMatchObject({ value: '86 kg', unit: 'kg' });
+    const asSent = await call('records.get', { id: weight!.id });
+    expect(asSent.result).toMatchObject({ unit: 'kg', value: 86 });
+    expect(asSent.facts.map((f) => f.label)).not.toContain('As sent');
     // The record itself keeps what its source sent.
     const raw = service.vault.db
       .prepare('SELECT value_text FROM resources WHERE id = ?')

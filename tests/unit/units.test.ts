@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../shared/domain.js';
-import { convertReading, inUnits, unitsForLocale } from '../../electron/core/records/units.js';
+import { readRecord } from '../../electron/core/records/record-detail.js';
+import { convertReading, detailInUnits, inUnits, unitsForLocale } from '../../electron/core/records/units.js';
 
 const vital = (value: string, valueNum: number | null, unit: string | null): TimelineEntry => ({
   id: 1,
@@ -71,5 +72,45 @@ describe('units people read', () => {
     expect(inUnits(lab, 'us')).toBe(lab);
     const words = vital('Normal', null, null);
     expect(inUnits(words, 'us')).toBe(words);
+  });
+
+  it('shows a vital sign’s detail in the person’s units too: its range bar, its usual range, and what was sent', () => {
+    // A body temperature as FHIR R4 writes one (vital-signs profile, UCUM Cel), with a usual range.
+    const temperature = {
+      resourceType: 'Observation',
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+          ],
+        },
+      ],
+      code: { coding: [{ system: 'http://loinc.org', code: '8310-5', display: 'Body temperature' }] },
+      effectiveDateTime: '2024-02-03',
+      valueQuantity: { value: 38.2, unit: 'Cel', system: 'http://unitsofmeasure.org', code: 'Cel' },
+      referenceRange: [
+        { low: { value: 36.1, unit: 'Cel', code: 'Cel' }, high: { value: 37.2, unit: 'Cel', code: 'Cel' } },
+      ],
+    };
+    const entry = { ...vital('38.2 °C', 38.2, '°C'), title: 'Body temperature', flag: 'high' as const };
+    const detail = readRecord(temperature);
+    expect(detail.result).toMatchObject({ value: 38.2, low: 36.1, high: 37.2, unit: '°C', flag: 'high' });
+
+    const us = detailInUnits(entry, detail, 'us');
+    expect(us.result).toMatchObject({ unit: '°F', flag: 'high' });
+    expect(us.result!.value).toBeCloseTo(100.76, 2);
+    expect(us.result!.low).toBeCloseTo(96.98, 2);
+    expect(us.result!.high).toBeCloseTo(98.96, 2);
+    const words = Object.fromEntries(us.facts.map((f) => [f.label, f.kind === 'words' ? f.words : null]));
+    expect(words['Usual range']).toBe('97 to 99 °F (as sent: 36.1 to 37.2 °C)');
+    expect(words['As sent']).toBe('38.2 °C');
+    // Right after the date, where the detail begins.
+    expect(us.facts.map((f) => f.label).slice(0, 2)).toEqual(['Date', 'As sent']);
+
+    // Already in the person's units, or not a plain reading: nothing changes.
+    expect(detailInUnits(entry, detail, 'metric')).toBe(detail);
+    expect(detailInUnits(vital('<35 °C', 35, '°C'), detail, 'us')).toBe(detail);
+    expect(detailInUnits({ ...entry, category: 'labs' }, detail, 'us')).toBe(detail);
   });
 });

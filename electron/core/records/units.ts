@@ -1,5 +1,6 @@
 import ucum from '@lhncbc/ucum-lhc';
-import type { TimelineEntry } from '../../../shared/domain.js';
+import type { ResultReading, TimelineEntry } from '../../../shared/domain.js';
+import type { RecordFact } from '../../../shared/ipc/areas/records.js';
 import type { UnitSystem } from '../../../shared/ipc/areas/settings.js';
 
 /**
@@ -96,5 +97,57 @@ export function inUnits<E extends TimelineEntry>(entry: E, system: UnitSystem): 
     value: `${readingText(shown.value)} ${shown.unit}`,
     unit: shown.unit,
     valueNum: shown.value,
+  };
+}
+
+type Reading = { value: number; low: number | null; high: number | null; unit: string };
+
+/**
+ * A reading and its usual range in `system`'s unit for its measure (a trend's point, a detail's
+ * range bar), or null when it is not a weight, height or temperature or is already in that unit.
+ */
+export function readingInUnits(reading: Reading, system: UnitSystem): Reading | null {
+  const value = convertReading(reading.value, reading.unit, system);
+  if (!value || value.unit === reading.unit) return null;
+  const bound = (n: number | null) =>
+    n === null ? null : (convertReading(n, reading.unit, system)?.value ?? null);
+  return { value: value.value, unit: value.unit, low: bound(reading.low), high: bound(reading.high) };
+}
+
+type Detail = { facts: RecordFact[]; result: ResultReading | null };
+
+/**
+ * A vital sign's detail in the person's units, as its timeline row (`inUnits`): the range bar's
+ * value and usual range, and the usual range in words. What the source sent stays beside it
+ * ("As sent"), so a converted number can always be checked against the record.
+ */
+export function detailInUnits<D extends Detail>(entry: TimelineEntry, detail: D, system: UnitSystem): D {
+  const result = detail.result;
+  // Only where the row itself is converted, so the number above the bar and the bar agree.
+  if (inUnits(entry, system) === entry || !result?.unit || result.value === null) return detail;
+  const converted = readingInUnits({ ...result, value: result.value, unit: result.unit }, system);
+  if (converted === null) return detail;
+  const { low, high, unit } = converted;
+  const shown = (n: number) => `${readingText(n)} ${unit}`;
+  const range =
+    low !== null && high !== null
+      ? `${readingText(low)} to ${shown(high)}`
+      : low !== null
+        ? `${shown(low)} or more`
+        : high !== null
+          ? `up to ${shown(high)}`
+          : null;
+  const facts = detail.facts.flatMap((fact): RecordFact[] =>
+    fact.kind === 'words' && fact.label === 'Usual range' && range
+      ? [{ ...fact, words: `${range} (as sent: ${fact.words})` }]
+      : [fact],
+  );
+  // After the date, where the detail's lines begin.
+  const at = facts[0]?.label === 'Date' ? 1 : 0;
+  facts.splice(at, 0, { kind: 'words', label: 'As sent', words: entry.value! });
+  return {
+    ...detail,
+    facts,
+    result: { ...result, ...converted },
   };
 }

@@ -8,7 +8,7 @@ import { ownEntryRecord } from '../vault/own-entries.js';
 import { readRecordNote } from '../vault/record-notes.js';
 import { patientSummary } from '../records/summary.js';
 import { recentTrends, trendChoices, trendSeries, type TrendPoint } from '../records/trends.js';
-import { convertReading, inUnits, systemUnits } from '../records/units.js';
+import { convertReading, detailInUnits, inUnits, readingInUnits, systemUnits } from '../records/units.js';
 import { chosenUnits } from '../vault/display-settings.js';
 import type { ReadableDB } from '../vault/database.js';
 import { listPersons, personRemoval } from '../vault/persons.js';
@@ -87,10 +87,11 @@ export function readHandlers(
     'records.get': (req) => {
       const { resource, ...record } = getRecord(db(), req.id);
       const own = ownEntryRecord(db(), req.id);
+      const system = units();
       return {
         ...record,
-        entry: inUnits(record.entry, units()),
-        ...readRecord(resource),
+        entry: inUnits(record.entry, system),
+        ...detailInUnits(record.entry, readRecord(resource), system),
         note: readRecordNote(db(), req.id),
         ownEntry: own && isObject(resource) ? entryOf(resource) : null,
       };
@@ -138,10 +139,6 @@ export function readHandlers(
 
 /** A point of a trend, with its usual range, in the person's units (vital signs only convert). */
 function pointInUnits(p: TrendPoint, system: UnitSystem): TrendPoint {
-  if (!p.unit) return p;
-  const value = convertReading(p.value, p.unit, system);
-  if (!value || value.unit === p.unit) return p;
-  const bound = (n: number | null) =>
-    n === null ? null : (convertReading(n, p.unit!, system)?.value ?? null);
-  return { ...p, value: value.value, unit: value.unit, low: bound(p.low), high: bound(p.high) };
+  const converted = p.unit ? readingInUnits({ ...p, unit: p.unit }, system) : null;
+  return converted ? { ...p, ...converted } : p;
 }
