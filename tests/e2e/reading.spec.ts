@@ -176,7 +176,18 @@ test('the page scrolls as a whole with the month held in view; a narrow window s
       return records && people ? records.y < people.y : false;
     })
     .toBe(true);
+  // In the page as on screen: Tab and a screen reader meet the records first, then the people.
+  const recordsBeforePeople = () =>
+    page.evaluate(() => {
+      const records = document.querySelector('[aria-labelledby="person-heading"]')!;
+      const people = document.getElementById('people-heading')!;
+      return Boolean(records.compareDocumentPosition(people) & Node.DOCUMENT_POSITION_FOLLOWING);
+    });
+  expect(await recordsBeforePeople()).toBe(true);
   await checkScreen('timeline-room-narrow');
+  // Wide again: the people list is the first column, and comes first in the page too.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect.poll(recordsBeforePeople).toBe(false);
 });
 
 test('a weight reads in the units the person chooses, kept with the vault', async ({
@@ -208,6 +219,14 @@ test('a weight reads in the units the person chooses, kept with the vault', asyn
     '▼ Low',
   );
   await checkScreen('units-us');
+  // Its detail reads in pounds as well, and says what the source sent.
+  await weight.click();
+  const detail = page.getByRole('dialog');
+  await expect(detail).toContainText('189.6 lb');
+  await expect(detail.locator('dt', { hasText: 'As sent' }).locator('+ dd')).toHaveText('86 kg');
+  await checkScreen('units-us-detail');
+  await page.keyboard.press('Escape');
+  await expect(detail).toBeHidden();
 
   await units.selectOption('metric');
   await expect(weight).toContainText('86 kg');
