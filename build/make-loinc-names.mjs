@@ -39,6 +39,16 @@ for (const line of lines) {
   const row = fields(line);
   names[row[at('LOINC_NUM')]] = [row[at('LONG_COMMON_NAME')], row[at('SHORTNAME')]];
 }
+// Codes the C-CDA and US Core templates fix for a record that is no lab result (smoking status,
+// tobacco use), which portals often send with no name at all: named as those specifications and
+// the public records sent with them name them (SOURCES.md). The lab list wins where both have one.
+const [extraHeader, ...extraLines] = readFileSync(`${here}entry-codes.csv`, 'utf8').trim().split('\n');
+const extraCols = fields(extraHeader);
+for (const line of extraLines) {
+  const row = fields(line);
+  const code = row[extraCols.indexOf('LOINC_NUM')];
+  names[code] ??= [row[extraCols.indexOf('LONG_COMMON_NAME')], row[extraCols.indexOf('SHORTNAME')]];
+}
 const license = readFileSync(`${here}LoincLicense_5.5.txt`, 'utf8');
 const notice = readFileSync(`${here}LOINC_short_license.txt`, 'utf8').trim();
 

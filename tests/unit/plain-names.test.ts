@@ -23,6 +23,11 @@ describe('record titles in plain words', () => {
     expect(plainConceptName(loinc('72166-2', 'Tobacco smoking status'))).toBe('Tobacco smoking status');
   });
 
+  it('names a smoking status or tobacco use sent with its code alone, as C-CDA and US Core name it', () => {
+    expect(plainConceptName(loinc('72166-2'))).toBe('Tobacco smoking status');
+    expect(plainConceptName(loinc('11367-0'))).toBe('History of Tobacco use');
+  });
+
   it('says a code written as a word in words', () => {
     expect(plainConceptName(loinc('2710-2', 'oxygen_saturation'))).toBe('Oxygen saturation');
     expect(plainConceptName(loinc('8867-4', 'heart_rate'))).toBe('Heart rate');

@@ -13,6 +13,7 @@ import { plainTitles } from './010-plain-titles.js';
 import { ownNotesAndEntries } from './011-own-notes-and-entries.js';
 import { resultFlags } from './012-result-flags.js';
 import { summaryIndex } from './013-summary-index.js';
+import { tobaccoNames } from './014-tobacco-names.js';
 
 export type Migration = {
   version: number;
@@ -40,6 +41,7 @@ export const migrations: readonly Migration[] = [
   ownNotesAndEntries,
   resultFlags,
   summaryIndex,
+  tobaccoNames,
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)!.version;
