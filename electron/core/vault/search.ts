@@ -44,10 +44,12 @@ export function searchRecords(
   const match = ftsQuery(q.query);
   if (!match) return [];
   const { sql, params } = entryFilters(q);
+  // Counted only as far as the choice needs: a common word matches tens of thousands of records at
+  // a million, and counting them all would read its whole list once more than the search does.
   const matches = db
-    .prepare('SELECT count(*) FROM resources_fts WHERE resources_fts MATCH ?')
+    .prepare('SELECT count(*) FROM (SELECT 1 FROM resources_fts WHERE resources_fts MATCH ? LIMIT ?)')
     .pluck()
-    .get(match) as number;
+    .get(match, WALK_ABOVE_MATCHES + 1) as number;
   if (matches <= WALK_ABOVE_MATCHES) {
     const rows = db
       .prepare(
