@@ -1,19 +1,13 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
-import { keyedDatabase } from '../support/keyed-database.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 describe('migration 9: SMART Health Cards and issuers’ fetched keys', () => {
   it('adds the tables, one card per source, each card once per person, and only the four answers', () => {
-    const db = keyedDatabase(join(tempDir(), 'v9.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 7);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES
-        (1, 1, 'import', 'Health card from State of California, Jun 1, 2021', 'now'),
-        (2, 1, 'import', 'Health card from State of California, Jun 2, 2021', 'now');`);
+    const db = vaultAtVersion(7, [
+      { kind: 'import', label: 'Health card from State of California, Jun 1, 2021' },
+      { kind: 'import', label: 'Health card from State of California, Jun 2, 2021' },
+    ]);
 
     migrate(db, 9);
     expect(db.pragma('user_version', { simple: true })).toBe(9);

@@ -1,19 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { readRefusal, typesNotShared } from '../../electron/core/vault/kinds-not-shared.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
-import { keyedDatabase } from '../support/keyed-database.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 describe('migration 8: kinds of record an institution did not share', () => {
   it('keeps every sync cursor as it was, none refused, and takes only the known refusals', () => {
-    const db = keyedDatabase(join(tempDir(), 'v9.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 7);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'smart', 'Clinic', 'now');
-      INSERT INTO sync_types (connection_id, resource_type, pull_id, mode, next_url, pages, records, since, last_full_at)
+    const db = vaultAtVersion(7);
+    db.exec(`INSERT INTO sync_types (connection_id, resource_type, pull_id, mode, next_url, pages, records, since, last_full_at)
       VALUES (1, 'Observation', 4, 'full', 'Observation?page=2', 1, 50, NULL, NULL),
              (1, 'Condition', NULL, NULL, NULL, 3, 120, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');`);
 

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
-import { keyedDatabase } from '../support/keyed-database.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 const creatinine = {
   resourceType: 'Observation',
@@ -31,11 +28,8 @@ const plain = { resourceType: 'Condition', id: 'c2', code: { text: 'Asthma' } };
 
 describe('migration 10: plain titles and units', () => {
   it('reads each stored record’s title and unit again, and the search finds the new words', () => {
-    const db = keyedDatabase(join(tempDir(), 'v10.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 7);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'smart', 'Clinic', 'now');`);
+    const db = vaultAtVersion(7);
+
     const insert = db.prepare(`INSERT INTO resources (id, person_id, connection_id, resource_type, server_id,
       fhir_version, category, display, value_text, value_unit, content_hash, raw, first_seen_at, updated_at, source_key)
       VALUES (?, 1, 1, ?, ?, 'R4', ?, ?, ?, ?, 'h', ?, 'now', 'now', ?)`);

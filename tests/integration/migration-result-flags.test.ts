@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
-import { keyedDatabase } from '../support/keyed-database.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
 const low = {
@@ -32,11 +29,8 @@ const allergy = {
 
 describe('migration 12: result flags', () => {
   it('reads which way each stored result is out from its JSON; other records and unreadable ones keep none', () => {
-    const db = keyedDatabase(join(tempDir(), 'v12.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 10);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'smart', 'Clinic', 'now');`);
+    const db = vaultAtVersion(10);
+
     const insert = db.prepare(`INSERT INTO resources (id, person_id, connection_id, resource_type, server_id,
       fhir_version, category, display, abnormal, content_hash, raw, first_seen_at, updated_at, source_key)
       VALUES (?, 1, 1, ?, ?, 'R4', ?, 'x', ?, 'h', ?, 'now', 'now', ?)`);

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../electron/core/records/fhir-values.js';
 import { patientSummary } from '../../electron/core/records/summary.js';
 import type { VaultDatabase } from '../../electron/core/vault/database.js';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
 import { storeRecords } from '../../electron/core/vault/record-store.js';
 import { summaryRows } from '../../electron/core/vault/summary-rows.js';
-import { keyedDatabase } from '../support/keyed-database.js';
 import { SMART_2502813, US_CORE_355 } from '../../testkit/fixture-paths.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 const recordsOf = (path: string) =>
   (JSON.parse(readFileSync(path, 'utf8')) as { entry: { resource: Json }[] }).entry.map((e) => ({
@@ -40,12 +37,11 @@ const planOf = (db: VaultDatabase, category: string) => {
 
 describe('migration 13: the Summary’s own index', () => {
   it('answers medicines, problems, allergies and vaccines from the index alone, with the same rows as before', () => {
-    const db = keyedDatabase(join(tempDir(), 'v13.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 12);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'import', 'Clinic', 'now'),
-        (2, 1, 'import', 'Pharmacy', 'now');`);
+    const db = vaultAtVersion(12, [
+      { kind: 'import', label: 'Clinic' },
+      { kind: 'import', label: 'Pharmacy' },
+    ]);
+
     db.transaction(() => {
       storeRecords(db, 1, 1, recordsOf(US_CORE_355));
       storeRecords(db, 1, 2, recordsOf(SMART_2502813));

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newDataKey } from '../../electron/core/vault/key-wrapping.js';
 import { migrate } from '../../electron/core/vault/migrations/index.js';
-import { keyedDatabase } from '../support/keyed-database.js';
-import { tempDir } from '../support/temp-dir.js';
+import { vaultAtVersion } from '../support/vault-at-version.js';
 
 // As HL7's example Discharge Summary sends a smoking status (C-CDA R2.1 Smoking Status Observation,
 // code 72166-2 with no displayName), once made FHIR R4 by the C-CDA import.
@@ -34,11 +31,8 @@ const alcohol = {
 
 describe('migration 14: smoking status and tobacco use titled in words', () => {
   it('titles again the records stored under their bare code, and the search finds the words', () => {
-    const db = keyedDatabase(join(tempDir(), 'v14.db'), newDataKey());
-    db.pragma('foreign_keys = ON');
-    migrate(db, 13);
-    db.exec(`INSERT INTO persons (id, name, created_at) VALUES (1, 'Ada', 'now');
-      INSERT INTO connections (id, person_id, kind, label, created_at) VALUES (1, 1, 'import', 'Clinic', 'now');`);
+    const db = vaultAtVersion(13, [{ kind: 'import', label: 'Clinic' }]);
+
     const insert = db.prepare(`INSERT INTO resources (id, person_id, connection_id, resource_type, server_id,
       fhir_version, category, display, content_hash, raw, first_seen_at, updated_at, source_key)
       VALUES (?, 1, 1, 'Observation', ?, 'R4', 'social-history', ?, 'h', ?, 'now', 'now', ?)`);
