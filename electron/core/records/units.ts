@@ -1,6 +1,7 @@
 import ucum from '@lhncbc/ucum-lhc';
 import type { ResultReading, TimelineEntry } from '../../../shared/domain.js';
 import type { RecordFact } from '../../../shared/ipc/areas/records.js';
+import { rangeWords } from '../../../shared/range-words.js';
 import type { UnitSystem } from '../../../shared/ipc/areas/settings.js';
 
 /**
@@ -128,15 +129,7 @@ export function detailInUnits<D extends Detail>(entry: TimelineEntry, detail: D,
   const converted = readingInUnits({ ...result, value: result.value, unit: result.unit }, system);
   if (converted === null) return detail;
   const { low, high, unit } = converted;
-  const shown = (n: number) => `${readingText(n)} ${unit}`;
-  const range =
-    low !== null && high !== null
-      ? `${readingText(low)} to ${shown(high)}`
-      : low !== null
-        ? `${shown(low)} or more`
-        : high !== null
-          ? `up to ${shown(high)}`
-          : null;
+  const range = rangeWords(low, high, unit, readingText);
   const facts = detail.facts.flatMap((fact): RecordFact[] =>
     fact.kind === 'words' && fact.label === 'Usual range' && range
       ? [{ ...fact, words: `${range} (as sent: ${fact.words})` }]
