@@ -328,6 +328,12 @@ function latestResults(read: Reader, personId: number, category: Category, names
 const FLAG_ORDER = ['critical-high', 'critical-low', 'critical', 'high', 'low', 'abnormal'];
 
 export function patientSummary(db: ReadableDB, personId: number, now = Date.now()): PatientSummary {
+  // One snapshot for every section: a sync or a removal committing between the walk and the
+  // entries it keeps cannot take a listed record away, nor show medicines and fills of two moments.
+  return db.transaction(() => summaryOf(db, personId, now))();
+}
+
+function summaryOf(db: ReadableDB, personId: number, now: number): PatientSummary {
   const read = reader(db, personId);
   // Flagged results are looked for among more names than the sections show.
   const vitals = latestResults(read, personId, 'vitals', 40);
