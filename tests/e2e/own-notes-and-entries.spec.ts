@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, fhirBundle, test, unlock, type Seed } from './fixtures.js';
+import { showPerson } from './sample-people.js';
 
 const passphrase = 'orchard lamp violin seven';
 const geoffrey = 'Geoffrey Abbott';
@@ -12,12 +13,6 @@ async function seed(): Promise<Seed> {
       { person: geoffrey, source: 'Lakeside Pediatrics', files: [await fhirBundle('Geoffrey_Abbott')] },
     ],
   };
-}
-
-async function openPerson(page: Page, view: 'Summary' | 'Timeline' | 'Export') {
-  await page.getByRole('button', { name: new RegExp(geoffrey) }).click();
-  await expect(page.getByRole('heading', { level: 2, name: geoffrey })).toBeVisible();
-  await page.getByRole('tab', { name: view }).click();
 }
 
 const timeline = (page: Page) => page.getByRole('list', { name: `Timeline of ${geoffrey}` });
@@ -41,7 +36,7 @@ test('a note and “this is wrong” on a problem a clinic sent: kept, marked, o
 }) => {
   await openVault(await seed());
   await unlock(page, passphrase);
-  await openPerson(page, 'Summary');
+  await showPerson(page, geoffrey, 'Summary');
 
   const problems = page.getByRole('region', { name: 'Active problems' });
   const problem = problems.getByRole('button').first();
@@ -79,7 +74,7 @@ test('a hidden record leaves the timeline until hidden records are shown; export
 }) => {
   await openVault(await seed());
   await unlock(page, passphrase);
-  await openPerson(page, 'Timeline');
+  await showPerson(page, geoffrey, 'Timeline');
 
   await expect(recordCount(page)).toHaveText(/records/);
   const before = Number(/^[\d,]+/.exec((await recordCount(page).textContent())!)![0].replace(/,/g, ''));
@@ -120,7 +115,7 @@ test('the patient adds a blood pressure: a slip is refused in words, then it is 
 }) => {
   await openVault(await seed());
   await unlock(page, passphrase);
-  await openPerson(page, 'Timeline');
+  await showPerson(page, geoffrey, 'Timeline');
 
   const opener = page.getByRole('button', { name: 'Add your own entry' });
   await opener.click();
@@ -173,7 +168,7 @@ test('the patient adds a medicine and edits it; a clinic’s record cannot be ed
 }) => {
   await openVault(await seed());
   await unlock(page, passphrase);
-  await openPerson(page, 'Timeline');
+  await showPerson(page, geoffrey, 'Timeline');
 
   await page.getByRole('button', { name: 'Add your own entry' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add your own entry' });

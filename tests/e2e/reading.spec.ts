@@ -1,30 +1,11 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import { expect, fhirBundle, test, unlock } from './fixtures.js';
+import { catalina, catalinasRecords, importWhileLocked, showPerson } from './sample-people.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'bin/phr-vault.js');
 const passphrase = 'meadow copper lantern nine';
-const catalina = 'Catalina Cantú';
-
-/** Imports a file with the command line while the window's vault is locked, as a sync would bring it. */
-function importFile(vaultPath: string, source: string, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [cli, 'import', '--vault', vaultPath, '--person', catalina, '--source', source, file],
-      { env: { ...process.env, PHR_VAULT_PASSPHRASE: passphrase }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`import exited with ${code}: ${err}`)),
-    );
-  });
-}
 
 /** The timeline's record rows wholly inside the window as it is now. */
 async function rowsInView(page: Page, timeline: Locator): Promise<number> {
@@ -43,29 +24,22 @@ test('with what is new shown, the timeline gives the records the room: one line 
   openVault,
   checkScreen,
 }) => {
-  const { vaultPath, url } = await openVault({
-    passphrase,
-    ownerName: 'Sam Lee',
-    imports: [
-      {
-        person: catalina,
-        relationship: 'parent',
-        source: 'Riverside Clinic',
-        files: [await fhirBundle('Catalina_')],
-      },
-    ],
-  });
+  const { vaultPath, url } = await openVault(await catalinasRecords(passphrase));
   await page.setViewportSize({ width: 1280, height: 800 });
   await unlock(page, passphrase);
-  await page.getByRole('button', { name: new RegExp(catalina) }).click();
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showPerson(page, catalina, 'Timeline');
   const timeline = page.getByRole('list', { name: `Timeline of ${catalina}` });
   await expect(timeline.getByRole('button').first()).toBeVisible();
 
   // Another hospital's records arrive while the vault is locked: the banner says so.
   await page.getByRole('button', { name: 'Lock' }).click();
   await expect(page.getByLabel('Passphrase', { exact: true })).toBeVisible();
-  await importFile(vaultPath, 'Example Hospital', await fhirBundle('uscore_bundle_patient_355'));
+  await importWhileLocked(
+    { path: vaultPath, passphrase },
+    catalina,
+    'Example Hospital',
+    await fhirBundle('uscore_bundle_patient_355'),
+  );
   await page.goto(url);
   await unlock(page, passphrase);
   const banner = page.getByTestId('whats-new');
@@ -112,22 +86,10 @@ test('the page scrolls as a whole with the month held in view; a narrow window s
   openVault,
   checkScreen,
 }) => {
-  await openVault({
-    passphrase,
-    ownerName: 'Sam Lee',
-    imports: [
-      {
-        person: catalina,
-        relationship: 'parent',
-        source: 'Riverside Clinic',
-        files: [await fhirBundle('Catalina_')],
-      },
-    ],
-  });
+  await openVault(await catalinasRecords(passphrase));
   await page.setViewportSize({ width: 1280, height: 800 });
   await unlock(page, passphrase);
-  await page.getByRole('button', { name: new RegExp(catalina) }).click();
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showPerson(page, catalina, 'Timeline');
   const timeline = page.getByRole('list', { name: `Timeline of ${catalina}` });
   await expect(timeline.getByRole('button').first()).toBeVisible();
 

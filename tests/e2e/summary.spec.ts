@@ -1,30 +1,9 @@
-import type { Page } from '@playwright/test';
-import { SMART_2502813, SMART_2502813_VITALS } from '../../testkit/fixture-paths.js';
-import { expect, test, unlock, type Seed } from './fixtures.js';
-
-const passphrase = 'quiet harbour maple nine';
-const mum = 'Ruth Parker';
+import { expect, test, unlock } from './fixtures.js';
+import { ruth, ruthsRecords, showPerson } from './sample-people.js';
 
 // The SMART sample patient with pharmacy fills (FHIR STU3): 9 active prescriptions, each filled
 // at a pharmacy after it was written, and results with reference ranges.
-const seed = (): Seed => ({
-  passphrase,
-  ownerName: 'Sam Lee',
-  imports: [
-    {
-      person: mum,
-      relationship: 'parent',
-      source: 'Pharmacy and clinic',
-      files: [SMART_2502813, SMART_2502813_VITALS],
-    },
-  ],
-});
-
-async function openSummary(page: Page) {
-  await page.getByRole('button', { name: new RegExp(mum) }).click();
-  await expect(page.getByRole('heading', { level: 2, name: mum })).toBeVisible();
-  await page.getByRole('tab', { name: 'Summary' }).click();
-}
+const passphrase = 'quiet harbour maple nine';
 
 test('the Summary lists the active prescriptions a pharmacy filled, and says which results are high or low', async ({
   page,
@@ -34,9 +13,9 @@ test('the Summary lists the active prescriptions a pharmacy filled, and says whi
   // A vault made and filled through the command line, then looked at in two sizes and two themes.
   test.slow();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await openVault(seed());
+  await openVault(ruthsRecords(passphrase));
   await unlock(page, passphrase);
-  await openSummary(page);
+  await showPerson(page, ruth, 'Summary');
 
   const medications = page.getByRole('region', { name: 'Current medications' });
   await expect(medications.getByRole('listitem')).toHaveCount(9);

@@ -1,29 +1,8 @@
-import type { Page } from '@playwright/test';
-import { SMART_2502813, SMART_2502813_VITALS } from '../../testkit/fixture-paths.js';
-import { expect, test, unlock, type Seed } from './fixtures.js';
-
-const passphrase = 'quiet harbour maple nine';
-const mum = 'Ruth Parker';
+import { expect, test, unlock } from './fixtures.js';
+import { ruth, ruthsRecords, showPerson } from './sample-people.js';
 
 // The SMART sample patient (FHIR STU3) with years of blood pressure readings, some of them high.
-const seed = (): Seed => ({
-  passphrase,
-  ownerName: 'Sam Lee',
-  imports: [
-    {
-      person: mum,
-      relationship: 'parent',
-      source: 'Pharmacy and clinic',
-      files: [SMART_2502813, SMART_2502813_VITALS],
-    },
-  ],
-});
-
-async function openTrends(page: Page) {
-  await page.getByRole('button', { name: new RegExp(mum) }).click();
-  await expect(page.getByRole('heading', { level: 2, name: mum })).toBeVisible();
-  await page.getByRole('tab', { name: 'Trends' }).click();
-}
+const passphrase = 'quiet harbour maple nine';
 
 test('blood pressure is charted against its target band, with the high readings marked in shape and words', async ({
   page,
@@ -32,9 +11,9 @@ test('blood pressure is charted against its target band, with the high readings 
 }) => {
   test.slow();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await openVault(seed());
+  await openVault(ruthsRecords(passphrase));
   await unlock(page, passphrase);
-  await openTrends(page);
+  await showPerson(page, ruth, 'Trends');
 
   await page.getByRole('button', { name: 'Blood pressure', exact: true }).click();
   const panel = page.getByRole('tabpanel');
@@ -63,9 +42,9 @@ test('the picker groups measurements by kind, finds them by name, and offers glu
 }) => {
   test.slow();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await openVault(seed());
+  await openVault(ruthsRecords(passphrase));
   await unlock(page, passphrase);
-  await openTrends(page);
+  await showPerson(page, ruth, 'Trends');
 
   const picker = page.getByLabel('Any measurement');
   await expect(picker.locator('optgroup[label="Vital signs"] option')).not.toHaveCount(0);
@@ -102,10 +81,9 @@ test("each of the Summary's latest vital signs has a small trend that leads to i
 }) => {
   test.slow();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await openVault(seed());
+  await openVault(ruthsRecords(passphrase));
   await unlock(page, passphrase);
-  await page.getByRole('button', { name: new RegExp(mum) }).click();
-  await page.getByRole('tab', { name: 'Summary' }).click();
+  await showPerson(page, ruth, 'Summary');
 
   const vitals = page.getByRole('region', { name: 'Recent vital signs' });
   const spark = vitals.getByRole('button', {

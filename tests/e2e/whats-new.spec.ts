@@ -1,29 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { expect, fhirBundle, test, unlock } from './fixtures.js';
+import { catalina, catalinasRecords, importWhileLocked } from './sample-people.js';
 
 const passphrase = 'lantern pebble autumn four';
-const catalina = 'Catalina Cantú';
-const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin/phr-vault.js');
-
-/** Imports a file into the vault with the command line, as a second app would while this one is locked. */
-function importFile(vaultPath: string, source: string, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [cli, 'import', '--vault', vaultPath, '--person', catalina, '--source', source, file],
-      { env: { ...process.env, PHR_VAULT_PASSPHRASE: passphrase }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`import exited with ${code}: ${err}`)),
-    );
-  });
-}
 
 async function pickSource(page: Page, start: string) {
   // The source, date and kind filters fold into one line until opened.
@@ -47,18 +26,7 @@ test('what arrived since the person last looked shows once, on the summary and t
   openVault,
   checkScreen,
 }) => {
-  const { vaultPath, url } = await openVault({
-    passphrase,
-    ownerName: 'Sam Lee',
-    imports: [
-      {
-        person: catalina,
-        relationship: 'parent',
-        source: 'Riverside Clinic',
-        files: [await fhirBundle('Catalina_')],
-      },
-    ],
-  });
+  const { vaultPath, url } = await openVault(await catalinasRecords(passphrase));
   await unlock(page, passphrase);
   await page.getByRole('button', { name: new RegExp(catalina) }).click();
   await expect(page.getByRole('heading', { level: 2, name: catalina })).toBeVisible();
@@ -76,7 +44,12 @@ test('what arrived since the person last looked shows once, on the summary and t
   // Records arrive while the app is locked (here another hospital's file, through the command line).
   await page.getByRole('button', { name: 'Lock' }).click();
   await expect(page.getByLabel('Passphrase', { exact: true })).toBeVisible();
-  await importFile(vaultPath, 'Example Hospital', await fhirBundle('uscore_bundle_patient_355'));
+  await importWhileLocked(
+    { path: vaultPath, passphrase },
+    catalina,
+    'Example Hospital',
+    await fhirBundle('uscore_bundle_patient_355'),
+  );
   await page.goto(url);
   await unlock(page, passphrase);
 
